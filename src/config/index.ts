@@ -1,0 +1,214 @@
+import { VARIABLES, type VarName, type VarSpec } from './variables.ts';
+
+export { VARIABLES } from './variables.ts';
+
+/** Thrown when the environment cannot make a working service; lists every problem. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface Config {
+  nodeEnv: 'development' | 'production' | 'test';
+  isProduction: boolean;
+  host: string;
+  port: number;
+  publicUrl: string | undefined;
+  logLevel: string;
+  trustProxy: boolean | number | string[];
+  corsOrigins: string[];
+  webConcurrency: number | undefined;
+  maxInflightRequests: number;
+  requestTimeoutMs: number;
+  replyMarginMs: number;
+  workerTimeoutMs: number;
+  gracefulTimeoutMs: number;
+  redisConnectTimeoutMs: number;
+  redisCommandTimeoutMs: number;
+  dbConnectTimeoutMs: number;
+  dbPoolMax: number;
+  dbStatementTimeoutMs: number;
+  dbLockTimeoutMs: number;
+  dbIdleInTransactionTimeoutMs: number;
+  paystackTimeoutMs: number;
+  paystackVerifyWaitMs: number;
+  breakerConsecutiveFailures: number;
+  breakerHalfOpenMs: number;
+  reconcileIntervalMs: number;
+  reconcileMinAgeMs: number;
+  jwtAccessTtlS: number;
+  jwtRefreshTtlS: number;
+  databaseUrl: string | undefined;
+  databaseListenUrl: string | undefined;
+  dataDir: string;
+  redisUrl: string | undefined;
+  paystackSecretKey: string | undefined;
+  paystackBaseUrl: string;
+  callbackUrlAllowlist: string[];
+  jwtSecret: string | undefined;
+  opsToken: string | undefined;
+  bootstrapAdminEmail: string | undefined;
+  bootstrapAdminPassword: string | undefined;
+  faultInjection: boolean;
+}
+
+type Raw = Partial<Record<VarName, string | number | boolean | string[]>>;
+
+function parseOne(name: string, spec: VarSpec, input: string, problems: string[]): string | number | boolean | string[] | undefined {
+  const k = spec.kind;
+  switch (k.type) {
+    case 'int': {
+      if (!/^-?\d+$/.test(input)) {
+        problems.push(`${name}="${input}" must be a whole number from ${k.min} to ${k.max}`);
+        return undefined;
+      }
+      const n = Number(input);
+      if (n < k.min || n > k.max) {
+        problems.push(`${name}=${n} must be from ${k.min} to ${k.max}`);
+        return undefined;
+      }
+      return n;
+    }
+    case 'bool':
+      if (['1', 'true', 'yes', 'on'].includes(input.toLowerCase())) return true;
+      if (['0', 'false', 'no', 'off'].includes(input.toLowerCase())) return false;
+      problems.push(`${name}="${input}" must be true or false`);
+      return undefined;
+    case 'enum':
+      if (!k.values.includes(input)) {
+        problems.push(`${name}="${input}" must be one of ${k.values.join(', ')}`);
+        return undefined;
+      }
+      return input;
+    case 'url': {
+      let u: URL;
+      try {
+        u = new URL(input);
+      } catch {
+        problems.push(`${name} is not a valid URL (expected ${k.protocols.join(' or ')}//…)`);
+        return undefined;
+      }
+      if (!k.protocols.includes(u.protocol)) {
+        problems.push(`${name} must use ${k.protocols.join(' or ')} (got ${u.protocol})`);
+        return undefined;
+      }
+      return input;
+    }
+    case 'list':
+      return input.split(',').map((s) => s.trim()).filter(Boolean);
+    case 'string':
+      if (k.minLength !== undefined && input.length < k.minLength) {
+        problems.push(`${name} must be at least ${k.minLength} characters`);
+        return undefined;
+      }
+      return input;
+  }
+}
+
+function parseTrustProxy(v: string): boolean | number | string[] {
+  if (v === 'true') return true;
+  if (v === 'false' || v === '') return false;
+  if (/^\d+$/.test(v)) return Number(v);
+  return v.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+const WEAK_SECRETS = new Set(['secret', 'changeme', 'change-me', 'jwt_secret', 'development', 'password']);
+
+/**
+ * Reads the environment once, validates every variable and every combination that
+ * cannot hold (SPEC.md), and returns a frozen Config. Throws ConfigError naming each
+ * bad variable.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const problems: string[] = [];
+  const raw: Raw = {};
+  for (const [name, spec] of Object.entries(VARIABLES) as [VarName, VarSpec][]) {
+    const given = env[name];
+    const input = given === undefined || given === '' ? spec.default : given;
+    if (input === undefined) continue;
+    const v = parseOne(name, spec, input, problems);
+    if (v !== undefined) raw[name] = v;
+  }
+  const n = (k: VarName) => raw[k] as number;
+  const s = (k: VarName) => raw[k] as string | undefined;
+  const l = (k: VarName) => (raw[k] as string[] | undefined) ?? [];
+
+  const cfg: Config = {
+    nodeEnv: (s('NODE_ENV') ?? 'development') as Config['nodeEnv'],
+    isProduction: s('NODE_ENV') === 'production',
+    host: s('HOST') ?? '127.0.0.1',
+    port: n('PORT'),
+    publicUrl: s('PUBLIC_URL'),
+    logLevel: s('LOG_LEVEL') ?? 'info',
+    trustProxy: parseTrustProxy(s('TRUST_PROXY') ?? 'false'),
+    corsOrigins: l('CORS_ORIGINS'),
+    webConcurrency: raw.WEB_CONCURRENCY as number | undefined,
+    maxInflightRequests: n('MAX_INFLIGHT_REQUESTS'),
+    requestTimeoutMs: n('REQUEST_TIMEOUT_MS'),
+    replyMarginMs: n('REPLY_MARGIN_MS'),
+    workerTimeoutMs: n('WORKER_TIMEOUT_MS'),
+    gracefulTimeoutMs: n('GRACEFUL_TIMEOUT_MS'),
+    redisConnectTimeoutMs: n('REDIS_CONNECT_TIMEOUT_MS'),
+    redisCommandTimeoutMs: n('REDIS_COMMAND_TIMEOUT_MS'),
+    dbConnectTimeoutMs: n('DB_CONNECT_TIMEOUT_MS'),
+    dbPoolMax: n('DB_POOL_MAX'),
+    dbStatementTimeoutMs: n('DB_STATEMENT_TIMEOUT_MS'),
+    dbLockTimeoutMs: n('DB_LOCK_TIMEOUT_MS'),
+    dbIdleInTransactionTimeoutMs: n('DB_IDLE_IN_TRANSACTION_TIMEOUT_MS'),
+    paystackTimeoutMs: n('PAYSTACK_TIMEOUT_MS'),
+    paystackVerifyWaitMs: n('PAYSTACK_VERIFY_WAIT_MS'),
+    breakerConsecutiveFailures: n('BREAKER_CONSECUTIVE_FAILURES'),
+    breakerHalfOpenMs: n('BREAKER_HALF_OPEN_MS'),
+    reconcileIntervalMs: n('RECONCILE_INTERVAL_MS'),
+    reconcileMinAgeMs: n('RECONCILE_MIN_AGE_MS'),
+    jwtAccessTtlS: n('JWT_ACCESS_TTL_S'),
+    jwtRefreshTtlS: n('JWT_REFRESH_TTL_S'),
+    databaseUrl: s('DATABASE_URL'),
+    databaseListenUrl: s('DATABASE_LISTEN_URL') ?? s('DATABASE_URL'),
+    dataDir: s('DATA_DIR') ?? './data',
+    redisUrl: s('REDIS_URL'),
+    paystackSecretKey: s('PAYSTACK_SECRET_KEY'),
+    paystackBaseUrl: (s('PAYSTACK_BASE_URL') ?? 'https://api.paystack.co').replace(/\/+$/, ''),
+    callbackUrlAllowlist: l('CALLBACK_URL_ALLOWLIST').map((o) => o.replace(/\/+$/, '')),
+    jwtSecret: s('JWT_SECRET'),
+    opsToken: s('OPS_TOKEN'),
+    bootstrapAdminEmail: s('BOOTSTRAP_ADMIN_EMAIL'),
+    bootstrapAdminPassword: s('BOOTSTRAP_ADMIN_PASSWORD'),
+    faultInjection: raw.FAULT_INJECTION === true,
+  };
+
+  // Combinations that cannot hold. Only checked when the parts parsed.
+  if (problems.length === 0) {
+    const usable = cfg.requestTimeoutMs - cfg.replyMarginMs;
+    if (usable <= 0) problems.push(`REPLY_MARGIN_MS (${cfg.replyMarginMs}) must be below REQUEST_TIMEOUT_MS (${cfg.requestTimeoutMs})`);
+    const inRequest: [VarName, number][] = [
+      ['REDIS_COMMAND_TIMEOUT_MS', cfg.redisCommandTimeoutMs],
+      ['DB_CONNECT_TIMEOUT_MS', cfg.dbConnectTimeoutMs],
+      ['PAYSTACK_TIMEOUT_MS', cfg.paystackTimeoutMs],
+      ['PAYSTACK_VERIFY_WAIT_MS', cfg.paystackVerifyWaitMs],
+    ];
+    for (const [name, value] of inRequest) {
+      if (value >= usable) {
+        problems.push(`${name} (${value}) must be below REQUEST_TIMEOUT_MS - REPLY_MARGIN_MS (${cfg.requestTimeoutMs} - ${cfg.replyMarginMs} = ${usable}): a call inside a request could never finish before its deadline`);
+      }
+    }
+    if (cfg.requestTimeoutMs >= cfg.workerTimeoutMs) {
+      problems.push(`REQUEST_TIMEOUT_MS (${cfg.requestTimeoutMs}) must be below WORKER_TIMEOUT_MS (${cfg.workerTimeoutMs})`);
+    }
+    if (cfg.isProduction) {
+      if (!cfg.databaseUrl) problems.push('DATABASE_URL is required in production (the embedded database is for development only)');
+      if (!cfg.paystackSecretKey) problems.push('PAYSTACK_SECRET_KEY is required in production (the Paystack simulator is never started there)');
+      if (!cfg.jwtSecret) problems.push('JWT_SECRET is required in production (at least 32 random characters)');
+      else if (cfg.jwtSecret.length < 32 || WEAK_SECRETS.has(cfg.jwtSecret.toLowerCase()) || new Set(cfg.jwtSecret).size < 10) {
+        problems.push('JWT_SECRET is too weak for production: use at least 32 random characters (e.g. `openssl rand -base64 48`)');
+      }
+      if (!cfg.opsToken) problems.push('OPS_TOKEN is required in production (it protects /metrics and the /ops data)');
+      if (cfg.faultInjection) problems.push('FAULT_INJECTION must be false in production');
+    }
+    if (cfg.bootstrapAdminEmail && !cfg.bootstrapAdminPassword) problems.push('BOOTSTRAP_ADMIN_PASSWORD is required when BOOTSTRAP_ADMIN_EMAIL is set');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(cfg);
+}

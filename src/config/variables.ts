@@ -1,0 +1,87 @@
+/**
+ * Every environment variable the service reads, declared once. The loader validates
+ * against this table, `.env.example` is checked against it by a test, and `doctor`
+ * reads the same descriptions, so the three can never disagree.
+ */
+
+export type VarKind =
+  | { type: 'int'; min: number; max: number }
+  | { type: 'string'; minLength?: number }
+  | { type: 'url'; protocols: string[] }
+  | { type: 'enum'; values: readonly string[] }
+  | { type: 'bool' }
+  | { type: 'list' };
+
+export interface VarSpec {
+  kind: VarKind;
+  /** Used when the variable is unset or empty. `undefined` means "optional, no value". */
+  default?: string;
+  group: string;
+  doc: string;
+}
+
+const ms = (min: number, max: number): VarKind => ({ type: 'int', min, max });
+
+export const VARIABLES = {
+  // --- server
+  NODE_ENV: {
+    kind: { type: 'enum', values: ['development', 'production', 'test'] },
+    default: 'development',
+    group: 'Server',
+    doc: 'production refuses embedded/simulated defaults, weak secrets and the fault routes',
+  },
+  HOST: { kind: { type: 'string', minLength: 1 }, default: '127.0.0.1', group: 'Server', doc: 'listen address (0.0.0.0 in containers)' },
+  PORT: { kind: { type: 'int', min: 0, max: 65535 }, default: '3000', group: 'Server', doc: 'listen port (0 picks a free one)' },
+  PUBLIC_URL: { kind: { type: 'url', protocols: ['http:', 'https:'] }, group: 'Server', doc: "the service's public origin, for payment callback links (default http://HOST:PORT)" },
+  LOG_LEVEL: {
+    kind: { type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
+    default: 'info',
+    group: 'Server',
+    doc: 'pino log level',
+  },
+  TRUST_PROXY: { kind: { type: 'string' }, default: 'false', group: 'Server', doc: "false, true, a hop count, or a comma list of proxy addresses/CIDRs whose X-Forwarded-For is believed" },
+  CORS_ORIGINS: { kind: { type: 'list' }, default: '', group: 'Server', doc: 'comma list of browser origins allowed to call the API (none by default)' },
+  WEB_CONCURRENCY: { kind: { type: 'int', min: 1, max: 64 }, group: 'Server', doc: 'worker processes per instance (default: CPU count; always 1 with the embedded database)' },
+  MAX_INFLIGHT_REQUESTS: { kind: { type: 'int', min: 1, max: 100000 }, default: '1000', group: 'Server', doc: 'per process; above it, 503 overloaded at once' },
+
+  // --- time budgets (SPEC.md "Time budgets")
+  REQUEST_TIMEOUT_MS: { kind: ms(100, 300000), default: '10000', group: 'Time budgets', doc: 'the request deadline; every dependency call inside a request gets at most the time left' },
+  REPLY_MARGIN_MS: { kind: ms(0, 10000), default: '250', group: 'Time budgets', doc: 'time kept back from the deadline to write the answer' },
+  WORKER_TIMEOUT_MS: { kind: ms(1000, 600000), default: '30000', group: 'Time budgets', doc: 'a worker whose event loop does not turn for this long is killed and replaced' },
+  GRACEFUL_TIMEOUT_MS: { kind: ms(0, 600000), default: '30000', group: 'Time budgets', doc: 'drain time on shutdown and reload' },
+  REDIS_CONNECT_TIMEOUT_MS: { kind: ms(50, 60000), default: '5000', group: 'Time budgets', doc: 'opening a Redis connection (outside requests)' },
+  REDIS_COMMAND_TIMEOUT_MS: { kind: ms(10, 60000), default: '250', group: 'Time budgets', doc: 'one cache command; a cache slower than the database it shields is worse than none' },
+  DB_CONNECT_TIMEOUT_MS: { kind: ms(50, 60000), default: '3000', group: 'Time budgets', doc: 'waiting for a pooled client or opening a new one; a full pool answers 503 after this' },
+  DB_POOL_MAX: { kind: { type: 'int', min: 1, max: 1000 }, default: '10', group: 'Time budgets', doc: "per process; size against max_connections / (instances x workers)" },
+  DB_STATEMENT_TIMEOUT_MS: { kind: ms(100, 3600000), default: '30000', group: 'Time budgets', doc: 'server-side statement timeout outside requests (migrations, reconciler); clipped to the deadline inside requests' },
+  DB_LOCK_TIMEOUT_MS: { kind: ms(10, 600000), default: '2000', group: 'Time budgets', doc: 'a query waiting on a lock gives up after this and frees its connection' },
+  DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: { kind: ms(100, 3600000), default: '10000', group: 'Time budgets', doc: 'the server ends a transaction left open this long' },
+  PAYSTACK_TIMEOUT_MS: { kind: ms(100, 120000), default: '8000', group: 'Time budgets', doc: 'one Paystack attempt, body included' },
+  PAYSTACK_VERIFY_WAIT_MS: { kind: ms(50, 120000), default: '3000', group: 'Time budgets', doc: 'how long the verify endpoint waits for Paystack before answering with the stored status' },
+  BREAKER_CONSECUTIVE_FAILURES: { kind: { type: 'int', min: 1, max: 1000 }, default: '5', group: 'Time budgets', doc: "failures in a row that open a dependency's breaker" },
+  BREAKER_HALF_OPEN_MS: { kind: ms(100, 600000), default: '5000', group: 'Time budgets', doc: 'how long an open breaker waits before one trial call' },
+  RECONCILE_INTERVAL_MS: { kind: ms(100, 86400000), default: '60000', group: 'Time budgets', doc: 'how often the payment sweep runs' },
+  RECONCILE_MIN_AGE_MS: { kind: ms(0, 86400000), default: '300000', group: 'Time budgets', doc: 'how old a pending payment must be before the sweep re-verifies it' },
+  JWT_ACCESS_TTL_S: { kind: { type: 'int', min: 10, max: 86400 }, default: '900', group: 'Auth', doc: 'access token lifetime' },
+  JWT_REFRESH_TTL_S: { kind: { type: 'int', min: 60, max: 31536000 }, default: '2592000', group: 'Auth', doc: 'refresh token lifetime' },
+
+  // --- dependencies
+  DATABASE_URL: { kind: { type: 'url', protocols: ['postgres:', 'postgresql:'] }, group: 'Dependencies', doc: 'PostgreSQL; unset = embedded PGlite under DATA_DIR (refused in production)' },
+  DATABASE_LISTEN_URL: { kind: { type: 'url', protocols: ['postgres:', 'postgresql:'] }, group: 'Dependencies', doc: 'a direct (non-pooler) connection for LISTEN/NOTIFY cache invalidation; default DATABASE_URL' },
+  DATA_DIR: { kind: { type: 'string', minLength: 1 }, default: './data', group: 'Dependencies', doc: 'embedded database directory' },
+  REDIS_URL: { kind: { type: 'url', protocols: ['redis:', 'rediss:'] }, group: 'Dependencies', doc: 'Redis cache (rediss:// for TLS); unset = in-process LRU cache' },
+  PAYSTACK_SECRET_KEY: { kind: { type: 'string', minLength: 8 }, group: 'Dependencies', doc: 'Paystack secret key (sk_test_… / sk_live_…); unset = the embedded simulator (refused in production)' },
+  PAYSTACK_BASE_URL: { kind: { type: 'url', protocols: ['http:', 'https:'] }, default: 'https://api.paystack.co', group: 'Dependencies', doc: 'Paystack API base' },
+  CALLBACK_URL_ALLOWLIST: { kind: { type: 'list' }, default: '', group: 'Dependencies', doc: 'comma list of origins a client may name as its payment callbackUrl' },
+
+  // --- secrets and bootstrap
+  JWT_SECRET: { kind: { type: 'string', minLength: 1 }, group: 'Secrets', doc: 'HS256 signing key, at least 32 characters in production; unset outside production = a random one per start' },
+  OPS_TOKEN: { kind: { type: 'string', minLength: 16 }, group: 'Secrets', doc: 'bearer token for /metrics and /ops data; required in production' },
+  BOOTSTRAP_ADMIN_EMAIL: { kind: { type: 'string', minLength: 3 }, group: 'Secrets', doc: 'first admin, created once if no admin exists' },
+  BOOTSTRAP_ADMIN_PASSWORD: { kind: { type: 'string', minLength: 8 }, group: 'Secrets', doc: 'its password (never logged)' },
+
+  // --- testing
+  FAULT_INJECTION: { kind: { type: 'bool' }, default: 'false', group: 'Testing', doc: 'enables /__fault routes used by tests; refused in production' },
+} satisfies Record<string, VarSpec>;
+
+export type VarName = keyof typeof VARIABLES;

@@ -1,0 +1,190 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { buildApp } from './app.ts';
+import { createRefreshTokenRepository } from './auth/repository.ts';
+import { createAuthService } from './auth/service.ts';
+import { createTokenService } from './auth/tokens.ts';
+import { ensureBootstrapAdmin, seedDemoData } from './bootstrap.ts';
+import type { Config } from './config/index.ts';
+import { createCourseRepository } from './courses/repository.ts';
+import { createCourseService } from './courses/service.ts';
+import { createCachedRead } from './infra/cache/cached-read.ts';
+import { createMemoryStore, createRedisStore, type CacheStore } from './infra/cache/store.ts';
+import { createChangeFeed, type ChangeFeed } from './infra/changes/feed.ts';
+import { createDatabase, type Database } from './infra/database/client.ts';
+import { startEmbeddedPostgres } from './infra/database/embedded/index.ts';
+import { migrate } from './infra/database/migrate.ts';
+import { createDependencyPolicy, type DependencyCallEvent, type DependencyPolicy } from './resilience/policy.ts';
+import { createUserRepository, type UserRepository } from './users/repository.ts';
+import { createUserService } from './users/service.ts';
+
+export interface Container {
+  config: Readonly<Config>;
+  logger: Logger;
+  db: Database;
+  feed: ChangeFeed;
+  cacheStore: CacheStore;
+  cachePolicy: DependencyPolicy;
+  users: UserRepository;
+  app: FastifyInstance;
+  /** What runs where, for the start banner. */
+  components: { database: string; cache: string; paystack: string };
+  close(): Promise<void>;
+}
+
+export interface ContainerOptions {
+  /** Called for every dependency call (metrics); logs are written here already. */
+  onDependencyCall?: (e: DependencyCallEvent) => void;
+  /** Where the one-time demo password goes (the terminal, never the log). */
+  print?: (s: string) => void;
+  /** Skip migrations (a supervisor already ran them). */
+  skipMigrations?: boolean;
+}
+
+/**
+ * Outside production with no JWT_SECRET, a random secret is kept in DATA_DIR so that
+ * restarts and sibling workers accept each other's tokens.
+ */
+function devJwtSecret(dataDir: string): string {
+  const file = path.join(dataDir, 'jwt-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(48).toString('base64url');
+  try {
+    writeFileSync(file, secret, { mode: 0o600, flag: 'wx' });
+  } catch {
+    return readFileSync(file, 'utf8').trim();
+  }
+  return secret;
+}
+
+/** The composition root: builds every client, repository and service, then the app. */
+export async function createContainer(config: Readonly<Config>, logger: Logger, opts: ContainerOptions = {}): Promise<Container> {
+  const closers: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const c of closers.reverse()) await c().catch((err: unknown) => logger.warn({ err }, 'error while closing'));
+  };
+  try {
+    const onCall = (e: DependencyCallEvent) => {
+      opts.onDependencyCall?.(e);
+      if (e.outcome === 'ok') return;
+      // One warn line per failed dependency call, naming dependency, operation and request.
+      logger.warn({ dependency: e.dependency, op: e.op, outcome: e.outcome, elapsedMs: e.elapsedMs, budgetMs: e.budgetMs, errorCode: e.errorCode, route: e.route }, `${e.dependency} ${e.op} ${e.outcome}`);
+    };
+
+    let connectionString = config.databaseUrl;
+    let engine: 'postgres' | 'pglite' = 'postgres';
+    if (!connectionString) {
+      const embedded = await startEmbeddedPostgres({ dataDir: path.resolve(config.dataDir), log: (msg, extra) => logger.info(extra ?? {}, msg) });
+      closers.push(() => embedded.stop());
+      connectionString = embedded.connectionString;
+      engine = 'pglite';
+    }
+    const db = createDatabase({
+      connectionString,
+      engine,
+      // PGlite is one connection: a second would wait behind the first's transaction.
+      poolMax: engine === 'pglite' ? 1 : config.dbPoolMax,
+      connectTimeoutMs: config.dbConnectTimeoutMs,
+      statementTimeoutMs: config.dbStatementTimeoutMs,
+      lockTimeoutMs: config.dbLockTimeoutMs,
+      idleInTransactionTimeoutMs: config.dbIdleInTransactionTimeoutMs,
+      replyMarginMs: config.replyMarginMs,
+      breakerConsecutiveFailures: config.breakerConsecutiveFailures,
+      breakerHalfOpenMs: config.breakerHalfOpenMs,
+      logger,
+      onCall,
+    });
+    closers.push(() => db.close());
+    if (!opts.skipMigrations) await migrate(db, logger);
+    const settings = await db.verifySessionSettings();
+    for (const p of settings.problems) logger.error({ dependency: 'database', op: 'verify_settings' }, p);
+
+    const feed = createChangeFeed({ db, listenUrl: engine === 'pglite' ? undefined : config.databaseListenUrl, connectTimeoutMs: config.dbConnectTimeoutMs, logger });
+    closers.push(() => feed.stop());
+    await feed.start();
+
+    const cacheStore = config.redisUrl
+      ? createRedisStore({ url: config.redisUrl, connectTimeoutMs: config.redisConnectTimeoutMs, commandTimeoutMs: config.redisCommandTimeoutMs, logger })
+      : createMemoryStore();
+    closers.push(() => cacheStore.close());
+    const cachePolicy = createDependencyPolicy({
+      dependency: 'cache',
+      timeoutMs: config.redisCommandTimeoutMs,
+      replyMarginMs: config.replyMarginMs,
+      consecutiveFailures: config.breakerConsecutiveFailures,
+      halfOpenMs: config.breakerHalfOpenMs,
+      // Redis answers in well under a millisecond when healthy; more than 100 calls
+      // in flight means it is not, and waiting in a queue would only add latency.
+      concurrency: 100,
+      queue: 0,
+      isDependencyFailure: () => true,
+      errorCode: (err) => (err as { code?: string }).code ?? (err as Error).name ?? 'error',
+      logger,
+      onCall,
+    });
+    const cache = createCachedRead({
+      store: cacheStore,
+      policy: cachePolicy,
+      feed,
+      logger,
+      prefix: () => feed.namespace(),
+      // Versioned keys make the TTL irrelevant to freshness; it only bounds memory.
+      ttlS: 300,
+    });
+
+    const users = createUserRepository(db, feed);
+    const courseRepo = createCourseRepository(db, feed);
+    const jwtSecret = config.jwtSecret ?? devJwtSecret(path.resolve(config.dataDir));
+    const tokens = createTokenService({ secret: jwtSecret, accessTtlS: config.jwtAccessTtlS });
+    const auth = createAuthService({ users, refreshTokens: createRefreshTokenRepository(db), tokens, revocations: feed, refreshTtlS: config.jwtRefreshTtlS });
+    const userService = createUserService({ users, cache });
+    const courseService = createCourseService({ courses: courseRepo, cache });
+
+    if (config.bootstrapAdminEmail && config.bootstrapAdminPassword) {
+      await ensureBootstrapAdmin(users, config.bootstrapAdminEmail, config.bootstrapAdminPassword, logger);
+    }
+    // Demo data only ever goes into the embedded database, never a DATABASE_URL one.
+    if (engine === 'pglite') await seedDemoData(users, courseRepo, opts.print ?? ((s) => process.stdout.write(s)));
+
+    const app = await buildApp({
+      config,
+      logger,
+      auth,
+      users: userService,
+      courses: courseService,
+      operations: {
+        readiness: {
+          database: { policy: db.policy, probe: async () => void (await db.query('readyz.database', 'SELECT 1')) },
+          cache: { policy: cachePolicy, probe: () => cacheStore.ping(), kind: cacheStore.kind },
+          feedHealthy: () => feed.healthy(),
+        },
+      },
+      faults: { db },
+    });
+    closers.push(() => app.close());
+
+    return {
+      config,
+      logger,
+      db,
+      feed,
+      cacheStore,
+      cachePolicy,
+      users,
+      app,
+      components: {
+        database: engine === 'pglite' ? `embedded PGlite in ${path.resolve(config.dataDir)}` : 'PostgreSQL (DATABASE_URL)',
+        cache: cacheStore.kind === 'redis' ? 'Redis (REDIS_URL)' : 'in-process LRU',
+        paystack: config.paystackSecretKey ? config.paystackBaseUrl : 'not configured',
+      },
+      close,
+    };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}

@@ -1,0 +1,104 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { errors } from '../errors/index.ts';
+import { runInContext, type RequestContext } from '../resilience/deadline.ts';
+import { sendProblem } from './problem.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    ctx: RequestContext;
+  }
+}
+
+/** Routes that are probes or scrapes: no request log line, no HTTP metrics. */
+export const QUIET_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
+
+export interface LifecycleOptions {
+  requestTimeoutMs: number;
+  maxInflight: number;
+  logger: Logger;
+  /** Told about every finished request (metrics, /ops). */
+  onFinished?: (e: { method: string; route: string; statusCode: number; durationMs: number; requestId: string; timedOut: boolean; dependency?: string }) => void;
+  /** Told when a request passes its deadline. */
+  onDeadline?: (ctx: RequestContext) => void;
+}
+
+/** In-flight requests of this process, for the supervisor's hang report and /ops. */
+export const inflight = new Set<RequestContext>();
+
+/**
+ * Gives every request its context (request id, deadline, abort signal), enforces the
+ * deadline and the in-flight cap, and writes the one completion log line per request.
+ */
+export function registerLifecycle(app: FastifyInstance, o: LifecycleOptions): void {
+  const timers = new WeakMap<FastifyRequest, { timer: NodeJS.Timeout; controller: AbortController; timedOut: boolean }>();
+
+  app.addHook('onRequest', (request, reply, done) => {
+    const controller = new AbortController();
+    const started = performance.now();
+    const ctx: RequestContext = {
+      requestId: request.id,
+      method: request.method,
+      route: request.routeOptions.url ?? 'unmatched',
+      startedAt: Date.now(),
+      deadlineAt: started + o.requestTimeoutMs,
+      signal: controller.signal,
+    };
+    request.ctx = ctx;
+    void reply.header('x-request-id', request.id);
+    if (inflight.size >= o.maxInflight) {
+      // Requests stuck on I/O are invisible to event-loop metrics; this cap is what
+      // stops them piling up without bound.
+      sendProblem(reply, request, errors.overloaded());
+      return;
+    }
+    inflight.add(ctx);
+    const state = { controller, timedOut: false, timer: undefined as unknown as NodeJS.Timeout };
+    // The belt to the dependency budgets' braces: if nothing answered by the deadline
+    // (the handler waits on something without a budget), answer 503 now and abort
+    // whatever is still running for this request.
+    state.timer = setTimeout(() => {
+      state.timedOut = true;
+      controller.abort(errors.deadlineExceeded(ctx.currentCall?.dependency ?? ctx.lastDependency));
+      o.onDeadline?.(ctx);
+      if (!reply.sent) sendProblem(reply, request, errors.deadlineExceeded(ctx.currentCall?.dependency ?? ctx.lastDependency));
+    }, o.requestTimeoutMs);
+    state.timer.unref();
+    timers.set(request, state);
+    // A client that goes away mid-request stops the work done for it.
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished && !controller.signal.aborted) controller.abort(new Error('client closed the connection'));
+    });
+    runInContext(ctx, done);
+  });
+
+  // Body parsing may have left the async context; re-enter it before the handler.
+  app.addHook('preHandler', (request, _reply, done) => {
+    runInContext(request.ctx, done);
+  });
+
+  app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done) => {
+    const ctx = request.ctx;
+    const state = timers.get(request);
+    if (state) clearTimeout(state.timer);
+    if (ctx) inflight.delete(ctx);
+    const route = request.routeOptions.url ?? 'unmatched';
+    const durationMs = Math.round(reply.elapsedTime);
+    const timedOut = state?.timedOut === true || ctx?.problemCode === 'deadline_exceeded';
+    if (!QUIET_ROUTES.has(route)) {
+      const rec = {
+        requestId: request.id,
+        method: request.method,
+        route,
+        statusCode: reply.statusCode,
+        durationMs,
+        code: ctx?.problemCode,
+        // For a 503, the dependency the request was waiting on: the culprit.
+        dependency: reply.statusCode >= 500 ? ctx?.lastDependency : undefined,
+      };
+      o.logger[reply.statusCode >= 500 ? 'warn' : 'info'](rec, 'request completed');
+      o.onFinished?.({ ...rec, timedOut });
+    }
+    done();
+  });
+}

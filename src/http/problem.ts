@@ -1,0 +1,75 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { AppError, errors, isAppError, type FieldError } from '../errors/index.ts';
+
+export const PROBLEM_TYPE_BASE = 'https://it360acad.dev/problems/';
+
+/** Maps Fastify's own errors (parsing, limits, validation) onto the catalogue. */
+function fromFastify(err: FastifyError): AppError | undefined {
+  if (err.validation) {
+    const fieldErrors: FieldError[] = err.validation.map((v) => {
+      const base = (v.instancePath || '').replace(/\//g, '.').replace(/^\./, '');
+      const missing = v.keyword === 'required' ? String((v.params as { missingProperty?: string }).missingProperty ?? '') : '';
+      const extra = v.keyword === 'additionalProperties' ? String((v.params as { additionalProperty?: string }).additionalProperty ?? '') : '';
+      const field = [err.validationContext, base, missing || extra].filter(Boolean).join('.');
+      const message = extra ? 'is not an allowed field' : (v.message ?? 'is invalid');
+      return { path: field, message };
+    });
+    return errors.validation(`The request ${err.validationContext ?? 'input'} is invalid`, fieldErrors);
+  }
+  switch (err.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new AppError('unsupported_media_type', { detail: 'Send application/json' });
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new AppError('payload_too_large', { detail: 'The request body is too large' });
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return errors.validation('The JSON body is empty');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return errors.validation('The body is not valid JSON');
+  }
+  if (err instanceof SyntaxError || err.name === 'SyntaxError') return errors.validation('The body is not valid JSON');
+  const status = err.statusCode ?? 500;
+  if (status === 413) return new AppError('payload_too_large', { detail: 'The request body is too large' });
+  if (status === 415) return new AppError('unsupported_media_type', { detail: 'Send application/json' });
+  if (status >= 400 && status < 500) return errors.validation(err.message || 'The request is invalid');
+  return undefined;
+}
+
+export function toProblem(err: unknown): AppError {
+  if (isAppError(err)) return err;
+  return fromFastify(err as FastifyError) ?? new AppError('internal', { cause: err });
+}
+
+export function sendProblem(reply: FastifyReply, request: FastifyRequest, e: AppError): FastifyReply {
+  if (e.retryAfterS !== undefined) void reply.header('retry-after', String(e.retryAfterS));
+  if (request.ctx) request.ctx.problemCode = e.code;
+  if (e.dependency && request.ctx) request.ctx.lastDependency = e.dependency;
+  const body: Record<string, unknown> = {
+    type: `${PROBLEM_TYPE_BASE}${e.code}`,
+    title: e.title,
+    status: e.status,
+    // 5xx bodies never carry internals: the detail of an internal error is the title.
+    detail: e.status >= 500 && e.code === 'internal' ? 'An unexpected error occurred; it has been logged' : e.detail,
+    code: e.code,
+    requestId: request.id,
+  };
+  if (e.errors) body.errors = e.errors;
+  return reply.status(e.status).type('application/problem+json').send(body);
+}
+
+/** The one error handler: every error leaves as problem+json; 5xx details go to the log only. */
+export function errorHandler(logger: Logger) {
+  return (err: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const problem = toProblem(err);
+    if (problem.status >= 500) {
+      const cause = isAppError(err) ? (err.cause ?? err) : err;
+      const level = problem.code === 'internal' ? 'error' : 'warn';
+      logger[level](
+        { err: cause, code: problem.code, dependency: problem.dependency, method: request.method, route: request.routeOptions.url ?? request.url },
+        problem.code === 'internal' ? 'unhandled error' : `answered ${problem.status} ${problem.code}`,
+      );
+    }
+    return sendProblem(reply, request, problem);
+  };
+}

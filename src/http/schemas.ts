@@ -1,0 +1,40 @@
+import { Type, type Static } from 'typebox';
+
+export const Problem = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.String(),
+    code: Type.String(),
+    requestId: Type.String(),
+    errors: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
+  },
+  { $id: 'Problem', description: 'application/problem+json' },
+);
+
+export const PageQuery = {
+  page: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000, default: 1 })),
+  pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+};
+
+export const Uuid = Type.String({ format: 'uuid' });
+export const IdParams = Type.Object({ id: Uuid }, { additionalProperties: false });
+
+export const Name = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' });
+export const Email = Type.String({ format: 'email', minLength: 3, maxLength: 254 });
+export const Password = Type.String({ minLength: 8, maxLength: 128 });
+
+/** Error responses every route may give, referenced so the OpenAPI document lists them. */
+export function problems(...statuses: number[]) {
+  const out: Record<number, unknown> = {};
+  for (const s of [400, ...statuses, 503]) out[s] = Type.Ref('Problem');
+  return out;
+}
+
+export function pageOf<T extends ReturnType<typeof Type.Object>>(item: T) {
+  return Type.Object({ items: Type.Array(item), page: Type.Integer(), pageSize: Type.Integer(), total: Type.Integer() });
+}
+
+export type PageQueryT = Static<typeof PageQueryT>;
+const PageQueryT = Type.Object(PageQuery);

@@ -1,0 +1,49 @@
+import pino, { type Logger, type DestinationStream } from 'pino';
+import { currentContext } from './resilience/deadline.ts';
+
+/**
+ * JSON logs, one record per line, with `time`, `level`, `msg` and, inside a request,
+ * `requestId` (taken from the request context, so repositories and clients need not
+ * pass it). Secrets are redacted wherever they appear in a logged object.
+ */
+export const REDACT_PATHS = [
+  'password',
+  '*.password',
+  'passwordHash',
+  '*.passwordHash',
+  'accessToken',
+  '*.accessToken',
+  'refreshToken',
+  '*.refreshToken',
+  'token',
+  '*.token',
+  'secret',
+  '*.secret',
+  'secretKey',
+  '*.secretKey',
+  'authorization',
+  '*.authorization',
+  '*.headers.authorization',
+  '*.headers.cookie',
+  "*.headers['x-paystack-signature']",
+  "*.headers['set-cookie']",
+  'cookie',
+  '*.cookie',
+];
+
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { pid: process.pid },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      mixin() {
+        const ctx = currentContext();
+        return ctx ? { requestId: ctx.requestId } : {};
+      },
+    },
+    destination,
+  );
+}

@@ -1,0 +1,63 @@
+import type { BreakerState, DependencyPolicy } from '../resilience/policy.ts';
+
+export interface CheckResult {
+  status: 'ok' | 'degraded' | 'down';
+  latencyMs?: number;
+  breaker: BreakerState;
+  detail?: string;
+}
+
+export interface ReadinessDeps {
+  database: { policy: DependencyPolicy; probe: (timeoutMs: number) => Promise<void> };
+  cache: { policy: DependencyPolicy; probe: (timeoutMs: number) => Promise<void>; kind: 'redis' | 'memory' };
+  paystack?: { policy: DependencyPolicy; recentFailureRatio?: () => number | undefined };
+  /** False while the change feed is down: the cache is bypassed, so the service is degraded. */
+  feedHealthy: () => boolean;
+}
+
+// Readiness probes must answer well inside a load balancer's probe timeout (typically
+// 1–5 s): each dependency gets at most 1 s.
+export const PROBE_TIMEOUT_MS = 1000;
+
+async function timed(probe: (ms: number) => Promise<void>, timeoutMs: number): Promise<{ ok: boolean; latencyMs: number; detail?: string }> {
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      probe(timeoutMs),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+    return { ok: true, latencyMs: Math.round(performance.now() - started) };
+  } catch (err) {
+    return { ok: false, latencyMs: Math.round(performance.now() - started), detail: (err as Error).message };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * SPEC.md's readiness: database and cache probed within a bound, Paystack judged from
+ * its breaker and recent calls (probing it would spend its rate limit). Only an
+ * unusable database makes the service "down"; anything else is "degraded".
+ */
+export async function checkReadiness(d: ReadinessDeps): Promise<{ status: 'ok' | 'degraded' | 'down'; checks: Record<string, CheckResult> }> {
+  const [db, cache] = await Promise.all([timed(d.database.probe, PROBE_TIMEOUT_MS), timed(d.cache.probe, PROBE_TIMEOUT_MS)]);
+  const checks: Record<string, CheckResult> = {
+    database: { status: db.ok ? 'ok' : 'down', latencyMs: db.latencyMs, breaker: d.database.policy.state(), ...(db.detail ? { detail: db.detail } : {}) },
+    cache: {
+      status: cache.ok && d.feedHealthy() ? 'ok' : 'degraded',
+      latencyMs: cache.latencyMs,
+      breaker: d.cache.policy.state(),
+      ...(cache.detail ? { detail: cache.detail } : !d.feedHealthy() ? { detail: 'change feed down: cache bypassed' } : {}),
+    },
+  };
+  if (d.paystack) {
+    const ratio = d.paystack.recentFailureRatio?.();
+    const state = d.paystack.policy.state();
+    checks.paystack = { status: state === 'closed' && (ratio === undefined || ratio < 0.5) ? 'ok' : 'degraded', breaker: state };
+  }
+  const status = checks.database!.status === 'down' ? 'down' : Object.values(checks).some((c) => c.status !== 'ok') ? 'degraded' : 'ok';
+  return { status, checks };
+}

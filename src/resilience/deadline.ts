@@ -1,0 +1,52 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { errors, type Dependency } from '../errors/index.ts';
+
+/**
+ * The request context travels with every request through AsyncLocalStorage, so a
+ * dependency call deep in a repository knows how much time its request has left
+ * without every function passing a deadline along. Outside a request (migrations,
+ * the reconciler, CLI) there is no context and calls use their own timeouts.
+ */
+export interface RequestContext {
+  requestId: string;
+  method: string;
+  route: string;
+  startedAt: number;
+  /** performance.now() value after which the request has failed. */
+  deadlineAt: number;
+  /** Aborted when the request passes its deadline or the client goes away. */
+  signal: AbortSignal;
+  /** The dependency call the request is waiting on right now, for the supervisor and /ops. */
+  currentCall?: { dependency: Dependency; op: string; startedAt: number };
+  /** The last dependency the request waited on, so a timeout can name it. */
+  lastDependency?: Dependency;
+  /** The problem code the request was answered with, if it failed. */
+  problemCode?: string;
+}
+
+const storage = new AsyncLocalStorage<RequestContext>();
+
+export function runInContext<T>(ctx: RequestContext, fn: () => T): T {
+  return storage.run(ctx, fn);
+}
+
+export function currentContext(): RequestContext | undefined {
+  return storage.getStore();
+}
+
+/** Milliseconds left before the current request's deadline; Infinity outside a request. */
+export function timeLeftMs(): number {
+  const ctx = storage.getStore();
+  return ctx ? ctx.deadlineAt - performance.now() : Infinity;
+}
+
+/**
+ * The budget for one dependency call: `min(ownTimeoutMs, time left - margin)`.
+ * Throws deadline_exceeded instead of starting a call that could not finish in time.
+ */
+export function callBudgetMs(ownTimeoutMs: number, marginMs: number, dependency: Dependency): number {
+  const left = timeLeftMs() - marginMs;
+  if (left === Infinity) return ownTimeoutMs;
+  if (left <= 0) throw errors.deadlineExceeded(dependency);
+  return Math.max(1, Math.floor(Math.min(ownTimeoutMs, left)));
+}

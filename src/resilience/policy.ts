@@ -1,0 +1,196 @@
+import {
+  BrokenCircuitError,
+  BulkheadRejectedError,
+  CircuitState,
+  ConsecutiveBreaker,
+  TaskCancelledError,
+  bulkhead,
+  circuitBreaker,
+  handleWhen,
+  isBrokenCircuitError,
+  isBulkheadRejectedError,
+  isTaskCancelledError,
+  timeout,
+  TimeoutStrategy,
+  wrap,
+} from 'cockatiel';
+import type { Logger } from 'pino';
+import type { Dependency } from '../errors/index.ts';
+import { callBudgetMs, currentContext } from './deadline.ts';
+
+export type CallOutcome = 'ok' | 'error' | 'timeout' | 'rejected';
+export type BreakerState = 'closed' | 'open' | 'half-open' | 'isolated';
+
+export interface DependencyCallEvent {
+  dependency: Dependency;
+  op: string;
+  outcome: CallOutcome;
+  elapsedMs: number;
+  budgetMs: number;
+  errorCode?: string;
+  requestId?: string;
+  route?: string;
+}
+
+export interface PolicyOptions {
+  dependency: Dependency;
+  /** The dependency's own per-call timeout; the request's time left may clip it. */
+  timeoutMs: number;
+  replyMarginMs: number;
+  consecutiveFailures: number;
+  halfOpenMs: number;
+  /** Concurrent calls allowed; calls beyond `concurrency + queue` are rejected at once. */
+  concurrency: number;
+  queue: number;
+  /**
+   * Added to the client-side timeout beyond the budget handed to the call, for
+   * dependencies that enforce the budget themselves (PostgreSQL's statement_timeout):
+   * the server should answer first, the client-side timer is the safety net.
+   */
+  safetyMs?: number;
+  /**
+   * Which errors say "the dependency is unwell" and count towards opening the
+   * breaker. Errors about one request (a lock timeout on one table, a constraint
+   * violation, a 4xx) must not take the dependency away from every other request.
+   */
+  isDependencyFailure: (err: unknown) => boolean;
+  /** A short stable code for an error, for logs and metrics. */
+  errorCode: (err: unknown) => string;
+  logger: Logger;
+  onCall?: (e: DependencyCallEvent) => void;
+  onStateChange?: (dependency: Dependency, from: BreakerState, to: BreakerState) => void;
+}
+
+const STATE_NAMES: Record<CircuitState, BreakerState> = {
+  [CircuitState.Closed]: 'closed',
+  [CircuitState.Open]: 'open',
+  [CircuitState.HalfOpen]: 'half-open',
+  [CircuitState.Isolated]: 'isolated',
+};
+
+/** Raised when a dependency call is refused before it starts (breaker open or bulkhead full). */
+export class CallRejectedError extends Error {
+  constructor(readonly dependency: Dependency, readonly reason: 'breaker_open' | 'bulkhead_full', cause: unknown) {
+    super(`${dependency} call rejected: ${reason}`, { cause });
+    this.name = 'CallRejectedError';
+  }
+}
+export const isCallRejectedError = (e: unknown): e is CallRejectedError => e instanceof CallRejectedError;
+
+/** Raised when a dependency call runs out of its budget. */
+export class CallTimeoutError extends Error {
+  constructor(readonly dependency: Dependency, readonly op: string, readonly budgetMs: number, readonly byDeadline: boolean) {
+    super(`${dependency} ${op} timed out after ${budgetMs} ms`);
+    this.name = 'CallTimeoutError';
+  }
+}
+export const isCallTimeoutError = (e: unknown): e is CallTimeoutError => e instanceof CallTimeoutError;
+
+export interface DependencyPolicy {
+  readonly dependency: Dependency;
+  /**
+   * Runs one call under the dependency's timeout (clipped to the request's time left),
+   * breaker and bulkhead. `fn` must stop when `signal` aborts. Throws CallRejectedError,
+   * CallTimeoutError, or the call's own error.
+   */
+  execute<T>(op: string, fn: (signal: AbortSignal, budgetMs: number) => Promise<T>, opts?: { timeoutMs?: number }): Promise<T>;
+  state(): BreakerState;
+  /** True when a call now would be refused without waiting: the cheap check the cache uses. */
+  isOpen(): boolean;
+}
+
+/**
+ * One named policy per dependency (database, cache, Paystack): timeout, circuit breaker
+ * and bulkhead from cockatiel. Retries are not here: only the caller knows whether an
+ * operation is idempotent, so retries wrap `execute` where they are safe.
+ */
+export function createDependencyPolicy(o: PolicyOptions): DependencyPolicy {
+  // A call that timed out counts as a failure: a dependency that cannot answer in
+  // time is, for us, down.
+  const breaker = circuitBreaker(handleWhen((e) => isCallTimeoutError(e) || o.isDependencyFailure(e)), {
+    halfOpenAfter: o.halfOpenMs,
+    breaker: new ConsecutiveBreaker(o.consecutiveFailures),
+  });
+  const bulk = bulkhead(o.concurrency, o.queue);
+  let state: BreakerState = 'closed';
+  let lastFailure = '';
+  breaker.onBreak((reason) => {
+    lastFailure = 'error' in reason ? o.errorCode(reason.error) : 'isolated';
+  });
+  breaker.onStateChange((s) => {
+    const to = STATE_NAMES[s];
+    const from = state;
+    state = to;
+    // Logged once per transition, never per request: this is the line an operator
+    // searches for when a dependency goes away and comes back.
+    const reason = to === 'open' ? `${o.consecutiveFailures} consecutive failures, last: ${lastFailure}` : to === 'half-open' ? `${o.halfOpenMs} ms elapsed, trying one call` : to === 'closed' ? 'trial call succeeded' : 'isolated';
+    o.logger[to === 'open' ? 'error' : 'warn']({ dependency: o.dependency, from, to, reason }, `breaker ${o.dependency} ${from} -> ${to}`);
+    o.onStateChange?.(o.dependency, from, to);
+  });
+
+  return {
+    dependency: o.dependency,
+    state: () => state,
+    isOpen: () => state === 'open' || state === 'isolated',
+    async execute<T>(op: string, fn: (signal: AbortSignal, budgetMs: number) => Promise<T>, opts?: { timeoutMs?: number }): Promise<T> {
+      const ctx = currentContext();
+      const own = opts?.timeoutMs ?? o.timeoutMs;
+      const started = performance.now();
+      let budgetMs = own;
+      const report = (outcome: CallOutcome, errorCode?: string) => {
+        const elapsedMs = Math.round(performance.now() - started);
+        o.onCall?.({ dependency: o.dependency, op, outcome, elapsedMs, budgetMs, errorCode, requestId: ctx?.requestId, route: ctx?.route });
+      };
+      try {
+        budgetMs = callBudgetMs(own, o.replyMarginMs, o.dependency);
+      } catch (err) {
+        report('rejected', 'deadline');
+        throw err;
+      }
+      const byDeadline = budgetMs < own;
+      // Outermost timeout: it covers the wait in the bulkhead queue as well as the call.
+      // Aggressive: the caller gets its answer at the budget even if the call ignores
+      // the signal; the signal still tells the call to stop.
+      const policy = wrap(timeout(budgetMs + (o.safetyMs ?? 0), TimeoutStrategy.Aggressive), breaker, bulk);
+      const previous = ctx?.currentCall;
+      if (ctx) {
+        ctx.currentCall = { dependency: o.dependency, op, startedAt: Date.now() };
+        ctx.lastDependency = o.dependency;
+      }
+      try {
+        const result = await policy.execute(async ({ signal }) => {
+          if (signal.aborted) throw new CallTimeoutError(o.dependency, op, budgetMs, byDeadline);
+          // The request's own signal (client gone, deadline passed) also stops the call,
+          // but only the timeout's signal makes the failure count against the dependency.
+          const combined = ctx ? AbortSignal.any([signal, ctx.signal]) : signal;
+          try {
+            return await fn(combined, budgetMs);
+          } catch (err) {
+            if (signal.aborted) throw new CallTimeoutError(o.dependency, op, budgetMs, byDeadline);
+            throw err;
+          }
+        });
+        report('ok');
+        return result;
+      } catch (err) {
+        if (isBrokenCircuitError(err) || err instanceof BrokenCircuitError) {
+          report('rejected', 'breaker_open');
+          throw new CallRejectedError(o.dependency, 'breaker_open', err);
+        }
+        if (isBulkheadRejectedError(err) || err instanceof BulkheadRejectedError) {
+          report('rejected', 'bulkhead_full');
+          throw new CallRejectedError(o.dependency, 'bulkhead_full', err);
+        }
+        if (isTaskCancelledError(err) || err instanceof TaskCancelledError || isCallTimeoutError(err)) {
+          report('timeout', byDeadline ? 'deadline' : 'timeout');
+          throw new CallTimeoutError(o.dependency, op, budgetMs, byDeadline);
+        }
+        const code = o.errorCode(err);
+        report('error', code);
+        throw err;
+      } finally {
+        if (ctx) ctx.currentCall = previous;
+      }
+    },
+  };
+}

@@ -1,0 +1,173 @@
+import type { Database, Queryable } from '../infra/database/client.ts';
+import type { ChangeFeed } from '../infra/changes/feed.ts';
+import type { Page, Role, User, UserListQuery, UserWithSecrets } from './types.ts';
+
+interface UserRow {
+  id: string;
+  email: string;
+  first_name: string;
+  last_name: string;
+  role: Role;
+  is_active: boolean;
+  password_hash: string;
+  token_version: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const COLUMNS = 'id, email, first_name, last_name, role, is_active, password_hash, token_version, created_at, updated_at';
+
+function toUser(r: UserRow): User {
+  return {
+    id: r.id,
+    email: r.email,
+    firstName: r.first_name,
+    lastName: r.last_name,
+    role: r.role,
+    isActive: r.is_active,
+    createdAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
+  };
+}
+
+function toUserWithSecrets(r: UserRow): UserWithSecrets {
+  return { ...toUser(r), passwordHash: r.password_hash, tokenVersion: r.token_version };
+}
+
+/** Escapes LIKE wildcards so a search for "50%" means the text "50%". */
+export function likePattern(s: string): string {
+  return `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+export interface NewUser {
+  email: string;
+  firstName: string;
+  lastName: string;
+  passwordHash: string;
+  role: Role;
+}
+
+export interface UserChanges {
+  firstName?: string;
+  lastName?: string;
+  role?: Role;
+  isActive?: boolean;
+}
+
+/** The users table belongs to this module; other modules ask it. */
+export function createUserRepository(db: Database, feed: ChangeFeed) {
+  async function write<T>(op: string, fn: (tx: Queryable) => Promise<T>, revoke: (result: T) => [string, number][] | undefined): Promise<T> {
+    let change;
+    const out = await db.transaction(op, async (tx) => {
+      const result = await fn(tx);
+      change = await feed.publish(tx, ['users'], revoke(result));
+      return result;
+    });
+    // Committed: readers in this process see it from now on.
+    if (change) feed.apply(change);
+    return out;
+  }
+
+  return {
+    async create(u: NewUser): Promise<User | 'email_taken'> {
+      try {
+        return await write(
+          'users.create',
+          async (tx) => {
+            const rows = await tx.query<UserRow>('users.create', `INSERT INTO users (email, first_name, last_name, password_hash, role) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`, [
+              u.email,
+              u.firstName,
+              u.lastName,
+              u.passwordHash,
+              u.role,
+            ]);
+            return toUser(rows[0]!);
+          },
+          () => undefined,
+        );
+      } catch (err) {
+        if ((err as { code?: string }).code === '23505') return 'email_taken';
+        throw err;
+      }
+    },
+
+    async findById(id: string): Promise<UserWithSecrets | undefined> {
+      const rows = await db.query<UserRow>('users.find_by_id', `SELECT ${COLUMNS} FROM users WHERE id = $1`, [id]);
+      return rows[0] && toUserWithSecrets(rows[0]);
+    },
+
+    async findByEmail(email: string): Promise<UserWithSecrets | undefined> {
+      const rows = await db.query<UserRow>('users.find_by_email', `SELECT ${COLUMNS} FROM users WHERE email = $1`, [email]);
+      return rows[0] && toUserWithSecrets(rows[0]);
+    },
+
+    async tokenState(id: string): Promise<{ isActive: boolean; tokenVersion: number } | undefined> {
+      const rows = await db.query<{ is_active: boolean; token_version: number }>('users.token_state', 'SELECT is_active, token_version FROM users WHERE id = $1', [id]);
+      return rows[0] && { isActive: rows[0].is_active, tokenVersion: rows[0].token_version };
+    },
+
+    async list(q: UserListQuery): Promise<Page<User>> {
+      const where: string[] = [];
+      const values: unknown[] = [];
+      if (q.role) {
+        values.push(q.role);
+        where.push(`role = $${values.length}`);
+      }
+      if (q.isActive !== undefined) {
+        values.push(q.isActive);
+        where.push(`is_active = $${values.length}`);
+      }
+      if (q.search) {
+        values.push(likePattern(q.search));
+        const p = `$${values.length}`;
+        where.push(`(first_name ILIKE ${p} OR last_name ILIKE ${p} OR email ILIKE ${p} OR (first_name || ' ' || last_name) ILIKE ${p})`);
+      }
+      const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
+      values.push(q.pageSize, (q.page - 1) * q.pageSize);
+      // One statement for items and total: one round trip, one snapshot.
+      const rows = await db.query<UserRow & { total: number }>(
+        'users.list',
+        `SELECT ${COLUMNS}, count(*) OVER () AS total FROM users ${filter} ORDER BY created_at, id LIMIT $${values.length - 1} OFFSET $${values.length}`,
+        values,
+      );
+      let total = rows[0]?.total ?? 0;
+      if (rows.length === 0 && q.page > 1) {
+        const c = await db.query<{ n: number }>('users.count', `SELECT count(*)::int AS n FROM users ${filter}`, values.slice(0, -2));
+        total = c[0]?.n ?? 0;
+      }
+      return { items: rows.map(toUser), page: q.page, pageSize: q.pageSize, total };
+    },
+
+    /** Applies changes; a change of role or deactivation revokes the user's access tokens. */
+    async update(id: string, c: UserChanges): Promise<User | undefined> {
+      const sets: string[] = ['updated_at = now()'];
+      const values: unknown[] = [id];
+      const add = (col: string, v: unknown) => {
+        values.push(v);
+        sets.push(`${col} = $${values.length}`);
+      };
+      if (c.firstName !== undefined) add('first_name', c.firstName);
+      if (c.lastName !== undefined) add('last_name', c.lastName);
+      if (c.role !== undefined) add('role', c.role);
+      if (c.isActive !== undefined) add('is_active', c.isActive);
+      const revokes = c.role !== undefined || c.isActive === false;
+      if (revokes) sets.push('token_version = token_version + 1');
+      return write(
+        'users.update',
+        async (tx) => {
+          const rows = await tx.query<UserRow>('users.update', `UPDATE users SET ${sets.join(', ')} WHERE id = $1 RETURNING ${COLUMNS}`, values);
+          if (revokes && rows[0]) await tx.query('users.revoke_refresh', 'UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL', [id]);
+          return rows[0] && toUserWithSecrets(rows[0]);
+        },
+        (u) => (revokes && u ? [[u.id, u.tokenVersion]] : undefined),
+      ).then((u) => u && { id: u.id, email: u.email, firstName: u.firstName, lastName: u.lastName, role: u.role, isActive: u.isActive, createdAt: u.createdAt, updatedAt: u.updatedAt });
+    },
+
+    async countAdmins(): Promise<number> {
+      const rows = await db.query<{ n: number }>('users.count_admins', "SELECT count(*)::int AS n FROM users WHERE role = 'admin'");
+      return rows[0]?.n ?? 0;
+    },
+  };
+}
+
+export type UserRepository = ReturnType<typeof createUserRepository>;

@@ -1,0 +1,65 @@
+import { errors } from '../errors/index.ts';
+import type { UserRepository, UserChanges } from './repository.ts';
+import type { Caller, Page, User, UserListQuery } from './types.ts';
+
+export interface CachedRead {
+  /** Serves `load` through the cache under `scope`/`key`; reports how it was served. */
+  read<T>(scope: string, key: string, load: () => Promise<T>): Promise<{ value: T; cache: 'hit' | 'miss' | 'bypass' }>;
+}
+
+/**
+ * Permissions follow SPEC.md's 403-or-404 rule: what the caller may not know exists is
+ * 404; what it can see but may not do is 403.
+ */
+export function createUserService(deps: { users: UserRepository; cache: CachedRead }) {
+  const { users, cache } = deps;
+
+  return {
+    async list(caller: Caller, q: UserListQuery): Promise<{ value: Page<User>; cache: 'hit' | 'miss' | 'bypass' }> {
+      if (caller.role !== 'admin') throw errors.forbidden('Only admins can list users');
+      const key = `list:${q.page}:${q.pageSize}:${q.role ?? ''}:${q.isActive ?? ''}:${q.search ?? ''}`;
+      return cache.read('users', key, () => users.list(q));
+    },
+
+    async get(caller: Caller, id: string): Promise<{ value: User; cache: 'hit' | 'miss' | 'bypass' }> {
+      if (caller.role !== 'admin' && caller.id !== id) throw errors.notFound('User');
+      const r = await cache.read('users', `one:${id}`, async () => {
+        const u = await users.findById(id);
+        return u ? strip(u) : null;
+      });
+      if (!r.value) throw errors.notFound('User');
+      return { value: r.value, cache: r.cache };
+    },
+
+    async update(caller: Caller, id: string, patch: UserChanges): Promise<User> {
+      const isAdmin = caller.role === 'admin';
+      const isSelf = caller.id === id;
+      if (!isAdmin && !isSelf) throw errors.notFound('User');
+      if (!isAdmin && (patch.role !== undefined || patch.isActive !== undefined)) throw errors.forbidden('Only admins can change role or isActive');
+      if (isAdmin && isSelf && (patch.role !== undefined && patch.role !== 'admin' || patch.isActive === false)) {
+        // An admin demoting or deactivating themselves could leave nobody to undo it.
+        const admins = await users.countAdmins();
+        if (admins <= 1) throw errors.conflict('The last admin cannot demote or deactivate themselves');
+      }
+      const updated = await users.update(id, patch);
+      if (!updated) throw errors.notFound('User');
+      return updated;
+    },
+
+    async deactivate(caller: Caller, id: string): Promise<void> {
+      if (caller.role !== 'admin') {
+        if (caller.id === id) throw errors.forbidden('Only admins can deactivate users');
+        throw errors.notFound('User');
+      }
+      if (caller.id === id && (await users.countAdmins()) <= 1) throw errors.conflict('The last admin cannot deactivate themselves');
+      const updated = await users.update(id, { isActive: false });
+      if (!updated) throw errors.notFound('User');
+    },
+  };
+}
+
+function strip(u: User): User {
+  return { id: u.id, email: u.email, firstName: u.firstName, lastName: u.lastName, role: u.role, isActive: u.isActive, createdAt: u.createdAt, updatedAt: u.updatedAt };
+}
+
+export type UserService = ReturnType<typeof createUserService>;

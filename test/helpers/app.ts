@@ -1,0 +1,51 @@
+import type { TestContext } from 'node:test';
+import { Writable } from 'node:stream';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../../src/config/index.ts';
+import { createContainer, type Container } from '../../src/container.ts';
+import { createLogger } from '../../src/logger.ts';
+import { createTestSchema, type TestSchema } from './db.ts';
+
+export interface TestApp {
+  c: Container;
+  schema: TestSchema;
+  /** Every log record the app wrote, parsed. */
+  logs: Record<string, unknown>[];
+  inject: Container['app']['inject'];
+}
+
+/**
+ * Builds the whole service (real PostgreSQL in a schema of its own, the given env on
+ * top of test defaults) and tears it down when the test ends.
+ */
+export async function buildTestApp(t: TestContext, env: Record<string, string> = {}): Promise<TestApp> {
+  const schema = await createTestSchema();
+  const logs: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const line of chunk.toString().split('\n')) if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
+      cb();
+    },
+  });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: schema.url,
+    JWT_SECRET: 'test-secret-test-secret-test-secret-0123456789',
+    DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'it360-')),
+    LOG_LEVEL: 'info',
+    FAULT_INJECTION: 'true',
+    ...env,
+  });
+  const logger = createLogger(config.logLevel, sink);
+  const c = await createContainer(config, logger, { print: () => undefined });
+  await c.app.ready();
+  t.after(async () => {
+    await c.close();
+    await schema.drop();
+  });
+  return { c, schema, logs, inject: c.app.inject.bind(c.app) };
+}
+
+export const json = (body: unknown) => ({ 'content-type': 'application/json', payload: JSON.stringify(body) });
