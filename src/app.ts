@@ -41,6 +41,7 @@ const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, logger } = deps;
   const app = Fastify({
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- pino's Logger and Fastify's base logger differ in type only
     loggerInstance: logger as FastifyBaseLogger,
     // One completion line per request is written by the lifecycle hooks, with the
     // fields SPEC.md names; Fastify's own two lines per request would double it.

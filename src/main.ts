@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import closeWithGrace from 'close-with-grace';
 import { ConfigError, loadConfig } from './config/index.ts';
 import { createContainer } from './container.ts';
@@ -5,6 +6,8 @@ import { createLogger } from './logger.ts';
 
 /** `npm start`: one process serving the API. */
 async function main(): Promise<void> {
+  // A .env file in the working directory is read when present; the environment wins.
+  if (existsSync('.env')) process.loadEnvFile('.env');
   let config;
   try {
     config = loadConfig();

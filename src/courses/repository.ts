@@ -91,7 +91,7 @@ export function createCourseRepository(db: Database, feed: ChangeFeed) {
             `INSERT INTO courses (title, slug, description, price, currency, is_published, instructor_id) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`,
             [c.title, c.slug, c.description, c.price, c.currency, c.isPublished, c.instructorId],
           );
-          return toCourse(rows[0]!);
+          return toCourse(rows[0]);
         });
       } catch (err) {
         if ((err as { code?: string }).code === '23505') return 'slug_taken';

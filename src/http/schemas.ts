@@ -1,4 +1,4 @@
-import { Type, type Static } from 'typebox';
+import { Type } from 'typebox';
 
 export const Problem = Type.Object(
   {
@@ -35,6 +35,3 @@ export function problems(...statuses: number[]) {
 export function pageOf<T extends ReturnType<typeof Type.Object>>(item: T) {
   return Type.Object({ items: Type.Array(item), page: Type.Integer(), pageSize: Type.Integer(), total: Type.Integer() });
 }
-
-export type PageQueryT = Static<typeof PageQueryT>;
-const PageQueryT = Type.Object(PageQuery);

@@ -58,6 +58,6 @@ export async function checkReadiness(d: ReadinessDeps): Promise<{ status: 'ok' |
     const state = d.paystack.policy.state();
     checks.paystack = { status: state === 'closed' && (ratio === undefined || ratio < 0.5) ? 'ok' : 'degraded', breaker: state };
   }
-  const status = checks.database!.status === 'down' ? 'down' : Object.values(checks).some((c) => c.status !== 'ok') ? 'degraded' : 'ok';
+  const status = checks.database.status === 'down' ? 'down' : Object.values(checks).some((c) => c.status !== 'ok') ? 'degraded' : 'ok';
   return { status, checks };
 }

@@ -81,7 +81,7 @@ export function createUserRepository(db: Database, feed: ChangeFeed) {
               u.passwordHash,
               u.role,
             ]);
-            return toUser(rows[0]!);
+            return toUser(rows[0]);
           },
           () => undefined,
         );

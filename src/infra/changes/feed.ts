@@ -177,7 +177,7 @@ export function createChangeFeed(o: ChangeFeedOptions): ChangeFeed {
     },
     async start() {
       const rows = await o.db.query<{ db: string; schema: string }>('changes.namespace', 'SELECT current_database() AS db, current_schema() AS schema');
-      namespace = `${rows[0]!.db}.${rows[0]!.schema}`;
+      namespace = `${rows[0].db}.${rows[0].schema}`;
       channel = channelFor(namespace);
       if (o.listenUrl) await connect();
       else await reload();

@@ -160,7 +160,7 @@ export function createDatabase(o: DatabaseOptions): Database {
       let settled = false;
       const onAbort = () => {
         settled = true;
-        reject(signal.reason as Error);
+        reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
       };
       signal.addEventListener('abort', onAbort, { once: true });
       pool.connect().then(
@@ -170,9 +170,9 @@ export function createDatabase(o: DatabaseOptions): Database {
           if (settled) client.release();
           else resolve(client);
         },
-        (err: unknown) => {
+        (err: Error) => {
           signal.removeEventListener('abort', onAbort);
-          if (!settled) reject(err as Error);
+          if (!settled) reject(err);
         },
       );
     });
