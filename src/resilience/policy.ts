@@ -113,6 +113,7 @@ export function createDependencyPolicy(o: PolicyOptions): DependencyPolicy {
   });
   const bulk = bulkhead(o.concurrency, o.queue);
   let state: BreakerState = 'closed';
+  let openedAt = 0;
   let lastFailure = '';
   breaker.onBreak((reason) => {
     lastFailure = 'error' in reason ? o.errorCode(reason.error) : 'isolated';
@@ -121,6 +122,7 @@ export function createDependencyPolicy(o: PolicyOptions): DependencyPolicy {
     const to = STATE_NAMES[s];
     const from = state;
     state = to;
+    if (to === 'open') openedAt = performance.now();
     // Logged once per transition, never per request: this is the line an operator
     // searches for when a dependency goes away and comes back.
     const reason = to === 'open' ? `${o.consecutiveFailures} consecutive failures, last: ${lastFailure}` : to === 'half-open' ? `${o.halfOpenMs} ms elapsed, trying one call` : to === 'closed' ? 'trial call succeeded' : 'isolated';
@@ -131,7 +133,9 @@ export function createDependencyPolicy(o: PolicyOptions): DependencyPolicy {
   return {
     dependency: o.dependency,
     state: () => state,
-    isOpen: () => state === 'open' || state === 'isolated',
+    // Open until the half-open delay has passed: after that the next call must reach
+    // execute(), which is where cockatiel lets one trial call through.
+    isOpen: () => (state === 'open' && performance.now() - openedAt < o.halfOpenMs) || state === 'isolated',
     async execute<T>(op: string, fn: (signal: AbortSignal, budgetMs: number) => Promise<T>, opts?: { timeoutMs?: number }): Promise<T> {
       const ctx = currentContext();
       const own = opts?.timeoutMs ?? o.timeoutMs;

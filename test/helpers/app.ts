@@ -7,12 +7,15 @@ import { loadConfig } from '../../src/config/index.ts';
 import { createContainer, type Container } from '../../src/container.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createTestSchema, type TestSchema } from './db.ts';
+import type { DependencyCallEvent } from '../../src/resilience/policy.ts';
 
 export interface TestApp {
   c: Container;
   schema: TestSchema;
   /** Every log record the app wrote, parsed. */
   logs: Record<string, unknown>[];
+  /** Every dependency call the app made (database, cache, paystack), in order. */
+  calls: DependencyCallEvent[];
   inject: Container['app']['inject'];
 }
 
@@ -20,8 +23,8 @@ export interface TestApp {
  * Builds the whole service (real PostgreSQL in a schema of its own, the given env on
  * top of test defaults) and tears it down when the test ends.
  */
-export async function buildTestApp(t: TestContext, env: Record<string, string> = {}): Promise<TestApp> {
-  const schema = await createTestSchema();
+export async function buildTestApp(t: TestContext, env: Record<string, string> = {}, opts: { schema?: TestSchema } = {}): Promise<TestApp> {
+  const schema = opts.schema ?? (await createTestSchema());
   const logs: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {
@@ -39,13 +42,14 @@ export async function buildTestApp(t: TestContext, env: Record<string, string> =
     ...env,
   });
   const logger = createLogger(config.logLevel, sink);
-  const c = await createContainer(config, logger, { print: () => undefined });
+  const calls: DependencyCallEvent[] = [];
+  const c = await createContainer(config, logger, { print: () => undefined, onDependencyCall: (e) => calls.push(e) });
   await c.app.ready();
   t.after(async () => {
     await c.close();
-    await schema.drop();
+    if (!opts.schema) await schema.drop();
   });
-  return { c, schema, logs, inject: c.app.inject.bind(c.app) };
+  return { c, schema, logs, calls, inject: c.app.inject.bind(c.app) };
 }
 
 export const json = (body: unknown) => ({ 'content-type': 'application/json', payload: JSON.stringify(body) });
