@@ -21,6 +21,11 @@ import { userRoutes } from './users/routes.ts';
 import type { UserService } from './users/service.ts';
 import { UserSchema } from './users/routes.ts';
 import { CourseSchema } from './courses/routes.ts';
+import { enrollmentRoutes } from './enrollments/routes.ts';
+import type { EnrollmentService } from './enrollments/service.ts';
+import { paymentCallbackPage } from './payments/callback-page.ts';
+import { PaymentSchema, paymentRoutes } from './payments/routes.ts';
+import type { PaymentService } from './payments/service.ts';
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -28,11 +33,11 @@ export interface AppDeps {
   auth: AuthService;
   users: UserService;
   courses: CourseService;
+  payments: PaymentService;
+  enrollments: EnrollmentService;
   operations: OperationsDeps;
   faults?: FaultDeps;
   lifecycle?: Pick<LifecycleOptions, 'onFinished' | 'onDeadline'>;
-  /** Extra route plugins (payments, enrollments) registered under /api/v1. */
-  extraApi?: (app: FastifyInstance, hooks: ReturnType<typeof authHooks>) => Promise<void>;
 }
 
 // A caller's x-request-id is kept when it is a sane token; anything else gets a new id.
@@ -72,7 +77,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Headers must arrive within 10 s (slow-loris protection), well inside requestTimeout.
   app.server.headersTimeout = 10_000;
 
-  const shared = [Problem, UserSchema, CourseSchema];
+  const shared = [Problem, UserSchema, CourseSchema, PaymentSchema];
   app.setValidatorCompiler(createValidation(shared));
   for (const s of shared) app.addSchema(s);
   // Only JSON is accepted: text/plain bodies get 415, not a confusing 400.
@@ -110,10 +115,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await api.register(authRoutes, { prefix: '/auth', auth: deps.auth, users: deps.users, hooks });
       await api.register(userRoutes, { prefix: '/users', users: deps.users, hooks });
       await api.register(courseRoutes, { prefix: '/courses', courses: deps.courses, hooks });
-      if (deps.extraApi) await deps.extraApi(api, hooks);
+      await api.register(paymentRoutes, { prefix: '/payments', payments: deps.payments, hooks });
+      await api.register(enrollmentRoutes, { prefix: '/enrollments', enrollments: deps.enrollments, hooks });
     },
     { prefix: '/api/v1' },
   );
+  await app.register(paymentCallbackPage, { payments: deps.payments });
   await app.register(operationsRoutes, deps.operations);
   if (config.faultInjection && deps.faults) await app.register(faultRoutes, { prefix: '/__fault', ...deps.faults });
 

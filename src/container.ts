@@ -20,9 +20,23 @@ import { migrate } from './infra/database/migrate.ts';
 import { createDependencyPolicy, type DependencyCallEvent, type DependencyPolicy } from './resilience/policy.ts';
 import { createUserRepository, type UserRepository } from './users/repository.ts';
 import { createUserService } from './users/service.ts';
+import { createEnrollmentRepository } from './enrollments/repository.ts';
+import { createEnrollmentService } from './enrollments/service.ts';
+import { createPaystackClient } from './infra/paystack/client.ts';
+import { isPaystackOutage } from './infra/paystack/errors.ts';
+import { createPaymentRepository } from './payments/repository.ts';
+import { startReconciler } from './payments/reconciler.ts';
+import { createPaymentService, type PaymentService } from './payments/service.ts';
+import { createPaystackSimulator, type PaystackSimulator } from './paystack-sim/server.ts';
 
 export interface Container {
   config: Readonly<Config>;
+  payments: PaymentService;
+  paystackPolicy: DependencyPolicy;
+  /** The in-process Paystack simulator, when no PAYSTACK_SECRET_KEY was given (never in production). */
+  simulatorUrl?: string;
+  /** Tells the container where the service listens (callback links, the simulator's webhooks). */
+  listening(address: string): void;
   logger: Logger;
   db: Database;
   feed: ChangeFeed;
@@ -42,6 +56,8 @@ export interface ContainerOptions {
   print?: (s: string) => void;
   /** Skip migrations (a supervisor already ran them). */
   skipMigrations?: boolean;
+  /** Run the payment reconciler in the background (the server does; tests drive it by hand). */
+  startReconciler?: boolean;
 }
 
 /**
@@ -144,6 +160,57 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
     const userService = createUserService({ users, cache });
     const courseService = createCourseService({ courses: courseRepo, cache });
 
+    // --- Paystack: the real API with a key, else the simulator (never in production).
+    let paystackBaseUrl = config.paystackBaseUrl;
+    let paystackSecretKey = config.paystackSecretKey;
+    let simulator: PaystackSimulator | undefined;
+    if (!paystackSecretKey) {
+      if (config.isProduction) throw new Error('PAYSTACK_SECRET_KEY is required in production');
+      paystackSecretKey = 'sk_test_simulator';
+      simulator = createPaystackSimulator({ secretKey: paystackSecretKey });
+      paystackBaseUrl = await simulator.listen(0, '127.0.0.1');
+      closers.push(() => simulator!.close());
+    }
+    const paystackPolicy = createDependencyPolicy({
+      dependency: 'paystack',
+      timeoutMs: config.paystackTimeoutMs,
+      replyMarginMs: config.replyMarginMs,
+      // The client's own per-attempt timer fires first and names the phase; this is the net.
+      safetyMs: 200,
+      consecutiveFailures: config.breakerConsecutiveFailures,
+      halfOpenMs: config.breakerHalfOpenMs,
+      // Paystack calls take hundreds of ms; 50 in flight per process is far above need,
+      // and a hung Paystack cannot hold more than that many requests hostage.
+      concurrency: 50,
+      queue: 0,
+      isDependencyFailure: isPaystackOutage,
+      errorCode: (err) => (err as { code?: string }).code ?? (err as Error).name ?? 'error',
+      logger,
+      onCall,
+    });
+    const paystack = createPaystackClient({ baseUrl: paystackBaseUrl, secretKey: paystackSecretKey, timeoutMs: config.paystackTimeoutMs, replyMarginMs: config.replyMarginMs, policy: paystackPolicy });
+    closers.push(() => paystack.close());
+    let publicUrl = config.publicUrl ?? `http://${config.host}:${config.port}`;
+    const enrollmentRepo = createEnrollmentRepository(db);
+    const paymentService = createPaymentService({
+      payments: createPaymentRepository(db),
+      enrollments: enrollmentRepo,
+      courses: courseRepo,
+      paystack,
+      paystackSecretKey,
+      userEmail: async (id) => (await users.findById(id))?.email,
+      logger,
+      publicUrl: () => publicUrl.replace(/\/+$/, ''),
+      callbackAllowlist: config.callbackUrlAllowlist,
+      verifyWaitMs: config.paystackVerifyWaitMs,
+      reconcileMinAgeMs: config.reconcileMinAgeMs,
+      reconcileIntervalMs: config.reconcileIntervalMs,
+    });
+    if (opts.startReconciler) {
+      const reconciler = startReconciler({ payments: paymentService, intervalMs: config.reconcileIntervalMs, logger });
+      closers.push(() => reconciler.stop());
+    }
+
     if (config.bootstrapAdminEmail && config.bootstrapAdminPassword) {
       await ensureBootstrapAdmin(users, config.bootstrapAdminEmail, config.bootstrapAdminPassword, logger);
     }
@@ -156,10 +223,13 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
       auth,
       users: userService,
       courses: courseService,
+      payments: paymentService,
+      enrollments: createEnrollmentService({ enrollments: enrollmentRepo, courses: courseRepo }),
       operations: {
         readiness: {
           database: { policy: db.policy, probe: async () => void (await db.query('readyz.database', 'SELECT 1')) },
           cache: { policy: cachePolicy, probe: () => cacheStore.ping(), kind: cacheStore.kind },
+          paystack: { policy: paystackPolicy },
           feedHealthy: () => feed.healthy(),
         },
       },
@@ -169,6 +239,13 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
 
     return {
       config,
+      payments: paymentService,
+      paystackPolicy,
+      simulatorUrl: simulator ? paystackBaseUrl : undefined,
+      listening(address: string) {
+        if (!config.publicUrl) publicUrl = address;
+        simulator?.setWebhookUrl(`${address}/api/v1/payments/webhook`);
+      },
       logger,
       db,
       feed,
@@ -179,7 +256,7 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
       components: {
         database: engine === 'pglite' ? `embedded PGlite in ${path.resolve(config.dataDir)}` : 'PostgreSQL (DATABASE_URL)',
         cache: cacheStore.kind === 'redis' ? 'Redis (REDIS_URL)' : 'in-process LRU',
-        paystack: config.paystackSecretKey ? config.paystackBaseUrl : 'not configured',
+        paystack: simulator ? `Paystack simulator at ${paystackBaseUrl}` : `Paystack at ${paystackBaseUrl}`,
       },
       close,
     };

@@ -19,13 +19,14 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger(config.logLevel);
-  const c = await createContainer(config, logger);
+  const c = await createContainer(config, logger, { startReconciler: true });
   closeWithGrace({ delay: config.gracefulTimeoutMs, logger }, async ({ signal, err }) => {
     if (err) logger.error({ err }, 'closing after an error');
     else logger.info({ signal }, 'shutting down');
     await c.close();
   });
   const address = await c.app.listen({ host: config.host, port: config.port });
+  c.listening(address);
   logger.info({ address, ...c.components }, 'listening');
   if (!config.isProduction) {
     process.stdout.write(

@@ -50,3 +50,17 @@ export function callBudgetMs(ownTimeoutMs: number, marginMs: number, dependency:
   if (left <= 0) throw errors.deadlineExceeded(dependency);
   return Math.max(1, Math.floor(Math.min(ownTimeoutMs, left)));
 }
+
+/**
+ * Runs background work (the reconciler, webhook processing) under a deadline of its
+ * own, so its dependency calls are bounded like a request's and its log lines carry
+ * an id that ties them together.
+ */
+export function runWithDeadline<T>(id: string, route: string, ms: number, fn: () => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const started = performance.now();
+  const timer = setTimeout(() => controller.abort(new Error(`${route} ran past its ${ms} ms deadline`)), ms);
+  timer.unref();
+  const ctx: RequestContext = { requestId: id, method: 'TASK', route, startedAt: Date.now(), deadlineAt: started + ms, signal: controller.signal };
+  return storage.run(ctx, fn).finally(() => clearTimeout(timer));
+}

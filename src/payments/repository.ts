@@ -1,0 +1,272 @@
+import type { Database, Queryable } from '../infra/database/client.ts';
+import type { Page } from '../users/types.ts';
+import type { Payment, PaymentRow, PaymentStatus } from './types.ts';
+
+const COLUMNS = `id, reference, user_id, course_id, amount, currency, status, authorization_url, access_code, paystack_transaction_id,
+  paid_at, gateway_response, flagged, refunded_amount, refund_amount, paystack_refund_id, refund_requested_at, check_attempts,
+  next_check_at, created_at, updated_at`;
+
+interface Row {
+  id: string;
+  reference: string;
+  user_id: string;
+  course_id: string;
+  amount: number;
+  currency: string;
+  status: PaymentStatus;
+  authorization_url: string | null;
+  access_code: string | null;
+  paystack_transaction_id: number | null;
+  paid_at: Date | null;
+  gateway_response: string | null;
+  flagged: string | null;
+  refunded_amount: number;
+  refund_amount: number | null;
+  paystack_refund_id: number | null;
+  refund_requested_at: Date | null;
+  check_attempts: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+function toRow(r: Row): PaymentRow {
+  return {
+    reference: r.reference,
+    status: r.status,
+    amount: Number(r.amount),
+    currency: r.currency,
+    courseId: r.course_id,
+    userId: r.user_id,
+    paidAt: r.paid_at?.toISOString() ?? null,
+    createdAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
+    authorizationUrl: r.authorization_url,
+    accessCode: r.access_code,
+    paystackTransactionId: r.paystack_transaction_id === null ? null : Number(r.paystack_transaction_id),
+    flagged: r.flagged,
+    refundedAmount: Number(r.refunded_amount),
+    refundAmount: r.refund_amount === null ? null : Number(r.refund_amount),
+    paystackRefundId: r.paystack_refund_id === null ? null : Number(r.paystack_refund_id),
+    refundRequestedAt: r.refund_requested_at?.toISOString() ?? null,
+    checkAttempts: r.check_attempts,
+  };
+}
+
+/** Statuses from which a verified success still fulfils the payment (SPEC.md). */
+export const FULFILLABLE: PaymentStatus[] = ['pending', 'failed', 'abandoned', 'expired'];
+
+/** The payments and webhook_events tables belong to this module. */
+export function createPaymentRepository(db: Database) {
+  const one = async (op: string, q: Queryable, sql: string, values: unknown[]) => {
+    const rows = await q.query<Row>(op, sql, values);
+    return rows[0] && toRow(rows[0]);
+  };
+
+  return {
+    db,
+    async findByReference(reference: string, q: Queryable = db): Promise<PaymentRow | undefined> {
+      return one('payments.find', q, `SELECT ${COLUMNS} FROM payments WHERE reference = $1`, [reference]);
+    },
+
+    async findPending(userId: string, courseId: string): Promise<PaymentRow | undefined> {
+      return one('payments.find_pending', db, `SELECT ${COLUMNS} FROM payments WHERE user_id = $1 AND course_id = $2 AND status = 'pending'`, [userId, courseId]);
+    },
+
+    /** Inserts a pending attempt; 'conflict' when another pending attempt exists (a concurrent initialize). */
+    async insertPending(p: { reference: string; userId: string; courseId: string; amount: number; currency: string }, minAgeMs: number): Promise<PaymentRow | 'conflict'> {
+      try {
+        const row = await one(
+          'payments.insert',
+          db,
+          `INSERT INTO payments (reference, user_id, course_id, amount, currency, next_check_at)
+           VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6::double precision / 1000)) RETURNING ${COLUMNS}`,
+          [p.reference, p.userId, p.courseId, p.amount, p.currency, minAgeMs],
+        );
+        return row;
+      } catch (err) {
+        if ((err as { code?: string }).code === '23505') return 'conflict';
+        throw err;
+      }
+    },
+
+    async insertFree(tx: Queryable, p: { reference: string; userId: string; courseId: string; currency: string }): Promise<PaymentRow> {
+      const row = await one(
+        'payments.insert_free',
+        tx,
+        `INSERT INTO payments (reference, user_id, course_id, amount, currency, status, paid_at, gateway_response) VALUES ($1, $2, $3, 0, $4, 'success', now(), 'free course') RETURNING ${COLUMNS}`,
+        [p.reference, p.userId, p.courseId, p.currency],
+      );
+      return row;
+    },
+
+    async setCheckout(reference: string, authorizationUrl: string, accessCode: string): Promise<PaymentRow | undefined> {
+      return one('payments.set_checkout', db, `UPDATE payments SET authorization_url = $2, access_code = $3, updated_at = now() WHERE reference = $1 RETURNING ${COLUMNS}`, [
+        reference,
+        authorizationUrl,
+        accessCode,
+      ]);
+    },
+
+    /** A pending attempt that never got a checkout URL gives way to a new one. */
+    async supersede(reference: string): Promise<void> {
+      await db.query('payments.supersede', "UPDATE payments SET status = 'abandoned', gateway_response = 'superseded by a new attempt', updated_at = now() WHERE reference = $1 AND status = 'pending' AND authorization_url IS NULL", [reference]);
+    },
+
+    /**
+     * The one transition to success. Guarded by the status in the WHERE clause: of any
+     * number of concurrent callers, exactly one gets the row back.
+     */
+    async markSuccess(tx: Queryable, reference: string, v: { paidAt: string | null; transactionId: number; gatewayResponse: string | null }): Promise<PaymentRow | undefined> {
+      return one(
+        'payments.mark_success',
+        tx,
+        `UPDATE payments SET status = 'success', paid_at = COALESCE($2::timestamptz, now()), paystack_transaction_id = $3, gateway_response = $4, updated_at = now()
+         WHERE reference = $1 AND status = ANY($5::text[]) RETURNING ${COLUMNS}`,
+        [reference, v.paidAt, v.transactionId, v.gatewayResponse, FULFILLABLE],
+      );
+    },
+
+    /** failed / abandoned / expired, only from a status that is not settled. */
+    async markUnsuccessful(reference: string, status: 'failed' | 'abandoned' | 'expired', gatewayResponse: string | null, from: PaymentStatus[]): Promise<PaymentRow | undefined> {
+      return one(
+        'payments.mark_unsuccessful',
+        db,
+        `UPDATE payments SET status = $2, gateway_response = $3, updated_at = now() WHERE reference = $1 AND status = ANY($4::text[]) RETURNING ${COLUMNS}`,
+        [reference, status, gatewayResponse, from],
+      );
+    },
+
+    async flag(reference: string, why: string): Promise<void> {
+      await db.query('payments.flag', 'UPDATE payments SET flagged = $2, updated_at = now() WHERE reference = $1', [reference, why]);
+    },
+
+    async setTransactionId(reference: string, transactionId: number): Promise<void> {
+      await db.query('payments.set_transaction_id', 'UPDATE payments SET paystack_transaction_id = $2 WHERE reference = $1 AND paystack_transaction_id IS NULL', [reference, transactionId]);
+    },
+
+    /** success (or partly refunded) → refund_pending, for at most what is left to refund. */
+    async beginRefund(reference: string, amount: number): Promise<PaymentRow | undefined> {
+      return one(
+        'payments.begin_refund',
+        db,
+        `UPDATE payments SET status = 'refund_pending', refund_amount = $2, paystack_refund_id = NULL, refund_requested_at = now(), check_attempts = 0,
+           next_check_at = now() + interval '30 seconds', updated_at = now()
+         WHERE reference = $1 AND status IN ('success', 'refunded') AND refunded_amount + $2 <= amount RETURNING ${COLUMNS}`,
+        [reference, amount],
+      );
+    },
+
+    async setRefundId(reference: string, refundId: number): Promise<void> {
+      await db.query('payments.set_refund_id', "UPDATE payments SET paystack_refund_id = $2, updated_at = now() WHERE reference = $1 AND status = 'refund_pending'", [reference, refundId]);
+    },
+
+    /** refund_pending → refunded; returns the row when this call made the change. */
+    async completeRefund(tx: Queryable, reference: string, refundedAmount: number): Promise<PaymentRow | undefined> {
+      return one(
+        'payments.complete_refund',
+        tx,
+        `UPDATE payments SET status = 'refunded', refunded_amount = LEAST(amount, refunded_amount + $2), refund_amount = NULL, updated_at = now()
+         WHERE reference = $1 AND status = 'refund_pending' RETURNING ${COLUMNS}`,
+        [reference, refundedAmount],
+      );
+    },
+
+    /** refund_pending → back to where it was (success, or refunded when partly refunded before). */
+    async revertRefund(reference: string, why: string): Promise<PaymentRow | undefined> {
+      return one(
+        'payments.revert_refund',
+        db,
+        `UPDATE payments SET status = CASE WHEN refunded_amount > 0 THEN 'refunded' ELSE 'success' END, refund_amount = NULL, paystack_refund_id = NULL,
+           gateway_response = $2, updated_at = now()
+         WHERE reference = $1 AND status = 'refund_pending' RETURNING ${COLUMNS}`,
+        [reference, why],
+      );
+    },
+
+    async list(q: { userId?: string; status?: PaymentStatus; page: number; pageSize: number }): Promise<Page<Payment>> {
+      const where: string[] = [];
+      const values: unknown[] = [];
+      if (q.userId) {
+        values.push(q.userId);
+        where.push(`user_id = $${values.length}`);
+      }
+      if (q.status) {
+        values.push(q.status);
+        where.push(`status = $${values.length}`);
+      }
+      const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
+      values.push(q.pageSize, (q.page - 1) * q.pageSize);
+      const rows = await db.query<Row & { total: number }>(
+        'payments.list',
+        `SELECT ${COLUMNS}, count(*) OVER () AS total FROM payments ${filter} ORDER BY created_at DESC, id LIMIT $${values.length - 1} OFFSET $${values.length}`,
+        values,
+      );
+      let total = rows[0]?.total ?? 0;
+      if (rows.length === 0 && q.page > 1) total = (await db.query<{ n: number }>('payments.count', `SELECT count(*)::int AS n FROM payments ${filter}`, values.slice(0, -2)))[0]?.n ?? 0;
+      return { items: rows.map((r) => toPublic(toRow(r))), page: q.page, pageSize: q.pageSize, total };
+    },
+
+    /**
+     * Claims a batch for this sweeper: the rows' next check is pushed into the future in
+     * the same statement that picks them (SKIP LOCKED), so concurrent sweepers in other
+     * processes and instances take different rows and none is verified twice.
+     */
+    async claimDue(minAgeMs: number, limit: number, retryBaseMs: number): Promise<PaymentRow[]> {
+      const rows = await db.query<Row>(
+        'payments.claim_due',
+        `UPDATE payments p SET check_attempts = p.check_attempts + 1,
+           next_check_at = now() + make_interval(secs => LEAST(3600, ($3::double precision / 1000) * power(2, LEAST(p.check_attempts, 12))))
+         WHERE p.id IN (
+           SELECT id FROM payments
+           WHERE status IN ('pending', 'refund_pending') AND flagged IS NULL AND next_check_at <= now()
+             AND created_at <= now() - make_interval(secs => $1::double precision / 1000)
+           ORDER BY next_check_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+         RETURNING ${COLUMNS.split(',').map((c) => `p.${c.trim()}`).join(', ')}`,
+        [minAgeMs, limit, retryBaseMs],
+      );
+      return rows.map(toRow);
+    },
+
+    // --- webhook events
+
+    /** Stores an event once; returns its id when it is new, undefined for a duplicate. */
+    async storeEvent(e: { event: string; reference: string; status: string; payload: unknown }): Promise<string | undefined> {
+      const rows = await db.query<{ id: string }>(
+        'webhooks.store',
+        'INSERT INTO webhook_events (event, reference, status, payload) VALUES ($1, $2, $3, $4) ON CONFLICT (event, reference, status) DO NOTHING RETURNING id',
+        [e.event, e.reference, e.status, JSON.stringify(e.payload)],
+      );
+      return rows[0]?.id;
+    },
+
+    /** Claims unprocessed events older than `minAgeMs` (a crash got between storing and processing). */
+    async claimEvents(ids: string[] | undefined, minAgeMs: number, limit: number): Promise<{ id: string; event: string; reference: string; payload: Record<string, unknown> }[]> {
+      // attempts doubles as a lease: a claimed event is not claimed again for 30 s.
+      return db.query(
+        'webhooks.claim',
+        `UPDATE webhook_events SET attempts = attempts + 1, received_at = CASE WHEN $1::uuid[] IS NULL THEN now() ELSE received_at END
+         WHERE id IN (
+           SELECT id FROM webhook_events
+           WHERE processed_at IS NULL AND attempts < 20
+             AND ($1::uuid[] IS NULL AND received_at <= now() - make_interval(secs => $2::double precision / 1000) OR id = ANY($1::uuid[]))
+           ORDER BY received_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+         RETURNING id, event, reference, payload`,
+        [ids ?? null, minAgeMs, limit],
+      );
+    },
+
+    async markEventProcessed(id: string, error?: string): Promise<void> {
+      await db.query(
+        'webhooks.mark',
+        error ? 'UPDATE webhook_events SET last_error = $2 WHERE id = $1' : 'UPDATE webhook_events SET processed_at = now(), last_error = NULL WHERE id = $1',
+        error ? [id, error] : [id],
+      );
+    },
+  };
+}
+
+export function toPublic(p: PaymentRow): Payment {
+  return { reference: p.reference, status: p.status, amount: p.amount, currency: p.currency, courseId: p.courseId, userId: p.userId, paidAt: p.paidAt, createdAt: p.createdAt, updatedAt: p.updatedAt };
+}
+
+export type PaymentRepository = ReturnType<typeof createPaymentRepository>;
