@@ -1,0 +1,77 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from './redis.ts';
+
+export interface RunningService {
+  proc: ChildProcess;
+  url: string;
+  port: number;
+  /** Every line the service printed (stdout and stderr). */
+  output: string[];
+  /** Parsed JSON log records. */
+  records(): Record<string, unknown>[];
+  /** Kills the whole process group (supervisor and workers) with SIGKILL. */
+  kill(): Promise<void>;
+  /** Sends a signal to the service's main process. */
+  signal(sig: NodeJS.Signals): void;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/**
+ * Starts the real service (`src/main.ts`, what `npm start` runs) as a child process
+ * in a process group of its own, and waits until /healthz answers.
+ */
+export async function startService(env: Record<string, string>, opts: { port?: number; readyTimeoutMs?: number } = {}): Promise<RunningService> {
+  const port = opts.port ?? (await freePort());
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: new URL('../..', import.meta.url).pathname,
+    env: { ...process.env, NODE_ENV: 'test', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  const output: string[] = [];
+  const collect = (buf: Buffer) => output.push(...buf.toString().split('\n').filter(Boolean));
+  proc.stdout!.on('data', collect);
+  proc.stderr!.on('data', collect);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
+  const url = `http://127.0.0.1:${port}`;
+  const until = Date.now() + (opts.readyTimeoutMs ?? 30_000);
+  let up = false;
+  while (!up && Date.now() < until && proc.exitCode === null) {
+    try {
+      up = (await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) })).ok;
+    } catch {
+      await sleep(100);
+    }
+  }
+  const svc: RunningService = {
+    proc,
+    url,
+    port,
+    output,
+    exited,
+    records: () =>
+      output.flatMap((l) => {
+        try {
+          return [JSON.parse(l) as Record<string, unknown>];
+        } catch {
+          return [];
+        }
+      }),
+    signal: (sig) => proc.kill(sig),
+    async kill() {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      try {
+        process.kill(-proc.pid!, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+      await exited;
+    },
+  };
+  if (!up) {
+    await svc.kill();
+    throw new Error(`the service did not become ready:\n${output.slice(-30).join('\n')}`);
+  }
+  return svc;
+}
