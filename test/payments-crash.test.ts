@@ -14,7 +14,7 @@ async function api(url: string, path: string, init: { method?: string; token?: s
     body: init.body ? JSON.stringify(init.body) : undefined,
     signal: AbortSignal.timeout(15_000),
   });
-  return { status: res.status, body: (await res.json().catch(() => undefined)) as any };
+  return { status: res.status, body: ((await res.json().catch(() => undefined)) as unknown) as any };
 }
 
 test('the service is SIGKILLed after the payment row is written and before Paystack answers: after a restart the reconciler settles it', async (t) => {
