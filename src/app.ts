@@ -11,7 +11,8 @@ import { courseRoutes } from './courses/routes.ts';
 import type { CourseService } from './courses/service.ts';
 import { errors } from './errors/index.ts';
 import { authHooks } from './http/auth-hooks.ts';
-import { registerLifecycle, type LifecycleOptions } from './http/lifecycle.ts';
+import { QUIET_ROUTES, registerLifecycle, type LifecycleOptions } from './http/lifecycle.ts';
+import underPressure from '@fastify/under-pressure';
 import { errorHandler, sendProblem } from './http/problem.ts';
 import { Problem } from './http/schemas.ts';
 import { createValidation } from './http/validation.ts';
@@ -84,6 +85,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.removeContentTypeParser('text/plain');
 
   registerLifecycle(app, { requestTimeoutMs: config.requestTimeoutMs, maxInflight: config.maxInflightRequests, logger, ...deps.lifecycle });
+
+  // Load shedding on event-loop lag: a loop 1 s behind means new requests would only
+  // queue behind work this process cannot finish; they get a fast 503 instead. Probes
+  // keep answering so the supervisor and balancers see the truth, not a shed request.
+  await app.register(underPressure, {
+    maxEventLoopDelay: 1000,
+    // Sampled every second (the plugin's default), stated on purpose: finer costs CPU.
+    sampleInterval: 1000,
+    pressureHandler: (request, reply) => {
+      if (QUIET_ROUTES.has(request.routeOptions.url ?? '')) return;
+      sendProblem(reply, request, errors.overloaded());
+    },
+  });
+
   app.setErrorHandler(errorHandler(logger));
   app.setNotFoundHandler((request, reply) => sendProblem(reply, request, errors.notFound('Route')));
 

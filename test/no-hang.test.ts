@@ -269,3 +269,38 @@ test('the change feed connection dies: the cache is bypassed (never stale) until
   }
   assert.ok(back, 'the feed did not come back');
 });
+
+test('past MAX_INFLIGHT_REQUESTS, new requests get 503 overloaded at once', async (t) => {
+  const app = await buildTestApp(t, { MAX_INFLIGHT_REQUESTS: '10', DB_LOCK_TIMEOUT_MS: '1500' });
+  const admin = await makeUser(app, 'admin');
+  const locker = await rawClient(app.schema.url);
+  t.after(() => locker.end());
+  await locker.query('BEGIN');
+  await locker.query('LOCK TABLE users IN ACCESS EXCLUSIVE MODE');
+  const stuck = Array.from({ length: 10 }, (_, i) => timedGet(app, `/api/v1/users?search=s${i}`, admin));
+  await sleep(150);
+  const shed = await timedGet(app, '/api/v1/courses', admin);
+  assert.equal(shed.res.statusCode, 503);
+  assert.equal(shed.res.json().code, 'overloaded');
+  assert.ok(shed.res.headers['retry-after']);
+  assert.ok(shed.ms < 500, `overloaded answer took ${shed.ms.toFixed(0)} ms`);
+  await locker.query('ROLLBACK');
+  for (const r of await Promise.all(stuck)) assert.ok([200, 503].includes(r.res.statusCode));
+  assert.equal((await timedGet(app, '/api/v1/courses', admin)).res.statusCode, 200);
+});
+
+test('a full pool answers 503 fast instead of queueing without bound', async (t) => {
+  const app = await buildTestApp(t, { DB_POOL_MAX: '2', DB_LOCK_TIMEOUT_MS: '1000' });
+  const admin = await makeUser(app, 'admin');
+  const locker = await rawClient(app.schema.url);
+  t.after(() => locker.end());
+  await locker.query('BEGIN');
+  await locker.query('LOCK TABLE users IN ACCESS EXCLUSIVE MODE');
+  // 2 connections and a queue of 8: of 14 requests on the locked table, 4 are refused at once.
+  const results = await Promise.all(Array.from({ length: 14 }, (_, i) => timedGet(app, `/api/v1/users?search=p${i}`, admin)));
+  await locker.query('ROLLBACK');
+  const fast = results.filter((r) => r.res.statusCode === 503 && r.ms < 500);
+  assert.ok(fast.length >= 4, `refused fast: ${results.map((r) => `${r.res.statusCode}/${r.ms.toFixed(0)}ms`).join(' ')}`);
+  for (const r of results) assert.equal(r.res.json().code, 'dependency_unavailable');
+  assert.equal((await timedGet(app, '/api/v1/users', admin)).res.statusCode, 200);
+});
