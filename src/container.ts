@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { buildApp } from './app.ts';
+import { buildApp, type AppDeps } from './app.ts';
 import { createRefreshTokenRepository } from './auth/repository.ts';
 import { createAuthService } from './auth/service.ts';
 import { createTokenService } from './auth/tokens.ts';
@@ -58,6 +58,10 @@ export interface ContainerOptions {
   skipMigrations?: boolean;
   /** Run the payment reconciler in the background (the server does; tests drive it by hand). */
   startReconciler?: boolean;
+  /** The embedded database's address when the supervisor already runs it (DATABASE_URL unset). */
+  embeddedDatabaseUrl?: string;
+  /** Told about finished requests and requests past their deadline (the supervisor's counters). */
+  lifecycle?: AppDeps['lifecycle'];
 }
 
 /**
@@ -68,13 +72,18 @@ function devJwtSecret(dataDir: string): string {
   const file = path.join(dataDir, 'jwt-secret');
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   mkdirSync(dataDir, { recursive: true });
-  const secret = randomBytes(48).toString('base64url');
+  // Written aside and linked into place: sibling workers starting together never read a
+  // created but not yet written file (an empty secret), and exactly one secret wins.
+  const tmp = `${file}.${process.pid}`;
+  writeFileSync(tmp, randomBytes(48).toString('base64url'), { mode: 0o600 });
   try {
-    writeFileSync(file, secret, { mode: 0o600, flag: 'wx' });
+    linkSync(tmp, file);
   } catch {
-    return readFileSync(file, 'utf8').trim();
+    // A sibling linked its secret first; everyone uses that one.
+  } finally {
+    unlinkSync(tmp);
   }
-  return secret;
+  return readFileSync(file, 'utf8').trim();
 }
 
 /** The composition root: builds every client, repository and service, then the app. */
@@ -93,7 +102,10 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
 
     let connectionString = config.databaseUrl;
     let engine: 'postgres' | 'pglite' = 'postgres';
-    if (!connectionString) {
+    if (!connectionString && opts.embeddedDatabaseUrl) {
+      connectionString = opts.embeddedDatabaseUrl;
+      engine = 'pglite';
+    } else if (!connectionString) {
       const embedded = await startEmbeddedPostgres({ dataDir: path.resolve(config.dataDir), log: (msg, extra) => logger.info(extra ?? {}, msg) });
       closers.push(() => embedded.stop());
       connectionString = embedded.connectionString;
@@ -234,6 +246,7 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
         },
       },
       faults: { db },
+      lifecycle: opts.lifecycle,
     });
     closers.push(() => app.close());
 

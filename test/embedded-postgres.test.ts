@@ -286,7 +286,7 @@ test('lock: concurrent takeovers of a stale lock have exactly one winner', async
     });
     const line = async (n: number) => {
       while (lines.length < n) await new Promise<void>((r) => waiters.push(r));
-      return lines[n - 1]!;
+      return lines[n - 1];
     };
     return { p, line };
   });

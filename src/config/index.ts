@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { VARIABLES, type VarName, type VarSpec } from './variables.ts';
 
 export { VARIABLES } from './variables.ts';
@@ -52,6 +53,10 @@ export interface Config {
   bootstrapAdminEmail: string | undefined;
   bootstrapAdminPassword: string | undefined;
   faultInjection: boolean;
+  maxRequests: number;
+  maxRequestsJitter: number;
+  /** Absolute path of the supervisor's pid file. */
+  pidFile: string;
 }
 
 type Raw = Partial<Record<VarName, string | number | boolean | string[]>>;
@@ -177,6 +182,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     bootstrapAdminEmail: s('BOOTSTRAP_ADMIN_EMAIL'),
     bootstrapAdminPassword: s('BOOTSTRAP_ADMIN_PASSWORD'),
     faultInjection: raw.FAULT_INJECTION === true,
+    maxRequests: n('MAX_REQUESTS'),
+    maxRequestsJitter: n('MAX_REQUESTS_JITTER'),
+    pidFile: path.resolve(s('PID_FILE') ?? path.join(s('DATA_DIR') ?? './data', 'it360acad.pid')),
   };
 
   // Combinations that cannot hold. Only checked when the parts parsed.
@@ -206,6 +214,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       }
       if (!cfg.opsToken) problems.push('OPS_TOKEN is required in production (it protects /metrics and the /ops data)');
       if (cfg.faultInjection) problems.push('FAULT_INJECTION must be false in production');
+    }
+    if (cfg.maxRequestsJitter > 0 && cfg.maxRequests === 0) {
+      problems.push(`MAX_REQUESTS_JITTER (${cfg.maxRequestsJitter}) has no effect while MAX_REQUESTS is 0 (never replace): set MAX_REQUESTS too, or remove the jitter`);
     }
     if (cfg.bootstrapAdminEmail && !cfg.bootstrapAdminPassword) problems.push('BOOTSTRAP_ADMIN_PASSWORD is required when BOOTSTRAP_ADMIN_EMAIL is set');
   }

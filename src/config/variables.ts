@@ -80,6 +80,21 @@ export const VARIABLES = {
   BOOTSTRAP_ADMIN_EMAIL: { kind: { type: 'string', minLength: 3 }, group: 'Secrets', doc: 'first admin, created once if no admin exists' },
   BOOTSTRAP_ADMIN_PASSWORD: { kind: { type: 'string', minLength: 8 }, group: 'Secrets', doc: 'its password (never logged)' },
 
+  // --- supervisor (Gunicorn's workers / timeout / graceful_timeout / max_requests, in spirit)
+  MAX_REQUESTS: {
+    kind: { type: 'int', min: 0, max: 100000000 },
+    default: '0',
+    group: 'Supervisor',
+    doc: 'a worker is replaced gracefully after serving this many requests (health probes not counted); 0 = never',
+  },
+  MAX_REQUESTS_JITTER: {
+    kind: { type: 'int', min: 0, max: 100000000 },
+    default: '0',
+    group: 'Supervisor',
+    doc: "adds a random 0..N to each worker's MAX_REQUESTS so workers are not all replaced at once",
+  },
+  PID_FILE: { kind: { type: 'string', minLength: 1 }, group: 'Supervisor', doc: 'where the supervisor writes its pid, for kill -HUP $(cat PID_FILE) (default DATA_DIR/it360acad.pid)' },
+
   // --- testing
   FAULT_INJECTION: { kind: { type: 'bool' }, default: 'false', group: 'Testing', doc: 'enables /__fault routes used by tests; refused in production' },
 } satisfies Record<string, VarSpec>;

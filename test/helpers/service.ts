@@ -31,8 +31,8 @@ export async function startService(env: Record<string, string>, opts: { port?: n
   });
   const output: string[] = [];
   const collect = (buf: Buffer) => output.push(...buf.toString().split('\n').filter(Boolean));
-  proc.stdout!.on('data', collect);
-  proc.stderr!.on('data', collect);
+  proc.stdout.on('data', collect);
+  proc.stderr.on('data', collect);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
   const url = `http://127.0.0.1:${port}`;
   const until = Date.now() + (opts.readyTimeoutMs ?? 30_000);
