@@ -1,0 +1,56 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startService } from './helpers/service.ts';
+
+async function call(url: string, p: string, init: { method?: string; token?: string; body?: unknown } = {}) {
+  const res = await fetch(`${url}${p}`, {
+    method: init.method ?? 'GET',
+    headers: { ...(init.body ? { 'content-type': 'application/json' } : {}), ...(init.token ? { authorization: `Bearer ${init.token}` } : {}) },
+    body: init.body ? JSON.stringify(init.body) : undefined,
+    signal: AbortSignal.timeout(15_000),
+  });
+  return { status: res.status, body: (await res.json()) };
+}
+
+test('`npm start` with no environment: embedded database, demo admin, register → login → list', async (t) => {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'it360-embedded-'));
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  // Nothing but a data directory and a port: no DATABASE_URL, no Redis, no Paystack key.
+  const coldStart = performance.now();
+  const svc = await startService({ DATA_DIR: dataDir, NODE_ENV: 'development' }, { readyTimeoutMs: 60_000 });
+  const coldMs = performance.now() - coldStart;
+  t.after(() => svc.kill());
+  const text = svc.output.join('\n');
+  assert.match(text, /embedded PGlite/);
+  const m = /Demo admin created: (\S+) \/ (\S+)/.exec(text);
+  assert.ok(m, 'the demo admin password is printed once at first start');
+
+  const reg = await call(svc.url, '/api/v1/auth/register', { method: 'POST', body: { email: 'new@example.com', password: 'new-password', firstName: 'New', lastName: 'Student' } });
+  assert.equal(reg.status, 201);
+  const login = await call(svc.url, '/api/v1/auth/login', { method: 'POST', body: { email: 'new@example.com', password: 'new-password' } });
+  assert.equal(login.status, 200);
+  const courses = await call(svc.url, '/api/v1/courses');
+  assert.equal(courses.status, 200);
+  assert.equal(courses.body.total, 3);
+  const admin = await call(svc.url, '/api/v1/auth/login', { method: 'POST', body: { email: m[1], password: m[2] } });
+  assert.equal(admin.status, 200);
+  const users = await call(svc.url, '/api/v1/users', { token: admin.body.accessToken });
+  assert.equal(users.status, 200);
+  assert.ok(users.body.total >= 3);
+  // The demo password never reaches a log record.
+  assert.ok(svc.records().every((r) => !JSON.stringify(r).includes(m[2])));
+  await svc.kill();
+
+  // A restart keeps the data, migrates nothing, creates no second demo admin.
+  const warmStart = performance.now();
+  const again = await startService({ DATA_DIR: dataDir, NODE_ENV: 'development' }, { readyTimeoutMs: 60_000 });
+  const warmMs = performance.now() - warmStart;
+  t.after(() => again.kill());
+  assert.doesNotMatch(again.output.join('\n'), /Demo admin created/);
+  const relog = await call(again.url, '/api/v1/auth/login', { method: 'POST', body: { email: 'new@example.com', password: 'new-password' } });
+  assert.equal(relog.status, 200);
+  process.stdout.write(`# embedded start: cold ${(coldMs / 1000).toFixed(1)} s (with migrations), restart ${(warmMs / 1000).toFixed(1)} s\n`);
+});
