@@ -160,6 +160,7 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
       feed,
       logger,
       prefix: () => feed.namespace(),
+      disabled: config.cacheDisabled,
       // Versioned keys make the TTL irrelevant to freshness; it only bounds memory.
       ttlS: 300,
     });

@@ -45,6 +45,7 @@ export interface Config {
   databaseListenUrl: string | undefined;
   dataDir: string;
   redisUrl: string | undefined;
+  cacheDisabled: boolean;
   paystackSecretKey: string | undefined;
   paystackBaseUrl: string;
   callbackUrlAllowlist: string[];
@@ -174,6 +175,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     databaseListenUrl: s('DATABASE_LISTEN_URL') ?? s('DATABASE_URL'),
     dataDir: s('DATA_DIR') ?? './data',
     redisUrl: s('REDIS_URL'),
+    cacheDisabled: raw.CACHE_DISABLED === true,
     paystackSecretKey: s('PAYSTACK_SECRET_KEY'),
     paystackBaseUrl: (s('PAYSTACK_BASE_URL') ?? 'https://api.paystack.co').replace(/\/+$/, ''),
     callbackUrlAllowlist: l('CALLBACK_URL_ALLOWLIST').map((o) => o.replace(/\/+$/, '')),

@@ -70,6 +70,7 @@ export const VARIABLES = {
   DATABASE_LISTEN_URL: { kind: { type: 'url', protocols: ['postgres:', 'postgresql:'] }, group: 'Dependencies', doc: 'a direct (non-pooler) connection for LISTEN/NOTIFY cache invalidation; default DATABASE_URL' },
   DATA_DIR: { kind: { type: 'string', minLength: 1 }, default: './data', group: 'Dependencies', doc: 'embedded database directory' },
   REDIS_URL: { kind: { type: 'url', protocols: ['redis:', 'rediss:'] }, group: 'Dependencies', doc: 'Redis cache (rediss:// for TLS); unset = in-process LRU cache' },
+  CACHE_DISABLED: { kind: { type: 'bool' }, default: 'false', group: 'Dependencies', doc: 'true turns the cache off (every read x-cache: bypass): for baselines, or to take a misbehaving cache out at once' },
   PAYSTACK_SECRET_KEY: { kind: { type: 'string', minLength: 8 }, group: 'Dependencies', doc: 'Paystack secret key (sk_test_… / sk_live_…); unset = the embedded simulator (refused in production)' },
   PAYSTACK_BASE_URL: { kind: { type: 'url', protocols: ['http:', 'https:'] }, default: 'https://api.paystack.co', group: 'Dependencies', doc: 'Paystack API base' },
   CALLBACK_URL_ALLOWLIST: { kind: { type: 'list' }, default: '', group: 'Dependencies', doc: 'comma list of origins a client may name as its payment callbackUrl' },

@@ -12,6 +12,8 @@ export interface CachedReadOptions {
   logger: Logger;
   /** Entries are never read after a write (versioned keys); the TTL only bounds memory. */
   ttlS: number;
+  /** CACHE_DISABLED: every read goes to the database (still coalesced). */
+  disabled?: boolean;
   /** Key prefix, read at each call (the feed learns its namespace at start). */
   prefix: () => string;
   onOutcome?: (scope: string, outcome: CacheOutcome | 'error') => void;
@@ -51,7 +53,7 @@ export function createCachedRead(o: CachedReadOptions) {
   return {
     async read<T>(scope: string, key: string, load: () => Promise<T>): Promise<{ value: T; cache: CacheOutcome }> {
       const version = o.feed.version(scope);
-      if (version === undefined || o.policy.isOpen()) {
+      if (o.disabled || version === undefined || o.policy.isOpen()) {
         o.onOutcome?.(scope, 'bypass');
         // Still coalesced (per version-less key): a stampede should not hit the database N times.
         return { value: await coalesce(`nover:${scope}:${key}:${version ?? 'x'}`, load), cache: 'bypass' };
