@@ -56,7 +56,15 @@ test('production refuses the embedded and simulated defaults and weak secrets', 
   assert.deepEqual(ok, []);
 });
 
-test('.env.example documents every variable the service reads', () => {
+test('.env.example documents every variable the service reads (run `npm run docs:config`)', async () => {
+  const { envExample } = await import('../scripts/docs-config.ts');
   const example = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
-  for (const name of Object.keys(VARIABLES)) assert.match(example, new RegExp(`^#?\\s*${name}=`, 'm'), `${name} missing from .env.example`);
+  assert.equal(example, envExample());
+  for (const name of Object.keys(VARIABLES)) assert.match(example, new RegExp(`^# ${name}=`, 'm'), `${name} missing from .env.example`);
+});
+
+test('the README configuration table is generated from the same table (run `npm run docs:config`)', async () => {
+  const { withConfigTable } = await import('../scripts/docs-config.ts');
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  assert.equal(readme, withConfigTable(readme));
 });
