@@ -218,8 +218,13 @@ export function createPaymentRepository(db: Database) {
            next_check_at = now() + make_interval(secs => LEAST(3600, ($3::double precision / 1000) * power(2, LEAST(p.check_attempts, 12))))
          WHERE p.id IN (
            SELECT id FROM payments
-           WHERE status IN ('pending', 'refund_pending') AND flagged IS NULL AND next_check_at <= now()
+           WHERE flagged IS NULL AND next_check_at <= now()
              AND created_at <= now() - make_interval(secs => $1::double precision / 1000)
+             AND (status IN ('pending', 'refund_pending')
+                  -- Checkout sessions do not expire: a failed or abandoned payment may still
+                  -- be paid. Looked at again (with the same backoff) for a day, in case
+                  -- the webhook that would say so never comes.
+                  OR (status IN ('failed', 'abandoned') AND created_at > now() - interval '24 hours'))
            ORDER BY next_check_at LIMIT $2 FOR UPDATE SKIP LOCKED)
          RETURNING ${COLUMNS.split(',').map((c) => `p.${c.trim()}`).join(', ')}`,
         [minAgeMs, limit, retryBaseMs],

@@ -30,7 +30,7 @@ CREATE TABLE payments (
 );
 -- One open attempt per user and course: a second initialize finds it instead.
 CREATE UNIQUE INDEX payments_one_pending_idx ON payments (user_id, course_id) WHERE status = 'pending';
-CREATE INDEX payments_sweep_idx ON payments (next_check_at) WHERE status IN ('pending', 'refund_pending');
+CREATE INDEX payments_sweep_idx ON payments (next_check_at) WHERE status IN ('pending', 'refund_pending', 'failed', 'abandoned');
 CREATE INDEX payments_user_idx ON payments (user_id, created_at);
 
 -- Enrollments: at most one active enrollment per user and course, and at most one
