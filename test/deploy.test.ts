@@ -1,0 +1,49 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { loadConfig } from '../src/config/index.ts';
+import { NGINX } from './helpers/nginx.ts';
+
+const root = new URL('..', import.meta.url).pathname;
+const defaults = loadConfig({});
+
+test('the Dockerfile passes the Dockerfile linter and runs node directly as a non-root user', () => {
+  // hadolint is not installable here (no Debian package, no npm release): dockerfile-utils,
+  // the linter of the Dockerfile language server, checks the instructions instead.
+  const r = spawnSync(path.join(root, 'node_modules/.bin/dockerfile-utils'), ['lint', 'Dockerfile'], { cwd: root, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.equal(r.stdout.trim(), '');
+  const df = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
+  assert.match(df, /^FROM .* AS deps$/m);
+  assert.match(df, /npm ci --omit=dev/);
+  assert.match(df, /^USER node$/m);
+  assert.match(df, /^HEALTHCHECK /m);
+  assert.match(df, /^CMD \["node", /m);
+});
+
+test('docker-compose gives the instances a stop grace period longer than GRACEFUL_TIMEOUT_MS', () => {
+  const doc = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8')) as { services: Record<string, { stop_grace_period?: string; environment?: Record<string, string> }> };
+  const apps = Object.entries(doc.services).filter(([, s]) => s.environment?.DATABASE_URL);
+  assert.ok(apps.length >= 2, 'two instances');
+  for (const [name, s] of apps) {
+    const grace = Number(/^(\d+)s$/.exec(s.stop_grace_period ?? '')?.[1] ?? 0) * 1000;
+    assert.ok(grace > defaults.gracefulTimeoutMs, `${name}: stop_grace_period ${s.stop_grace_period} not above ${defaults.gracefulTimeoutMs} ms`);
+  }
+  assert.ok(doc.services.nginx && doc.services.postgres && doc.services.redis);
+});
+
+test('the nginx example is valid and its timeouts sit above the request deadline and below the service keep-alive', () => {
+  const conf = readFileSync(path.join(root, 'deploy/nginx.conf'), 'utf8');
+  const seconds = (name: string) => Number(new RegExp(`${name}\\s+(\\d+)s;`).exec(conf)?.[1]) * 1000;
+  assert.ok(seconds('proxy_read_timeout') > defaults.requestTimeoutMs);
+  // Upstream idle connections are closed by nginx first (60 s) before the service closes them (65 s).
+  assert.ok(seconds('keepalive_timeout') < 65_000);
+  // nginx -t needs the upstream host names to resolve: check it with them mapped to loopback.
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'it360-nginx-t-'));
+  writeFileSync(path.join(dir, 'nginx.conf'), `events {}\nhttp {\n${conf.replace(/app(\d):3000/g, '127.0.0.$1:3000')}\n}\n`);
+  execFileSync(NGINX, ['-t', '-p', dir, '-c', path.join(dir, 'nginx.conf'), '-g', `pid ${dir}/nginx.pid; error_log ${dir}/error.log;`], { stdio: 'pipe' });
+});
