@@ -30,6 +30,13 @@ export interface CachedReadOptions {
  *   once the breaker is open no cache call is even attempted.
  * - Concurrent misses on one key share one load. The key includes the version, so a
  *   request that starts after a write never joins a load that started before it.
+ *
+ * Why not bentocache: its tiers, timeouts and stampede protection are good, but its
+ * freshness rests on a DEL or a Redis bus message reaching every process, and its grace
+ * periods deliberately serve stale entries when the source fails. Both contradict the
+ * rule here (no read after an acknowledged write returns older data, whatever Redis did).
+ * With versions in PostgreSQL the layer that remains is a get, a set and a coalescing
+ * map, which is all this module is; the breaker, bulkhead and timeouts are cockatiel's.
  */
 export function createCachedRead(o: CachedReadOptions) {
   const inflight = new Map<string, Promise<unknown>>();
