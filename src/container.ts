@@ -95,7 +95,8 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
   try {
     const onCall = (e: DependencyCallEvent) => {
       opts.onDependencyCall?.(e);
-      if (e.outcome === 'ok') return;
+      // A call its caller abandoned (client gone) is the request's story, told by its own line.
+      if (e.outcome === 'ok' || e.errorCode === 'caller_gone') return;
       // One warn line per failed dependency call, naming dependency, operation and request.
       logger.warn({ dependency: e.dependency, op: e.op, outcome: e.outcome, elapsedMs: e.elapsedMs, budgetMs: e.budgetMs, errorCode: e.errorCode, route: e.route }, `${e.dependency} ${e.op} ${e.outcome}`);
     };

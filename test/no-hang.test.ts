@@ -304,3 +304,24 @@ test('a full pool answers 503 fast instead of queueing without bound', async (t)
   for (const r of results) assert.equal(r.res.json().code, 'dependency_unavailable');
   assert.equal((await timedGet(app, '/api/v1/users', admin)).res.statusCode, 200);
 });
+
+test('a client that hangs up mid-request frees its in-flight slot and stops the work done for it', async (t) => {
+  const app = await buildTestApp(t, { MAX_INFLIGHT_REQUESTS: '3' });
+  const url = await app.c.app.listen({ host: '127.0.0.1', port: 0 });
+  for (let i = 0; i < 5; i++) {
+    const ctl = new AbortController();
+    const pending = fetch(`${url}/__fault/db-sleep?seconds=5`, { signal: ctl.signal }).catch(() => undefined);
+    await sleep(150);
+    ctl.abort();
+    await pending;
+  }
+  await sleep(200);
+  // Five abandoned requests with a cap of three: had any kept its slot, this would be 503.
+  const res = await fetch(`${url}/api/v1/courses`);
+  assert.equal(res.status, 200);
+  assert.ok(app.logs.some((l) => l.msg === 'request aborted by the client' && l.statusCode === 499));
+  const c = await rawClient(app.schema.url);
+  t.after(() => c.end());
+  const r = await c.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'active' AND query ILIKE '%pg_sleep%' AND pid <> pg_backend_pid()");
+  assert.equal(r.rows[0].n, 0, 'the abandoned queries still run on the server');
+});

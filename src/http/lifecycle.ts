@@ -66,8 +66,17 @@ export function registerLifecycle(app: FastifyInstance, o: LifecycleOptions): vo
     state.timer.unref();
     timers.set(request, state);
     // A client that goes away mid-request stops the work done for it.
+    // onResponse only runs for a response that finished, so an abandoned request is
+    // accounted for here, or it would hold its in-flight slot for ever.
     reply.raw.once('close', () => {
-      if (!reply.raw.writableFinished && !controller.signal.aborted) controller.abort(new Error('client closed the connection'));
+      if (reply.raw.writableFinished) return;
+      if (!controller.signal.aborted) controller.abort(new Error('client closed the connection'));
+      clearTimeout(state.timer);
+      inflight.delete(ctx);
+      const route = request.routeOptions.url ?? 'unmatched';
+      if (!QUIET_ROUTES.has(route)) {
+        o.logger.info({ requestId: request.id, method: request.method, route, statusCode: 499, durationMs: Math.round(reply.elapsedTime), code: 'client_closed' }, 'request aborted by the client');
+      }
     });
     runInContext(ctx, done);
   });

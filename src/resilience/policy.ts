@@ -86,6 +86,19 @@ export class CallTimeoutError extends Error {
 }
 export const isCallTimeoutError = (e: unknown): e is CallTimeoutError => e instanceof CallTimeoutError;
 
+/**
+ * Raised when the caller stopped waiting (its client went away, or its deadline passed)
+ * and the call failed because of that: not the dependency's fault, so it never counts
+ * towards opening the breaker.
+ */
+export class CallAbortedError extends Error {
+  constructor(readonly dependency: Dependency, readonly op: string, cause: unknown) {
+    super(`${dependency} ${op} abandoned by its caller`, { cause });
+    this.name = 'CallAbortedError';
+  }
+}
+export const isCallAbortedError = (e: unknown): e is CallAbortedError => e instanceof CallAbortedError;
+
 export interface DependencyPolicy {
   readonly dependency: Dependency;
   /**
@@ -171,6 +184,7 @@ export function createDependencyPolicy(o: PolicyOptions): DependencyPolicy {
             return await fn(combined, budgetMs);
           } catch (err) {
             if (signal.aborted) throw new CallTimeoutError(o.dependency, op, budgetMs, byDeadline);
+            if (ctx?.signal.aborted) throw new CallAbortedError(o.dependency, op, err);
             throw err;
           }
         });
@@ -188,6 +202,10 @@ export function createDependencyPolicy(o: PolicyOptions): DependencyPolicy {
         if (isTaskCancelledError(err) || err instanceof TaskCancelledError || isCallTimeoutError(err)) {
           report('timeout', byDeadline ? 'deadline' : 'timeout');
           throw new CallTimeoutError(o.dependency, op, budgetMs, byDeadline);
+        }
+        if (isCallAbortedError(err)) {
+          report('rejected', 'caller_gone');
+          throw err;
         }
         const code = o.errorCode(err);
         report('error', code);

@@ -4,6 +4,7 @@ import { AppError, errors } from '../../errors/index.ts';
 import { currentContext } from '../../resilience/deadline.ts';
 import {
   createDependencyPolicy,
+  isCallAbortedError,
   isCallRejectedError,
   isCallTimeoutError,
   type DependencyCallEvent,
@@ -84,6 +85,7 @@ function errorCode(err: unknown): string {
 function toAvailabilityError(err: unknown): unknown {
   if (err instanceof AppError) return err;
   if (isCallRejectedError(err)) return errors.dependencyUnavailable('database', err);
+  if (isCallAbortedError(err)) return errors.deadlineExceeded('database', err);
   if (isCallTimeoutError(err)) return err.byDeadline ? errors.deadlineExceeded('database', err) : errors.dependencyUnavailable('database', err);
   const code = (err as { code?: string })?.code;
   // statement_timeout fired on the server: inside a request that is the deadline.
