@@ -1,10 +1,39 @@
 import { existsSync } from 'node:fs';
-import closeWithGrace from 'close-with-grace';
+import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig } from './config/index.ts';
-import { createContainer } from './container.ts';
+import { startSharedDependencies } from './instance.ts';
 import { createLogger } from './logger.ts';
+import { recordWorkerStart } from './operations/primary.ts';
+import { PidFileError, removePidFile, writePidFile } from './supervisor/pidfile.ts';
+import { supervisorSettings } from './supervisor/settings.ts';
+import { runSupervisor } from './supervisor/supervisor.ts';
 
-/** `npm start`: one process serving the API. */
+/**
+ * `npm start`: the supervisor. It validates the configuration, starts what the workers
+ * share, writes its pid file, and runs WEB_CONCURRENCY workers (src/worker.ts) on the
+ * shared port. Production images run `node --import tsx src/main.ts` directly, so that
+ * signals reach this process rather than npm.
+ */
+/**
+ * The supervisor's own flags, minus the inspector's (workers cannot share a debug port),
+ * with tsx resolved from here rather than from the working directory, as the embedded
+ * database's child does.
+ */
+function workerExecArgv(): string[] {
+  const out: string[] = [];
+  const a = process.execArgv;
+  for (let i = 0; i < a.length; i++) {
+    const arg = a[i];
+    if (arg.startsWith('--inspect') || arg === '--import=tsx') continue;
+    if (arg === '--import' && a[i + 1] === 'tsx') {
+      i++;
+      continue;
+    }
+    out.push(arg);
+  }
+  return [...out, '--import', import.meta.resolve('tsx')];
+}
+
 async function main(): Promise<void> {
   // A .env file in the working directory is read when present; the environment wins.
   if (existsSync('.env')) process.loadEnvFile('.env');
@@ -14,29 +43,56 @@ async function main(): Promise<void> {
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
-      process.exit(78); // EX_CONFIG: the supervisor and operators can tell a config error from a crash
+      process.exit(78); // EX_CONFIG: operators and orchestrators can tell a config error from a crash
     }
     throw err;
   }
   const logger = createLogger(config.logLevel);
-  const c = await createContainer(config, logger, { startReconciler: true });
-  closeWithGrace({ delay: config.gracefulTimeoutMs, logger }, async ({ signal, err }) => {
-    if (err) logger.error({ err }, 'closing after an error');
-    else logger.info({ signal }, 'shutting down');
-    await c.close();
+  const settings = supervisorSettings({
+    webConcurrency: config.webConcurrency,
+    embeddedDatabase: !config.databaseUrl,
+    workerTimeoutMs: config.workerTimeoutMs,
+    gracefulTimeoutMs: config.gracefulTimeoutMs,
+    maxRequests: config.maxRequests,
+    maxRequestsJitter: config.maxRequestsJitter,
   });
-  const address = await c.app.listen({ host: config.host, port: config.port });
-  c.listening(address);
-  logger.info({ address, ...c.components }, 'listening');
-  if (!config.isProduction) {
-    process.stdout.write(
-      `\n  it360acad is running at ${address}\n` +
-        `    API reference: ${address}/docs\n` +
-        `    database:      ${c.components.database}\n` +
-        `    cache:         ${c.components.cache}\n` +
-        `    paystack:      ${c.components.paystack}\n\n`,
-    );
+  if (settings.note) logger.warn({ webConcurrency: config.webConcurrency, workers: settings.workers, reason: settings.note }, 'WEB_CONCURRENCY ignored');
+
+  try {
+    writePidFile(config.pidFile);
+  } catch (err) {
+    if (err instanceof PidFileError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
   }
+  const pidFile = config.pidFile;
+  process.on('exit', () => removePidFile(pidFile));
+
+  const shared = await startSharedDependencies(config, logger);
+  const isProduction = config.isProduction;
+  runSupervisor({
+    exec: fileURLToPath(new URL('./worker.ts', import.meta.url)),
+    execArgv: workerExecArgv(),
+    env: shared.env,
+    settings,
+    logger,
+    onWorkerStarted: recordWorkerStart,
+    onFirstReady(info) {
+      shared.listening(info.address ?? '');
+      if (isProduction) return;
+      process.stdout.write(
+        `\n  it360acad is running at ${info.address}\n` +
+          `    API reference: ${info.address}/docs\n` +
+          `    database:      ${info.database}\n` +
+          `    cache:         ${info.cache}\n` +
+          `    paystack:      ${shared.paystack ?? info.paystack}\n` +
+          `    workers:       ${settings.workers} (reload: kill -HUP $(cat ${pidFile}))\n\n`,
+      );
+    },
+    onStop: () => shared.stop(),
+  });
 }
 
 main().catch((err: unknown) => {

@@ -43,7 +43,11 @@ let shuttingDown: Promise<void> | undefined;
 // was killed.
 process.on('disconnect', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
-process.on('SIGINT', () => void shutdown(0));
+// A Ctrl-C reaches the whole process group. With a parent on the IPC channel, the parent
+// decides when the database stops (after its workers drained), not the terminal.
+process.on('SIGINT', () => {
+  if (!process.connected) void shutdown(0);
+});
 // The synchronous 'exit' hook covers every path out of the process, including
 // process.exit() calls we don't control.
 process.on('exit', () => lock?.release());

@@ -1,0 +1,52 @@
+/**
+ * One worker process: started by the supervisor (src/main.ts), never by hand. It serves
+ * the API on the port the workers share, reports to the supervisor through the agent,
+ * and stops only when the supervisor says so.
+ */
+import { ConfigError, loadConfig } from './config/index.ts';
+import { inflight } from './http/lifecycle.ts';
+import { EMBEDDED_DATABASE_URL_ENV } from './instance.ts';
+import { createLogger } from './logger.ts';
+import { startAgent } from './supervisor/agent.ts';
+import { heartbeatIntervalMs } from './supervisor/settings.ts';
+
+let config;
+try {
+  // The supervisor validated the same environment; this only fails if it changed.
+  config = loadConfig();
+} catch (err) {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(78); // EX_CONFIG, as in main.ts
+  }
+  throw err;
+}
+const logger = createLogger(config.logLevel);
+let requests = 0;
+let pastDeadline = 0;
+// The agent starts before the application is even loaded, so heartbeats (and hang
+// detection) cover the whole boot.
+const agent = startAgent({
+  logger,
+  heartbeatMs: heartbeatIntervalMs(config.workerTimeoutMs),
+  work: () => inflight,
+  counters: () => ({ requests, pastDeadline }),
+});
+
+try {
+  const { createContainer } = await import('./container.ts');
+  const c = await createContainer(config, logger, {
+    startReconciler: true,
+    embeddedDatabaseUrl: process.env[EMBEDDED_DATABASE_URL_ENV] || undefined,
+    lifecycle: {
+      onFinished: () => void requests++,
+      onDeadline: () => void pastDeadline++,
+    },
+  });
+  agent.onShutdown(() => c.close());
+  const address = await c.app.listen({ host: config.host, port: config.port });
+  c.listening(address);
+  agent.ready({ address, ...c.components });
+} catch (err) {
+  await agent.bootFailed(err);
+}
