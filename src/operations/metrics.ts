@@ -1,0 +1,186 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Dependency } from '../errors/index.ts';
+import type { PoolStats } from '../infra/database/client.ts';
+import type { BreakerState, DependencyCallEvent } from '../resilience/policy.ts';
+import type { FinishedRequest } from './recent.ts';
+
+/**
+ * One process's Prometheus metrics (docs/metrics.md lists each). A worker's registry is
+ * summed with its siblings' by the supervisor for GET /metrics; counters and histograms
+ * add up, gauges say how they combine (`aggregator`).
+ */
+
+const BREAKER_STATES: readonly BreakerState[] = ['closed', 'open', 'half-open', 'isolated'];
+// Requests: from a cache hit (ms) to the 10 s default deadline and a little past it.
+const HTTP_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15];
+// Dependency calls: a Redis GET (sub-ms) up to the 30 s statement timeout of background work.
+const CALL_BUCKETS_S = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+// Event-loop delay is reported over the last complete 10 s: long enough to catch a
+// one-off block between two 15 s scrapes' worth of samples, short enough to be "now".
+const LOOP_WINDOW_MS = 10_000;
+// 10 ms sampling resolution: finer costs CPU and says nothing an operator acts on.
+const LOOP_RESOLUTION_MS = 10;
+
+export interface MetricSources {
+  breakers: Partial<Record<Dependency, { state(): BreakerState }>>;
+  poolStats?: () => PoolStats;
+  inflight?: () => number;
+}
+
+export interface ProcessMetrics {
+  readonly registry: Registry;
+  onRequest(r: FinishedRequest): void;
+  onCall(e: DependencyCallEvent): void;
+  onBreakerChange(dependency: Dependency, from: BreakerState, to: BreakerState): void;
+  onCacheOutcome(scope: string, outcome: string): void;
+  /** Where the gauges read from; set once the clients exist. */
+  track(sources: MetricSources): void;
+  close(): void;
+}
+
+export function createProcessMetrics(): ProcessMetrics {
+  const registry = new Registry();
+  const registers = [registry];
+  let sources: MetricSources = { breakers: {} };
+
+  const httpRequests = new Counter({
+    name: 'it360_http_requests_total',
+    help: 'HTTP requests answered, by route pattern, method and status (probes and /metrics excluded)',
+    labelNames: ['route', 'method', 'status'] as const,
+    registers,
+  });
+  const httpDuration = new Histogram({
+    name: 'it360_http_request_duration_seconds',
+    help: 'Time from receiving a request to answering it',
+    labelNames: ['route', 'method'] as const,
+    buckets: HTTP_BUCKETS_S,
+    registers,
+  });
+  const pastDeadline = new Counter({
+    name: 'it360_http_requests_past_deadline_total',
+    help: 'Requests answered 503 deadline_exceeded, by route and the dependency they were waiting on',
+    labelNames: ['route', 'dependency'] as const,
+    registers,
+  });
+  new Gauge({
+    name: 'it360_http_requests_in_flight',
+    help: 'Requests being served right now',
+    registers,
+    collect() {
+      this.set(sources.inflight?.() ?? 0);
+    },
+  });
+
+  const calls = new Counter({
+    name: 'it360_dependency_calls_total',
+    help: 'Dependency calls by dependency, operation and outcome (ok, error, timeout, rejected by breaker or bulkhead)',
+    labelNames: ['dependency', 'op', 'outcome'] as const,
+    registers,
+  });
+  const callDuration = new Histogram({
+    name: 'it360_dependency_call_duration_seconds',
+    help: 'Time a dependency call took, whatever its outcome (a timeout lasts its budget)',
+    labelNames: ['dependency', 'op'] as const,
+    buckets: CALL_BUCKETS_S,
+    registers,
+  });
+  new Gauge({
+    name: 'it360_breaker_state',
+    help: 'Workers whose breaker for the dependency is in the state (1 per worker; summed across workers)',
+    labelNames: ['dependency', 'state'] as const,
+    registers,
+    collect() {
+      for (const [dependency, policy] of Object.entries(sources.breakers)) {
+        const now = policy.state();
+        for (const state of BREAKER_STATES) this.set({ dependency, state }, now === state ? 1 : 0);
+      }
+    },
+  });
+  const transitions = new Counter({
+    name: 'it360_breaker_transitions_total',
+    help: 'Breaker state changes by dependency and the state entered',
+    labelNames: ['dependency', 'from', 'to'] as const,
+    registers,
+  });
+  const cacheReads = new Counter({
+    name: 'it360_cache_reads_total',
+    help: 'Cached reads by scope and outcome (hit, miss, bypass); error counts failed cache calls, whose read is also a bypass',
+    labelNames: ['scope', 'outcome'] as const,
+    registers,
+  });
+
+  const poolGauge = (name: string, help: string, pick: (s: PoolStats) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers,
+      collect() {
+        const s = sources.poolStats?.();
+        if (s) this.set(pick(s));
+      },
+    });
+  poolGauge('it360_db_pool_in_use', 'PostgreSQL connections checked out of the pool', (s) => s.inUse);
+  poolGauge('it360_db_pool_idle', 'PostgreSQL connections open and idle in the pool', (s) => s.idle);
+  poolGauge('it360_db_pool_waiting', 'Callers waiting for a pooled PostgreSQL connection', (s) => s.waiting);
+
+  const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
+  loop.enable();
+  const empty = { p50: 0, p99: 0, max: 0 };
+  let lastWindow = empty;
+  const read = () => (loop.count === 0 ? empty : { p50: loop.percentile(50) / 1e9, p99: loop.percentile(99) / 1e9, max: loop.max / 1e9 });
+  const rotate = setInterval(() => {
+    lastWindow = read();
+    loop.reset();
+  }, LOOP_WINDOW_MS);
+  rotate.unref();
+  new Gauge({
+    name: 'it360_event_loop_delay_seconds',
+    help: 'Event-loop delay: p50 and p99 over the last complete 10 s, max over the last 10-20 s; the worst worker is reported',
+    labelNames: ['stat'] as const,
+    aggregator: 'max',
+    registers,
+    collect() {
+      // Percentiles of the last complete window; the max also covers the window under
+      // way, so a block that is happening now shows at once.
+      this.set({ stat: 'p50' }, lastWindow.p50);
+      this.set({ stat: 'p99' }, lastWindow.p99);
+      this.set({ stat: 'max' }, Math.max(lastWindow.max, read().max));
+    },
+  });
+  new Gauge({
+    name: 'it360_process_resident_memory_bytes',
+    help: 'Resident memory of the worker processes, summed',
+    registers,
+    collect() {
+      this.set(process.memoryUsage.rss());
+    },
+  });
+
+  return {
+    registry,
+    onRequest(r) {
+      const status = String(r.statusCode);
+      httpRequests.inc({ route: r.route, method: r.method, status });
+      httpDuration.observe({ route: r.route, method: r.method }, r.durationMs / 1000);
+      if (r.timedOut) pastDeadline.inc({ route: r.route, dependency: r.dependency ?? 'none' });
+    },
+    onCall(e) {
+      calls.inc({ dependency: e.dependency, op: e.op, outcome: e.outcome });
+      callDuration.observe({ dependency: e.dependency, op: e.op }, e.elapsedMs / 1000);
+    },
+    onBreakerChange(dependency, from, to) {
+      transitions.inc({ dependency, from, to });
+    },
+    onCacheOutcome(scope, outcome) {
+      cacheReads.inc({ scope, outcome });
+    },
+    track(s) {
+      sources = s;
+    },
+    close() {
+      clearInterval(rotate);
+      loop.disable();
+    },
+  };
+}

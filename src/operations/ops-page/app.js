@@ -1,0 +1,334 @@
+// The /ops dashboard. Plain script, no build step, no inline code: it runs under a
+// Content-Security-Policy that allows only same-origin script and style. Every value
+// from the server is written with textContent, never as HTML.
+(function () {
+  'use strict';
+
+  var TOKEN_KEY = 'it360.opsToken';
+  // Refreshed every 5 s: fresh enough to watch an incident unfold, light enough that the
+  // dashboard left open all day costs the service nothing.
+  var REFRESH_MS = 5000;
+  // One refresh must not pile onto the next: the server answers within about 1.5 s even
+  // with a hung worker, so 4.5 s means the service itself is in trouble.
+  var FETCH_TIMEOUT_MS = 4500;
+  var SVG_NS = 'http://www.w3.org/2000/svg';
+
+  var paused = false;
+  var timer = null;
+
+  function $(id) {
+    return document.getElementById(id);
+  }
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    return e;
+  }
+
+  function svg(tag, attrs) {
+    var e = document.createElementNS(SVG_NS, tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      e.setAttribute(k, String(attrs[k]));
+    });
+    return e;
+  }
+
+  function ms(v) {
+    if (v === null || v === undefined) return '–';
+    if (v >= 1000) return (v / 1000).toFixed(v >= 10000 ? 0 : 1) + ' s';
+    return (v >= 100 ? Math.round(v) : v.toFixed(1)) + ' ms';
+  }
+
+  function pct(v) {
+    return (v * 100).toFixed(v > 0 && v < 0.1 ? 1 : 0) + ' %';
+  }
+
+  function bytes(v) {
+    if (v === undefined) return '–';
+    return (v / 1048576).toFixed(0) + ' MiB';
+  }
+
+  function duration(s) {
+    if (s < 60) return Math.round(s) + ' s';
+    if (s < 3600) return Math.floor(s / 60) + ' min ' + Math.round(s % 60) + ' s';
+    if (s < 86400) return Math.floor(s / 3600) + ' h ' + Math.floor((s % 3600) / 60) + ' min';
+    return Math.floor(s / 86400) + ' d ' + Math.floor((s % 86400) / 3600) + ' h';
+  }
+
+  function clock(t) {
+    return new Date(t).toLocaleTimeString([], { hour12: false });
+  }
+
+  function token() {
+    return sessionStorage.getItem(TOKEN_KEY) || '';
+  }
+
+  function pill(state, text) {
+    var p = el('span', 'pill', text || state);
+    p.setAttribute('data-state', state);
+    return p;
+  }
+
+  // ---------------------------------------------------------------- chart
+
+  function chart(d, bucketSeconds) {
+    var W = 320;
+    var H = 90;
+    var PAD_TOP = 12;
+    var PAD_BOTTOM = 14;
+    var series = d.series;
+    var n = series.length;
+    var top = 0;
+    series.forEach(function (p) {
+      if (p.p99Ms !== null && p.p99Ms > top) top = p.p99Ms;
+    });
+    // Round the scale up to 1, 2 or 5 × a power of ten, so the axis label reads easily.
+    var scale = 1;
+    if (top > 0) {
+      var pow = Math.pow(10, Math.floor(Math.log10(top)));
+      scale = [1, 2, 5, 10].map(function (m) { return m * pow; }).filter(function (v) { return v >= top; })[0];
+    }
+    var plotH = H - PAD_TOP - PAD_BOTTOM;
+    var x = function (i) { return (i + 0.5) * (W / n); };
+    var y = function (v) { return PAD_TOP + plotH - (v / scale) * plotH; };
+
+    var s = svg('svg', { viewBox: '0 0 ' + W + ' ' + H, class: 'chart', role: 'img', 'aria-label': d.name + ' latency, last ' + Math.round((n * bucketSeconds) / 60) + ' minutes' });
+    s.appendChild(svg('line', { x1: 0, x2: W, y1: PAD_TOP, y2: PAD_TOP, class: 'grid' }));
+    s.appendChild(svg('line', { x1: 0, x2: W, y1: PAD_TOP + plotH, y2: PAD_TOP + plotH, class: 'axis' }));
+
+    // Failed calls: a red bar per bucket, its height the share of calls that failed.
+    series.forEach(function (p, i) {
+      if (!p.failures) return;
+      var h = Math.max(2, (p.failures / p.calls) * plotH);
+      s.appendChild(svg('rect', { x: x(i) - W / n / 2 + 1, y: PAD_TOP + plotH - h, width: Math.max(1, W / n - 2), height: h, class: 'fail' }));
+    });
+
+    ['p50Ms', 'p99Ms'].forEach(function (key) {
+      var pts = [];
+      series.forEach(function (p, i) {
+        if (p[key] !== null) pts.push(x(i).toFixed(1) + ',' + y(p[key]).toFixed(1));
+      });
+      if (pts.length === 1) {
+        var only = pts[0].split(',');
+        s.appendChild(svg('circle', { cx: only[0], cy: only[1], r: 2, class: key === 'p99Ms' ? 'dot p99' : 'dot p50' }));
+      } else if (pts.length > 1) {
+        s.appendChild(svg('polyline', { points: pts.join(' '), class: key === 'p99Ms' ? 'line p99' : 'line p50' }));
+      }
+    });
+
+    var label = svg('text', { x: 2, y: 10, class: 'label' });
+    label.textContent = top > 0 ? ms(scale) : 'no calls';
+    s.appendChild(label);
+    var left = svg('text', { x: 2, y: H - 2, class: 'label' });
+    left.textContent = '−' + Math.round((n * bucketSeconds) / 60) + ' min';
+    s.appendChild(left);
+    var right = svg('text', { x: W - 2, y: H - 2, class: 'label end' });
+    right.textContent = 'now';
+    s.appendChild(right);
+    return s;
+  }
+
+  // ---------------------------------------------------------------- sections
+
+  function breakersText(b) {
+    var parts = [];
+    ['closed', 'half-open', 'open', 'isolated'].forEach(function (k) {
+      if (b[k]) parts.push(k + ' ×' + b[k]);
+    });
+    return parts.join(', ') || '–';
+  }
+
+  function renderDependencies(data) {
+    var box = $('deps');
+    box.replaceChildren();
+    data.dependencies.forEach(function (d) {
+      var card = el('article', 'card');
+      card.setAttribute('data-dependency', d.name);
+      card.setAttribute('data-state', d.state);
+      var head = el('div', 'card-head');
+      head.appendChild(el('h3', null, d.name));
+      head.appendChild(pill(d.state));
+      card.appendChild(head);
+
+      var dl = el('dl', 'stats');
+      function stat(label, value, cls) {
+        var wrap = el('div', cls);
+        wrap.appendChild(el('dt', null, label));
+        wrap.appendChild(el('dd', null, value));
+        dl.appendChild(wrap);
+      }
+      stat('p50', ms(d.p50Ms));
+      stat('p99', ms(d.p99Ms));
+      stat('error rate', pct(d.errorRate), d.errorRate > 0 ? 'bad' : null);
+      stat('calls', String(d.calls));
+      stat('timeouts', String(d.timeouts), d.timeouts > 0 ? 'bad' : null);
+      stat('rejected', String(d.rejected), d.rejected > 0 ? 'bad' : null);
+      card.appendChild(dl);
+
+      var b = el('p', 'breakers');
+      b.appendChild(el('span', 'muted', 'breakers: '));
+      var bt = el('span', d.breakers.open + d.breakers.isolated > 0 ? 'bad' : d.breakers['half-open'] > 0 ? 'warn' : null, breakersText(d.breakers));
+      bt.setAttribute('data-breakers', '');
+      b.appendChild(bt);
+      card.appendChild(b);
+
+      var probe = el('p', 'probe muted', 'check: ' + d.probe.status + (d.probe.latencyMs !== undefined ? ' in ' + ms(d.probe.latencyMs) : '') + (d.probe.detail ? ' — ' + d.probe.detail : ''));
+      card.appendChild(probe);
+      card.appendChild(chart(d, data.bucketSeconds));
+      var legend = el('p', 'legend');
+      legend.appendChild(el('span', 'key p50', 'p50'));
+      legend.appendChild(el('span', 'key p99', 'p99'));
+      legend.appendChild(el('span', 'key fail', 'failed calls'));
+      card.appendChild(legend);
+      box.appendChild(card);
+    });
+  }
+
+  function waited(w) {
+    if (!w) return '–';
+    return w.dependency + (w.op ? ' ' + w.op : '') + ' ' + w.outcome + ' after ' + ms(w.elapsedMs);
+  }
+
+  function renderRequests(tableId, rows, empty) {
+    var body = $(tableId).tBodies[0];
+    body.replaceChildren();
+    if (rows.length === 0) {
+      var tr = el('tr', 'empty');
+      var td = el('td', 'muted', empty);
+      td.colSpan = 7;
+      tr.appendChild(td);
+      body.appendChild(tr);
+      return;
+    }
+    rows.forEach(function (r) {
+      var tr = el('tr');
+      tr.setAttribute('data-request-id', r.requestId);
+      tr.appendChild(el('td', 'num', clock(r.at)));
+      tr.appendChild(el('td', 'route', r.method + ' ' + r.route));
+      tr.appendChild(el('td', r.statusCode >= 500 ? 'bad num' : 'num', r.statusCode + (r.code ? ' ' + r.code : '')));
+      tr.appendChild(el('td', 'num', ms(r.durationMs)));
+      tr.appendChild(el('td', r.waitedOn && r.waitedOn.outcome !== 'ok' ? 'bad' : null, waited(r.waitedOn)));
+      var id = el('td');
+      id.appendChild(el('code', null, r.requestId));
+      tr.appendChild(id);
+      tr.appendChild(el('td', 'num', r.pid));
+      body.appendChild(tr);
+    });
+  }
+
+  function renderWorkers(data) {
+    var body = $('workers').tBodies[0];
+    body.replaceChildren();
+    data.workers.forEach(function (w) {
+      var tr = el('tr', w.answered ? null : 'silent');
+      tr.setAttribute('data-pid', w.pid);
+      tr.appendChild(el('td', 'num', w.pid));
+      tr.appendChild(el('td', 'num', w.slot === undefined ? '–' : w.slot));
+      tr.appendChild(el('td', 'num', duration(w.uptimeS)));
+      tr.appendChild(el('td', w.restarts > 0 ? 'num warn' : 'num', w.restarts));
+      tr.appendChild(el('td', null, w.reason || (data.supervised ? '–' : 'no supervisor')));
+      tr.appendChild(el('td', 'num', w.inflight === undefined ? '–' : w.inflight));
+      tr.appendChild(el('td', 'num', bytes(w.rssBytes)));
+      var states = Object.keys(w.breakers)
+        .filter(function (k) { return w.breakers[k] !== 'closed'; })
+        .map(function (k) { return k + ' ' + w.breakers[k]; });
+      tr.appendChild(el('td', states.length ? 'bad' : 'muted', states.join(', ') || 'all closed'));
+      var ans = el('td');
+      ans.appendChild(pill(w.answered ? 'ok' : 'down', w.answered ? 'yes' : 'no answer in 1 s'));
+      tr.appendChild(ans);
+      body.appendChild(tr);
+    });
+    var reasons = Object.keys(data.restartsByReason).map(function (k) { return k + ' ×' + data.restartsByReason[k]; });
+    $('restarts').textContent = reasons.length ? 'restarts: ' + reasons.join(', ') : data.supervised ? 'no restarts' : 'this process only (no supervisor)';
+  }
+
+  function render(data) {
+    var overall = $('overall');
+    overall.textContent = data.status;
+    overall.setAttribute('data-state', data.status);
+    $('updated').textContent = 'updated ' + clock(Date.parse(data.generatedAt));
+    $('window').textContent = 'last ' + data.windowMinutes + ' min · ' + data.bucketSeconds + ' s per point';
+    renderDependencies(data);
+    renderRequests('timedout', data.timedOut, 'none in the last ' + data.windowMinutes + ' minutes');
+    renderRequests('slowest', data.slowest, 'no requests in the last ' + data.windowMinutes + ' minutes');
+    renderWorkers(data);
+    document.title = (data.status === 'ok' ? '' : '[' + data.status + '] ') + 'it360acad · operations';
+  }
+
+  // ---------------------------------------------------------------- loading
+
+  function showLogin(message) {
+    $('board').hidden = true;
+    $('login').hidden = false;
+    $('forget').hidden = true;
+    $('login-error').textContent = message || '';
+    $('token').focus();
+  }
+
+  function problem(message) {
+    var p = $('problem');
+    p.hidden = !message;
+    p.textContent = message || '';
+    if (message) {
+      $('overall').textContent = 'unreachable';
+      $('overall').setAttribute('data-state', 'down');
+    }
+  }
+
+  function schedule() {
+    clearTimeout(timer);
+    if (!paused) timer = setTimeout(load, REFRESH_MS);
+  }
+
+  function load() {
+    var headers = { accept: 'application/json' };
+    if (token()) headers.authorization = 'Bearer ' + token();
+    fetch('/ops/data', { headers: headers, cache: 'no-store', signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) })
+      .then(function (res) {
+        if (res.status === 401) {
+          var had = !!token();
+          sessionStorage.removeItem(TOKEN_KEY);
+          showLogin(had ? 'That token was not accepted.' : '');
+          return null;
+        }
+        if (!res.ok) throw new Error('the service answered ' + res.status);
+        return res.json();
+      })
+      .then(function (data) {
+        if (!data) return;
+        problem('');
+        $('login').hidden = true;
+        $('board').hidden = false;
+        $('forget').hidden = !token();
+        render(data);
+        schedule();
+      })
+      .catch(function (err) {
+        problem('Could not load /ops/data: ' + (err && err.name === 'TimeoutError' ? 'no answer in ' + FETCH_TIMEOUT_MS / 1000 + ' s' : err.message) + '. Retrying.');
+        schedule();
+      });
+  }
+
+  document.addEventListener('DOMContentLoaded', function () {
+    $('login').addEventListener('submit', function (e) {
+      e.preventDefault();
+      sessionStorage.setItem(TOKEN_KEY, $('token').value.trim());
+      $('token').value = '';
+      load();
+    });
+    $('pause').addEventListener('click', function () {
+      paused = !paused;
+      $('pause').textContent = paused ? 'Resume' : 'Pause';
+      if (paused) clearTimeout(timer);
+      else load();
+    });
+    $('forget').addEventListener('click', function () {
+      sessionStorage.removeItem(TOKEN_KEY);
+      clearTimeout(timer);
+      showLogin('');
+    });
+    load();
+  });
+})();

@@ -1,0 +1,74 @@
+import { Type } from 'typebox';
+
+/** The /ops/data document: what the dashboard draws. */
+
+const State = Type.Union([Type.Literal('ok'), Type.Literal('degraded'), Type.Literal('down')]);
+const NullableMs = Type.Union([Type.Number(), Type.Null()]);
+const BreakerName = Type.Union([Type.Literal('closed'), Type.Literal('open'), Type.Literal('half-open'), Type.Literal('isolated')]);
+
+export const RequestRecordSchema = Type.Object({
+  at: Type.Integer({ description: 'when it finished, ms since the epoch' }),
+  pid: Type.Integer({ description: 'the worker that served it' }),
+  method: Type.String(),
+  route: Type.String(),
+  statusCode: Type.Integer(),
+  durationMs: Type.Number(),
+  requestId: Type.String(),
+  code: Type.Optional(Type.String({ description: 'problem code it was answered with' })),
+  pastDeadline: Type.Boolean({ description: 'answered 503 deadline_exceeded' }),
+  waitedOn: Type.Optional(
+    Type.Object({
+      dependency: Type.String(),
+      op: Type.String(),
+      outcome: Type.Union([Type.Literal('ok'), Type.Literal('error'), Type.Literal('timeout'), Type.Literal('rejected')]),
+      elapsedMs: Type.Number(),
+    }),
+  ),
+});
+
+export const DependencyView = Type.Object({
+  name: Type.String(),
+  state: State,
+  /** This worker's readiness check (the probe, or for Paystack its breaker and recent calls). */
+  probe: Type.Object({ status: State, latencyMs: Type.Optional(Type.Number()), detail: Type.Optional(Type.String()) }),
+  breakers: Type.Object({ closed: Type.Integer(), open: Type.Integer(), 'half-open': Type.Integer(), isolated: Type.Integer() }, { description: 'workers per breaker state' }),
+  calls: Type.Integer(),
+  errors: Type.Integer(),
+  timeouts: Type.Integer(),
+  rejected: Type.Integer(),
+  errorRate: Type.Number({ description: 'failed calls (error, timeout, rejected) / calls, 0-1, over the window' }),
+  p50Ms: NullableMs,
+  p99Ms: NullableMs,
+  maxMs: NullableMs,
+  series: Type.Array(Type.Object({ start: Type.Integer(), calls: Type.Integer(), failures: Type.Integer(), p50Ms: NullableMs, p99Ms: NullableMs })),
+});
+
+export const WorkerView = Type.Object({
+  pid: Type.Integer(),
+  workerId: Type.Optional(Type.Integer()),
+  slot: Type.Optional(Type.Integer()),
+  reason: Type.Optional(Type.String({ description: 'why it was started' })),
+  uptimeS: Type.Number(),
+  restarts: Type.Integer({ description: 'workers started in its slot after the first' }),
+  inflight: Type.Optional(Type.Integer()),
+  rssBytes: Type.Optional(Type.Number()),
+  answered: Type.Boolean({ description: 'false: it did not answer within 1 s (hung or saturated)' }),
+  breakers: Type.Object({ database: Type.Optional(BreakerName), cache: Type.Optional(BreakerName), paystack: Type.Optional(BreakerName) }),
+});
+
+export const OpsDataSchema = Type.Object({
+  generatedAt: Type.String({ format: 'date-time' }),
+  status: State,
+  supervised: Type.Boolean({ description: 'false: a process without a supervisor, showing only itself' }),
+  windowMinutes: Type.Integer(),
+  bucketSeconds: Type.Integer(),
+  dependencies: Type.Array(DependencyView),
+  timedOut: Type.Array(RequestRecordSchema),
+  slowest: Type.Array(RequestRecordSchema),
+  workers: Type.Array(WorkerView),
+  restartsByReason: Type.Record(Type.String(), Type.Integer()),
+});
+
+export type OpsData = Type.Static<typeof OpsDataSchema>;
+export type DependencyViewT = Type.Static<typeof DependencyView>;
+export type WorkerViewT = Type.Static<typeof WorkerView>;
