@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,7 +11,7 @@ export const NGINX = process.env.NGINX_PATH ?? '/usr/sbin/nginx';
  * nginx on a loopback port, round-robin over the given instance ports, with the timeouts
  * of deploy/nginx.conf. Started as a foreground child the test owns.
  */
-export async function startNginx(upstreamPorts: number[]): Promise<{ url: string; port: number; stop(): Promise<void> }> {
+export async function startNginx(upstreamPorts: number[]): Promise<{ url: string; port: number; errorLog(): string; stop(): Promise<void> }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'it360-nginx-'));
   const port = await freePort();
   const conf = `
@@ -27,7 +27,7 @@ http {
   uwsgi_temp_path ${dir}/uwsgi;
   scgi_temp_path ${dir}/scgi;
   upstream it360acad {
-    ${upstreamPorts.map((p) => `server 127.0.0.1:${p} max_fails=3 fail_timeout=5s;`).join('\n    ')}
+    ${upstreamPorts.map((p) => `server 127.0.0.1:${p} max_fails=3 fail_timeout=2s;`).join('\n    ')}
     keepalive 32;
     keepalive_timeout 60s;
   }
@@ -70,6 +70,13 @@ http {
   return {
     url,
     port,
+    errorLog: () => {
+      try {
+        return readFileSync(path.join(dir, 'error.log'), 'utf8');
+      } catch {
+        return '';
+      }
+    },
     async stop() {
       if (proc.exitCode === null) {
         proc.kill('SIGTERM');

@@ -1,0 +1,205 @@
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { signPaystackBody } from '../src/infra/paystack/signature.ts';
+import { listMigrations } from '../src/infra/database/migrate.ts';
+import { createPaystackSimulator } from '../src/paystack-sim/server.ts';
+import { createTestSchema, rawClient } from './helpers/db.ts';
+import { startNginx } from './helpers/nginx.ts';
+import { eventually } from './helpers/payments.ts';
+import { TestRedis, silentServer } from './helpers/redis.ts';
+import { startService, type RunningService } from './helpers/service.ts';
+
+const KEY = 'sk_test_scale_out';
+const ADMIN = { email: 'admin@scale.test', password: 'admin-password-1' };
+
+async function api(base: string, p: string, init: { method?: string; token?: string; body?: unknown } = {}) {
+  const res = await fetch(`${base}${p}`, {
+    method: init.method ?? 'GET',
+    headers: { ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}), ...(init.token ? { authorization: `Bearer ${init.token}` } : {}) },
+    body: init.body !== undefined ? JSON.stringify(init.body) : undefined,
+    signal: AbortSignal.timeout(15_000),
+  });
+  return { status: res.status, body: ((await res.json().catch(() => undefined)) as unknown) as any };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+/** Shared PostgreSQL schema, shared redis-server, the Paystack simulator: what every instance points at. */
+async function sharedEnv(t: TestContext) {
+  const schema = await createTestSchema('so');
+  const redis = await TestRedis.start();
+  const sim = createPaystackSimulator({ secretKey: KEY });
+  const simUrl = await sim.listen(0, '127.0.0.1');
+  const instances: RunningService[] = [];
+  t.after(async () => {
+    for (const i of instances) await i.kill();
+    await sim.close();
+    await redis.stop();
+    await schema.drop();
+  });
+  const env = {
+    DATABASE_URL: schema.url,
+    REDIS_URL: redis.url,
+    PAYSTACK_SECRET_KEY: KEY,
+    PAYSTACK_BASE_URL: simUrl,
+    JWT_SECRET: 'scale-out-secret-scale-out-secret-0123456789',
+    BOOTSTRAP_ADMIN_EMAIL: ADMIN.email,
+    BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password,
+    LOG_LEVEL: 'info',
+  };
+  const start = async (extra: Record<string, string> = {}, port?: number) => {
+    const s = await startService({ ...env, ...extra }, { port, readyTimeoutMs: 60_000 });
+    instances.push(s);
+    return s;
+  };
+  return { schema, redis, sim, simUrl, env, start, instances };
+}
+
+test('instances starting together against an empty database migrate it exactly once', async (t) => {
+  const shared = await sharedEnv(t);
+  const started = await Promise.all([shared.start({ WEB_CONCURRENCY: '1' }), shared.start({ WEB_CONCURRENCY: '1' }), shared.start({ WEB_CONCURRENCY: '1' })]);
+  const applied = started.flatMap((s) => s.records().filter((r) => r.msg === 'migration applied'));
+  assert.equal(applied.length, listMigrations().length, 'each migration applied once in all');
+  const db = await rawClient(shared.schema.url);
+  t.after(() => db.end());
+  const rows = await db.query('SELECT count(*)::int AS n FROM schema_migrations');
+  assert.equal(rows.rows[0].n, listMigrations().length);
+});
+
+test('behind nginx: a write through one instance is seen through every instance within the bound, also when the writer cannot reach Redis', async (t) => {
+  const shared = await sharedEnv(t);
+  const a = await shared.start({ WEB_CONCURRENCY: '2' });
+  const b = await shared.start({ WEB_CONCURRENCY: '2' });
+  const silent = await silentServer();
+  t.after(() => silent.close());
+  // This instance's Redis never answers: its writes cannot DEL or SET anything there.
+  const blind = await shared.start({ WEB_CONCURRENCY: '1', REDIS_URL: silent.url });
+  const lb = await startNginx([a.port, b.port]);
+  t.after(() => lb.stop());
+  const admin = (await api(lb.url, '/api/v1/auth/login', { method: 'POST', body: ADMIN })).body;
+  const student = (await api(lb.url, '/api/v1/auth/register', { method: 'POST', body: { email: 's@scale.test', password: 'student-pass', firstName: 'v0', lastName: 'S' } })).body;
+  const id = student.user.id as string;
+  const writers = [a, b, blind];
+  const readers = [a, b];
+  const delays: number[] = [];
+  for (let i = 1; i <= 100; i++) {
+    // Every reader has the current value cached (each worker, through nginx and directly).
+    for (const r of readers) for (let k = 0; k < 2; k++) await api(r.url, `/api/v1/users/${id}`, { token: admin.accessToken });
+    const writer = writers[i % writers.length];
+    const w = await api(writer.url, `/api/v1/users/${id}`, { method: 'PATCH', token: admin.accessToken, body: { firstName: `v${i}` } });
+    assert.equal(w.status, 200);
+    const acked = performance.now();
+    for (const r of [...readers, lb]) {
+      for (;;) {
+        const got = await api(r.url, `/api/v1/users/${id}`, { token: admin.accessToken });
+        if (got.body.firstName === `v${i}`) break;
+        assert.ok(performance.now() - acked < 2000, `write ${i} not visible through ${r.url} after 2 s`);
+        await sleep(1);
+      }
+    }
+    delays.push(performance.now() - acked);
+  }
+  process.stdout.write(`# cross-instance propagation over ${delays.length} writes: median ${median(delays).toFixed(1)} ms, worst ${Math.max(...delays).toFixed(1)} ms\n`);
+});
+
+test('payments across instances: one webhook to two instances at once, a verify on a third, reconcilers everywhere: one success, one enrollment; the sweep is split, not repeated', async (t) => {
+  const shared = await sharedEnv(t);
+  // Sweeps run every 200 ms in every instance and take payments older than 5 s: old
+  // enough that the test has paid them at the simulator before any sweep looks.
+  // One student starts 31 payments within seconds below, past the per-user limit of 20.
+  const common = { WEB_CONCURRENCY: '1', RECONCILE_MIN_AGE_MS: '5000', PAYMENT_INIT_MAX_PER_USER: '100' };
+  const [a, b, c] = await Promise.all([shared.start({ ...common, RECONCILE_INTERVAL_MS: '200' }), shared.start({ ...common, RECONCILE_INTERVAL_MS: '200' }), shared.start({ ...common, RECONCILE_INTERVAL_MS: '200' })]);
+  const admin = (await api(a.url, '/api/v1/auth/login', { method: 'POST', body: ADMIN })).body;
+  const db = await rawClient(shared.schema.url);
+  t.after(() => db.end());
+
+  // 1. The race: the same signed webhook to A and B at once, a verify on C.
+  const course = (await api(a.url, '/api/v1/courses', { method: 'POST', token: admin.accessToken, body: { title: 'Race', description: '', price: 300_000, isPublished: true } })).body;
+  const s1 = (await api(a.url, '/api/v1/auth/register', { method: 'POST', body: { email: 'race@scale.test', password: 'student-pass', firstName: 'R', lastName: 'S' } })).body;
+  const p = (await api(b.url, '/api/v1/payments/initialize', { method: 'POST', token: s1.accessToken, body: { courseId: course.id } })).body;
+  assert.equal(p.status, 'pending');
+  const done = (await (await fetch(`${shared.simUrl}/__control/complete`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ reference: p.reference, outcome: 'success', sendWebhook: false }) })).json()) as { data: unknown };
+  const raw = JSON.stringify({ event: 'charge.success', data: done.data });
+  const sig = signPaystackBody(KEY, raw);
+  const deliver = (s: RunningService) => fetch(`${s.url}/api/v1/payments/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-paystack-signature': sig }, body: raw, signal: AbortSignal.timeout(10_000) });
+  const [wa, wb, vc] = await Promise.all([deliver(a), deliver(b), api(c.url, `/api/v1/payments/verify/${p.reference}`, { token: s1.accessToken })]);
+  assert.equal(wa.status, 200);
+  assert.equal(wb.status, 200);
+  assert.equal(vc.status, 200);
+  await eventually(async () => (await db.query("SELECT 1 FROM payments WHERE reference = $1 AND status = 'success'", [p.reference])).rowCount === 1, 10_000, 'success');
+  await sleep(1000); // every straggler (webhook processing, sweeps) has had its chance
+  const counts = await db.query(
+    `SELECT (SELECT count(*)::int FROM enrollments WHERE payment_reference = $1) AS enrollments,
+            (SELECT count(*)::int FROM webhook_events WHERE reference = $1) AS events`,
+    [p.reference],
+  );
+  assert.deepEqual(counts.rows[0], { enrollments: 1, events: 1 });
+  const fulfilled = [a, b, c].flatMap((s) => s.records().filter((r) => r.msg === 'payment fulfilled' && r.reference === p.reference));
+  assert.equal(fulfilled.length, 1, 'fulfilled exactly once across instances');
+  const raceVerifies = ((await (await fetch(`${shared.simUrl}/__stats`)).json()) as { verify: number }).verify;
+
+  // 2. The sweep: 30 paid payments nobody told us about; three reconcilers share them.
+  const n = 30;
+  const refs: string[] = [];
+  const courses = await Promise.all(Array.from({ length: n }, (_, i) => api(a.url, '/api/v1/courses', { method: 'POST', token: admin.accessToken, body: { title: `Sweep ${i}`, description: '', price: 100_000 + i, isPublished: true } })));
+  for (const cr of courses) {
+    const r = (await api(c.url, '/api/v1/payments/initialize', { method: 'POST', token: s1.accessToken, body: { courseId: cr.body.id } })).body;
+    refs.push(r.reference);
+  }
+  await fetch(`${shared.simUrl}/__control/reset`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  for (const ref of refs) {
+    await fetch(`${shared.simUrl}/__control/complete`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ reference: ref, outcome: 'success', sendWebhook: false }) });
+  }
+  await eventually(async () => (await db.query("SELECT count(*)::int AS n FROM payments WHERE reference = ANY($1) AND status = 'success'", [refs])).rows[0].n === n, 20_000, 'all settled by the sweep');
+  const stats = (await (await fetch(`${shared.simUrl}/__stats`)).json()) as { verify: number };
+  const sweepers = new Set([a, b, c].filter((s) => s.records().some((r) => r.msg === 'reconciler run' && Number(r.payments) > 0)).map((s) => s.port));
+  process.stdout.write(`# verify calls: ${raceVerifies} for the raced payment (2 webhooks + 1 verify + sweeps); ${stats.verify} for ${n} swept payments, by ${sweepers.size} instances\n`);
+  assert.equal(stats.verify, n, 'each swept payment verified exactly once across all instances');
+  const enrolled = await db.query('SELECT count(*)::int AS n FROM enrollments WHERE payment_reference = ANY($1)', [refs]);
+  assert.equal(enrolled.rows[0].n, n);
+});
+
+test('rolling deploy behind nginx: instances restarted one at a time under load, no failed request', async (t) => {
+  const shared = await sharedEnv(t);
+  const a = await shared.start({ WEB_CONCURRENCY: '2', GRACEFUL_TIMEOUT_MS: '10000' });
+  const b = await shared.start({ WEB_CONCURRENCY: '2', GRACEFUL_TIMEOUT_MS: '10000' });
+  const lb = await startNginx([a.port, b.port]);
+  t.after(() => lb.stop());
+  let ok = 0;
+  const failures: string[] = [];
+  let running = true;
+  // A bounded load: 4 loops of sequential GETs until the deploy is over (at most 90 s).
+  const deadline = Date.now() + 90_000;
+  const loops = Array.from({ length: 4 }, async () => {
+    while (running && Date.now() < deadline) {
+      try {
+        const r = await fetch(`${lb.url}/api/v1/courses`, { signal: AbortSignal.timeout(15_000) });
+        await r.arrayBuffer();
+        if (r.status === 200) ok++;
+        else failures.push(`status ${r.status}`);
+      } catch (err) {
+        failures.push((err as Error).message);
+      }
+    }
+  });
+  for (const old of [a, b]) {
+    // As a deploy tool would: the next instance goes down only once the balancer has the
+    // previous one back in rotation (nginx retries a failed upstream after fail_timeout, 2 s).
+    await sleep(2500);
+    old.signal('SIGTERM');
+    const exit = await old.exited;
+    assert.equal(exit.code, 0, 'graceful shutdown exits 0');
+    shared.instances.push(await startService({ ...shared.env, WEB_CONCURRENCY: '2', GRACEFUL_TIMEOUT_MS: '10000' }, { port: old.port, readyTimeoutMs: 60_000 }));
+  }
+  await sleep(500);
+  running = false;
+  await Promise.all(loops);
+  process.stdout.write(`# rolling deploy: ${ok} requests answered 200, ${failures.length} failed\n`);
+  if (failures.length) process.stdout.write(`# nginx says:\n${lb.errorLog().split('\n').slice(0, 12).map((l) => `#   ${l}`).join('\n')}\n`);
+  assert.deepEqual(failures, []);
+  assert.ok(ok > 50, `only ${ok} requests ran`);
+});
