@@ -21,6 +21,8 @@ export default tseslint.config(
       '@typescript-eslint/require-await': 'off',
     },
   },
+  // The /ops page's script runs in the browser as it is, outside the TypeScript project.
+  { files: ['src/operations/ops-page/**/*.js'], ...tseslint.configs.disableTypeChecked, languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, sourceType: 'script' } },
   {
     files: ['test/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts'],
     rules: {

@@ -13,9 +13,12 @@ import { errors } from './errors/index.ts';
 import { authHooks } from './http/auth-hooks.ts';
 import { QUIET_ROUTES, registerLifecycle, type LifecycleOptions } from './http/lifecycle.ts';
 import underPressure from '@fastify/under-pressure';
-import { errorHandler, sendProblem } from './http/problem.ts';
+import { errorHandler, frameworkErrorHandler, sendProblem } from './http/problem.ts';
+import { createRateLimiter } from './http/rate-limit.ts';
+import { registerSecurity } from './http/security.ts';
 import { Problem } from './http/schemas.ts';
 import { createValidation } from './http/validation.ts';
+import { createWindowCounters, type WindowCounters } from './infra/cache/counters.ts';
 import { operationsRoutes, type OperationsDeps } from './operations/routes.ts';
 import { faultRoutes, type FaultDeps } from './operations/faults.ts';
 import { userRoutes } from './users/routes.ts';
@@ -39,6 +42,10 @@ export interface AppDeps {
   operations: OperationsDeps;
   faults?: FaultDeps;
   lifecycle?: Pick<LifecycleOptions, 'onFinished' | 'onDeadline'>;
+  /** Rate-limit counters (shared through Redis in the container); in-process ones when absent. */
+  counters?: WindowCounters;
+  /** Told about every route as it is added: the route inventory the permission test reads. */
+  onRoute?: (route: { method: string; url: string; hidden: boolean }) => void;
 }
 
 // A caller's x-request-id is kept when it is a sane token; anything else gets a new id.
@@ -69,12 +76,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     keepAliveTimeout: 65_000,
     // A socket with no activity at all for 2 minutes is closed.
     connectionTimeout: 120_000,
-    // A reply is never sent twice: late handler results after a deadline 503 are dropped.
-    return503OnClosing: true,
+    // While a worker drains (shutdown, rolling reload), a request that still reaches it
+    // (on a kept-alive connection, or accepted just before the listener closed) is served
+    // with `Connection: close`, not refused with 503: a reload must not fail a request.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
     ajv: undefined,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    frameworkErrors: frameworkErrorHandler(logger),
   }).withTypeProvider<TypeBoxTypeProvider>();
+  const onRoute = deps.onRoute;
+  if (onRoute) {
+    app.addHook('onRoute', (r) => {
+      for (const method of [r.method].flat()) onRoute({ method, url: r.url, hidden: r.schema?.hide === true });
+    });
+  }
   // Headers must arrive within 10 s (slow-loris protection), well inside requestTimeout.
   app.server.headersTimeout = 10_000;
 
@@ -99,6 +115,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
 
+  await registerSecurity(app, { corsOrigins: config.corsOrigins });
   app.setErrorHandler(errorHandler(logger));
   app.setNotFoundHandler((request, reply) => sendProblem(reply, request, errors.notFound('Route')));
 
@@ -122,15 +139,30 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  // Swagger UI loads only same-origin files, so the service's policy (src/http/security.ts)
+  // holds for it but for one thing: its script injects <style> elements. Inline style is
+  // allowed on /docs only, whose page shows nothing but our own API description.
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    transformStaticCSP: (header) => header.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'"),
+  });
 
   const hooks = authHooks(deps.auth);
+  // Fifteen minutes for login failures (long enough to slow guessing to a crawl, short
+  // enough that a person who mistyped is back soon); an hour for registrations; ten
+  // minutes for payment starts, about the life of a checkout session being retried.
+  const limits = createRateLimiter(deps.counters ?? createWindowCounters({ namespace: () => 'local' }), {
+    loginPerAccount: { max: config.loginMaxFailuresPerAccount, windowMs: 15 * 60_000 },
+    loginPerAddress: { max: config.loginMaxFailuresPerAddress, windowMs: 15 * 60_000 },
+    registerPerAddress: { max: config.registerMaxPerAddress, windowMs: 60 * 60_000 },
+    paymentInitPerUser: { max: config.paymentInitMaxPerUser, windowMs: 10 * 60_000 },
+  }, logger);
   await app.register(
     async (api) => {
-      await api.register(authRoutes, { prefix: '/auth', auth: deps.auth, users: deps.users, hooks });
+      await api.register(authRoutes, { prefix: '/auth', auth: deps.auth, users: deps.users, hooks, limits });
       await api.register(userRoutes, { prefix: '/users', users: deps.users, hooks });
       await api.register(courseRoutes, { prefix: '/courses', courses: deps.courses, hooks });
-      await api.register(paymentRoutes, { prefix: '/payments', payments: deps.payments, hooks });
+      await api.register(paymentRoutes, { prefix: '/payments', payments: deps.payments, hooks, limits });
       await api.register(enrollmentRoutes, { prefix: '/enrollments', enrollments: deps.enrollments, hooks });
     },
     { prefix: '/api/v1' },

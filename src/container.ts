@@ -12,6 +12,7 @@ import type { Config } from './config/index.ts';
 import { createCourseRepository } from './courses/repository.ts';
 import { createCourseService } from './courses/service.ts';
 import { createCachedRead } from './infra/cache/cached-read.ts';
+import { createWindowCounters } from './infra/cache/counters.ts';
 import { createMemoryStore, createRedisStore, type CacheStore } from './infra/cache/store.ts';
 import { createChangeFeed, type ChangeFeed } from './infra/changes/feed.ts';
 import { createDatabase, type Database } from './infra/database/client.ts';
@@ -27,6 +28,7 @@ import { isPaystackOutage } from './infra/paystack/errors.ts';
 import { createPaymentRepository } from './payments/repository.ts';
 import { startReconciler } from './payments/reconciler.ts';
 import { createPaymentService, type PaymentService } from './payments/service.ts';
+import { createTelemetry } from './operations/telemetry.ts';
 import { createPaystackSimulator, type PaystackSimulator } from './paystack-sim/server.ts';
 
 export interface Container {
@@ -93,7 +95,11 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
     for (const c of closers.reverse()) await c().catch((err: unknown) => logger.warn({ err }, 'error while closing'));
   };
   try {
+    // Metrics and the /ops window, fed by every hook below.
+    const telemetry = createTelemetry();
+    closers.push(async () => telemetry.close());
     const onCall = (e: DependencyCallEvent) => {
+      telemetry.onDependencyCall(e);
       opts.onDependencyCall?.(e);
       // A call its caller abandoned (client gone) is the request's story, told by its own line.
       if (e.outcome === 'ok' || e.errorCode === 'caller_gone') return;
@@ -126,6 +132,7 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
       breakerHalfOpenMs: config.breakerHalfOpenMs,
       logger,
       onCall,
+      onStateChange: telemetry.onBreakerChange,
     });
     closers.push(() => db.close());
     if (!opts.skipMigrations) await migrate(db, logger);
@@ -154,6 +161,7 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
       errorCode: (err) => (err as { code?: string }).code ?? (err as Error).name ?? 'error',
       logger,
       onCall,
+      onStateChange: telemetry.onBreakerChange,
     });
     const cache = createCachedRead({
       store: cacheStore,
@@ -164,6 +172,7 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
       disabled: config.cacheDisabled,
       // Versioned keys make the TTL irrelevant to freshness; it only bounds memory.
       ttlS: 300,
+      onOutcome: telemetry.onCacheOutcome,
     });
 
     const users = createUserRepository(db, feed);
@@ -201,7 +210,9 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
       errorCode: (err) => (err as { code?: string }).code ?? (err as Error).name ?? 'error',
       logger,
       onCall,
+      onStateChange: telemetry.onBreakerChange,
     });
+    telemetry.track({ breakers: { database: db.policy, cache: cachePolicy, paystack: paystackPolicy }, poolStats: () => db.poolStats() });
     const paystack = createPaystackClient({ baseUrl: paystackBaseUrl, secretKey: paystackSecretKey, timeoutMs: config.paystackTimeoutMs, replyMarginMs: config.replyMarginMs, policy: paystackPolicy });
     closers.push(() => paystack.close());
     let publicUrl = config.publicUrl ?? `http://${config.host}:${config.port}`;
@@ -234,6 +245,8 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
     const app = await buildApp({
       config,
       logger,
+      // Rate-limit counters share the cache's Redis connection and its policy (one breaker per dependency).
+      counters: createWindowCounters({ redis: cacheStore.redis, policy: cachePolicy, namespace: () => feed.namespace() }),
       auth,
       users: userService,
       courses: courseService,
@@ -243,12 +256,14 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
         readiness: {
           database: { policy: db.policy, probe: async () => void (await db.query('readyz.database', 'SELECT 1')) },
           cache: { policy: cachePolicy, probe: () => cacheStore.ping(), kind: cacheStore.kind },
-          paystack: { policy: paystackPolicy },
+          paystack: { policy: paystackPolicy, recentFailureRatio: () => telemetry.failureRatio('paystack') },
           feedHealthy: () => feed.healthy(),
         },
+        telemetry,
+        opsToken: config.opsToken,
       },
       faults: { db },
-      lifecycle: opts.lifecycle,
+      lifecycle: telemetry.lifecycle(opts.lifecycle),
     });
     closers.push(() => app.close());
 

@@ -29,6 +29,25 @@ export const REDACT_PATHS = [
   "*.headers['set-cookie']",
   'cookie',
   '*.cookie',
+  "headers['x-paystack-signature']",
+  'signature',
+  '*.signature',
+  // Configuration fields, should a config object (or part of one) ever be logged; the
+  // URLs may carry a password.
+  'jwtSecret',
+  '*.jwtSecret',
+  'opsToken',
+  '*.opsToken',
+  'paystackSecretKey',
+  '*.paystackSecretKey',
+  'bootstrapAdminPassword',
+  '*.bootstrapAdminPassword',
+  'databaseUrl',
+  '*.databaseUrl',
+  'databaseListenUrl',
+  '*.databaseListenUrl',
+  'redisUrl',
+  '*.redisUrl',
 ];
 
 export function createLogger(level: string, destination?: DestinationStream): Logger {

@@ -2,11 +2,18 @@ import { buildApp, type AppDeps } from './app.ts';
 import { loadConfig } from './config/index.ts';
 import { createLogger } from './logger.ts';
 
+/** A route as the router knows it: documented in the OpenAPI document or hidden from it. */
+export interface RouteEntry {
+  method: string;
+  url: string;
+  hidden: boolean;
+}
+
 /**
- * The OpenAPI document comes from the route schemas alone. The app is built with
- * services that are never called (no route runs), so generating it needs no database.
+ * Builds the app with services that are never called (no route runs), so reading its
+ * routes needs no database.
  */
-export async function generateOpenApi(): Promise<unknown> {
+async function withInertApp<T>(read: (app: Awaited<ReturnType<typeof buildApp>>) => T, onRoute?: AppDeps['onRoute']): Promise<T> {
   const unused = new Proxy({}, { get: () => () => Promise.reject(new Error('not available while generating the API reference')) });
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' });
   const deps = {
@@ -18,10 +25,25 @@ export async function generateOpenApi(): Promise<unknown> {
     payments: unused,
     enrollments: unused,
     operations: { readiness: unused },
+    onRoute,
   } as unknown as AppDeps;
   const app = await buildApp(deps);
   await app.ready();
-  const doc = app.swagger();
+  const out = read(app);
   await app.close();
-  return doc;
+  return out;
+}
+
+/** The OpenAPI document, from the route schemas alone. */
+export async function generateOpenApi(): Promise<unknown> {
+  return withInertApp((app) => app.swagger());
+}
+
+/** Every route the app serves, hidden ones included (HEAD twins of GET routes left out). */
+export async function listRoutes(): Promise<RouteEntry[]> {
+  const routes: RouteEntry[] = [];
+  await withInertApp(() => undefined, (r) => {
+    if (r.method !== 'HEAD') routes.push(r);
+  });
+  return routes;
 }

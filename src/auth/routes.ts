@@ -1,21 +1,37 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { callerOf, type authHooks } from '../http/auth-hooks.ts';
+import { addressKey, privateKey, type RateLimiter } from '../http/rate-limit.ts';
 import { Email, Name, Password, problems } from '../http/schemas.ts';
 import { UserSchema } from '../users/routes.ts';
 import type { UserService } from '../users/service.ts';
-import type { AuthService } from './service.ts';
+import { normalizeEmail, type AuthService } from './service.ts';
 
 const Session = Type.Object({ user: UserSchema, accessToken: Type.String(), refreshToken: Type.String() });
 const RefreshBody = Type.Object({ refreshToken: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false });
 
-export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; users: UserService; hooks: ReturnType<typeof authHooks> }> = async (app, { auth, users, hooks }) => {
+type Options = { auth: AuthService; users: UserService; hooks: ReturnType<typeof authHooks>; limits: RateLimiter };
+
+export const authRoutes: FastifyPluginAsyncTypebox<Options> = async (app, { auth, users, hooks, limits }) => {
   const tags = ['auth'];
   // Small bodies only: nothing here needs more than a few hundred bytes.
   const bodyLimit = 16 * 1024;
+  // Counted after validation, before any password is hashed: a limited attempt costs no scrypt work.
+  const registerLimit = limits.guard([{ name: 'register-address', limit: limits.settings.registerPerAddress, key: (r) => addressKey(r.ip) }]);
+  // Only failures count: an attempt is counted up front (so parallel guesses cannot slip
+  // past the limit) and taken back when the login succeeds. Unknown emails count too,
+  // so a 429 never tells which emails have accounts.
+  const loginLimit = limits.guard(
+    [
+      { name: 'login-account', limit: limits.settings.loginPerAccount, key: (r) => privateKey(normalizeEmail((r.body as { email: string }).email)) },
+      { name: 'login-address', limit: limits.settings.loginPerAddress, key: (r) => addressKey(r.ip) },
+    ],
+    { forgiveBelowStatus: 400 },
+  );
 
   app.post('/register', {
     bodyLimit,
+    preHandler: registerLimit.preHandler,
     schema: {
       tags,
       summary: 'Create a student account',
@@ -26,6 +42,8 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService; users: U
 
   app.post('/login', {
     bodyLimit,
+    preHandler: loginLimit.preHandler,
+    onResponse: loginLimit.onResponse,
     schema: {
       tags,
       summary: 'Log in with email and password',

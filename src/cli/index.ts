@@ -12,15 +12,19 @@ import { createLogger } from '../logger.ts';
  *   create-admin EMAIL [PASSWORD] create (or promote) an admin; prompts nothing, reads
  *                                 ADMIN_PASSWORD from the environment when no PASSWORD
  *   openapi [FILE]                write the API reference (default ./openapi.json)
+ *   doctor [--json]               check the configuration and probe each dependency
+ *                                 within a bound; exit 1 when something is down
  */
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   if (existsSync('.env')) process.loadEnvFile('.env');
-  const usage = 'usage: cli migrate | create-admin EMAIL [PASSWORD] | openapi [FILE]';
+  const usage = 'usage: cli migrate | create-admin EMAIL [PASSWORD] | openapi [FILE] | doctor [--json]';
   if (!command) {
     process.stderr.write(`${usage}\n`);
     return 64;
   }
+  // Before loading the configuration: a bad one is what doctor reports, not a reason to stop.
+  if (command === 'doctor') return (await import('./doctor.ts')).doctor(process.env, args);
   const config = loadConfig(command === 'openapi' ? { ...process.env, LOG_LEVEL: 'silent' } : process.env);
   const logger = createLogger(config.logLevel);
   switch (command) {

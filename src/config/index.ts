@@ -41,6 +41,10 @@ export interface Config {
   reconcileMinAgeMs: number;
   jwtAccessTtlS: number;
   jwtRefreshTtlS: number;
+  loginMaxFailuresPerAccount: number;
+  loginMaxFailuresPerAddress: number;
+  registerMaxPerAddress: number;
+  paymentInitMaxPerUser: number;
   databaseUrl: string | undefined;
   databaseListenUrl: string | undefined;
   dataDir: string;
@@ -121,6 +125,10 @@ function parseTrustProxy(v: string): boolean | number | string[] {
 }
 
 const WEAK_SECRETS = new Set(['secret', 'changeme', 'change-me', 'jwt_secret', 'development', 'password']);
+// Words of a placeholder or a copied example (the tests' secrets among them), not of a
+// generated key: four letters or more, so a random base64 key holds one about once in
+// fifty thousand tries, and is then simply generated again.
+const PLACEHOLDER_WORDS = /secret|change-?me|example|password|default|dummy|sample|placeholder|test/i;
 
 /**
  * Reads the environment once, validates every variable and every combination that
@@ -171,6 +179,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     reconcileMinAgeMs: n('RECONCILE_MIN_AGE_MS'),
     jwtAccessTtlS: n('JWT_ACCESS_TTL_S'),
     jwtRefreshTtlS: n('JWT_REFRESH_TTL_S'),
+    loginMaxFailuresPerAccount: n('LOGIN_MAX_FAILURES_PER_ACCOUNT'),
+    loginMaxFailuresPerAddress: n('LOGIN_MAX_FAILURES_PER_ADDRESS'),
+    registerMaxPerAddress: n('REGISTER_MAX_PER_ADDRESS'),
+    paymentInitMaxPerUser: n('PAYMENT_INIT_MAX_PER_USER'),
     databaseUrl: s('DATABASE_URL'),
     databaseListenUrl: s('DATABASE_LISTEN_URL') ?? s('DATABASE_URL'),
     dataDir: s('DATA_DIR') ?? './data',
@@ -211,8 +223,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       if (!cfg.databaseUrl) problems.push('DATABASE_URL is required in production (the embedded database is for development only)');
       if (!cfg.paystackSecretKey) problems.push('PAYSTACK_SECRET_KEY is required in production (the Paystack simulator is never started there)');
       if (!cfg.jwtSecret) problems.push('JWT_SECRET is required in production (at least 32 random characters)');
-      else if (cfg.jwtSecret.length < 32 || WEAK_SECRETS.has(cfg.jwtSecret.toLowerCase()) || new Set(cfg.jwtSecret).size < 10) {
-        problems.push('JWT_SECRET is too weak for production: use at least 32 random characters (e.g. `openssl rand -base64 48`)');
+      else if (cfg.jwtSecret.length < 32 || WEAK_SECRETS.has(cfg.jwtSecret.toLowerCase()) || new Set(cfg.jwtSecret).size < 10 || PLACEHOLDER_WORDS.test(cfg.jwtSecret)) {
+        problems.push('JWT_SECRET is too weak for production: use at least 32 random characters, not a placeholder or an example (e.g. `openssl rand -base64 48`)');
       }
       if (!cfg.opsToken) problems.push('OPS_TOKEN is required in production (it protects /metrics and the /ops data)');
       if (cfg.faultInjection) problems.push('FAULT_INJECTION must be false in production');

@@ -64,6 +64,27 @@ export const VARIABLES = {
   RECONCILE_MIN_AGE_MS: { kind: ms(0, 86400000), default: '300000', group: 'Time budgets', doc: 'how old a pending payment must be before the sweep re-verifies it' },
   JWT_ACCESS_TTL_S: { kind: { type: 'int', min: 10, max: 86400 }, default: '900', group: 'Auth', doc: 'access token lifetime' },
   JWT_REFRESH_TTL_S: { kind: { type: 'int', min: 60, max: 31536000 }, default: '2592000', group: 'Auth', doc: 'refresh token lifetime' },
+  // 10 per 15 minutes: a person who mistypes rarely fails ten times running, and a guesser
+  // is held to about a thousand tries a day against one account.
+  LOGIN_MAX_FAILURES_PER_ACCOUNT: {
+    kind: { type: 'int', min: 1, max: 10000 },
+    default: '10',
+    group: 'Auth',
+    doc: 'failed logins per account (email) in 15 minutes before 429; counted in Redis when set, else per process',
+  },
+  // 50 per 15 minutes: a classroom behind one address mistyping stays under it; a
+  // credential-stuffing run from one address does not.
+  LOGIN_MAX_FAILURES_PER_ADDRESS: {
+    kind: { type: 'int', min: 1, max: 100000 },
+    default: '50',
+    group: 'Auth',
+    doc: 'failed logins per client address in 15 minutes before 429 (offices and campuses share one address)',
+  },
+  // 20 an hour: a class signing up together fits; a script filling the users table does not.
+  REGISTER_MAX_PER_ADDRESS: { kind: { type: 'int', min: 1, max: 100000 }, default: '20', group: 'Auth', doc: 'registrations per client address per hour before 429' },
+  // 20 per 10 minutes: asking again returns the open payment, so a buyer needs a handful;
+  // more only spends the Paystack rate limit the whole service shares.
+  PAYMENT_INIT_MAX_PER_USER: { kind: { type: 'int', min: 1, max: 100000 }, default: '20', group: 'Auth', doc: 'payment initializations per user in 10 minutes before 429 (each may call Paystack)' },
 
   // --- dependencies
   DATABASE_URL: { kind: { type: 'url', protocols: ['postgres:', 'postgresql:'] }, group: 'Dependencies', doc: 'PostgreSQL; unset = embedded PGlite under DATA_DIR (refused in production)' },

@@ -10,15 +10,15 @@ declare module 'fastify' {
   }
 }
 
-/** Routes that are probes or scrapes: no request log line, no HTTP metrics. */
-export const QUIET_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
+/** Routes that are probes or scrapes (the ops dashboard polls /ops/data): no request log line, no HTTP metrics. */
+export const QUIET_ROUTES = new Set(['/healthz', '/readyz', '/metrics', '/ops/data']);
 
 export interface LifecycleOptions {
   requestTimeoutMs: number;
   maxInflight: number;
   logger: Logger;
   /** Told about every finished request (metrics, /ops). */
-  onFinished?: (e: { method: string; route: string; statusCode: number; durationMs: number; requestId: string; timedOut: boolean; dependency?: string }) => void;
+  onFinished?: (e: { method: string; route: string; statusCode: number; durationMs: number; requestId: string; timedOut: boolean; code?: string; dependency?: string }) => void;
   /** Told when a request passes its deadline. */
   onDeadline?: (ctx: RequestContext) => void;
 }
@@ -105,7 +105,8 @@ export function registerLifecycle(app: FastifyInstance, o: LifecycleOptions): vo
         // For a 503, the dependency the request was waiting on: the culprit.
         dependency: reply.statusCode >= 500 ? ctx?.lastDependency : undefined,
       };
-      o.logger[reply.statusCode >= 500 ? 'warn' : 'info'](rec, 'request completed');
+      // The client's address as TRUST_PROXY resolves it: X-Forwarded-For only from a trusted proxy.
+      o.logger[reply.statusCode >= 500 ? 'warn' : 'info']({ ...rec, ip: request.ip }, 'request completed');
       o.onFinished?.({ ...rec, timedOut });
     }
     done();

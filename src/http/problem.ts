@@ -27,6 +27,11 @@ function fromFastify(err: FastifyError): AppError | undefined {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return errors.validation('The body is not valid JSON');
+    case 'FST_ERR_BAD_URL':
+      return errors.validation('The URL is not valid (bad percent-encoding)');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      // No identifier, slug or reference of ours comes near the router's 200 characters.
+      return errors.validation('A path segment is too long');
   }
   if (err instanceof SyntaxError || err.name === 'SyntaxError') return errors.validation('The body is not valid JSON');
   const status = err.statusCode ?? 500;
@@ -56,6 +61,19 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, e: App
   };
   if (e.errors) body.errors = e.errors;
   return reply.status(e.status).type('application/problem+json').send(body);
+}
+
+/**
+ * For errors the router raises before any hook has run (a malformed percent-encoding, an
+ * over-long path segment): the same problem+json, and the x-request-id header the
+ * lifecycle hooks would otherwise have set.
+ */
+export function frameworkErrorHandler(logger: Logger) {
+  const handle = errorHandler(logger);
+  return (err: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
+    void reply.header('x-request-id', request.id);
+    void handle(err, request, reply);
+  };
 }
 
 /** The one error handler: every error leaves as problem+json; 5xx details go to the log only. */

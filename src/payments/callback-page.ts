@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
+import { cspWith } from '../http/security.ts';
 import type { PaymentService } from './service.ts';
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -17,13 +19,19 @@ const MESSAGES: Record<string, [string, string]> = {
   expired: ['Payment expired', 'This payment attempt expired. You can start a new one.'],
 };
 
+const STYLE =
+  'body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;color:#1f2937}h1{font-size:1.5rem}.s-success h1{color:#15803d}.s-failed h1,.s-abandoned h1,.s-expired h1{color:#b91c1c}dt{font-weight:600;margin-top:.5rem}dd{margin:0}';
+// The page's one inline style is allowed by its hash: nothing injected into the page
+// could add a style (or, since no script is allowed at all, a script) of its own.
+const STYLE_HASH = `'sha256-${createHash('sha256').update(STYLE).digest('base64')}'`;
+
 /**
  * GET /payments/callback: where Paystack's checkout sends the customer back. It asks
  * Paystack for the outcome (bounded by PAYSTACK_VERIFY_WAIT_MS) and shows it. Plain
  * HTML with no script, so the strictest Content-Security-Policy applies.
  */
 export const paymentCallbackPage: FastifyPluginAsync<{ payments: PaymentService }> = async (app, { payments }) => {
-  app.get<{ Querystring: { reference?: string; trxref?: string } }>('/payments/callback', { schema: { hide: true } }, async (request, reply) => {
+  app.get<{ Querystring: { reference?: string; trxref?: string } }>('/payments/callback', { schema: { hide: true }, helmet: { contentSecurityPolicy: cspWith({ 'style-src': [STYLE_HASH] }) } }, async (request, reply) => {
     const reference = String(request.query.reference ?? request.query.trxref ?? '').slice(0, 100);
     const found = /^[A-Za-z0-9_.=-]+$/.test(reference) ? await payments.findForCallback(reference) : undefined;
     let title = 'Payment not found';
@@ -43,7 +51,7 @@ export const paymentCallbackPage: FastifyPluginAsync<{ payments: PaymentService 
       .type('text/html; charset=utf-8')
       .send(
         `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">${refresh}<title>${esc(title)} · it360acad</title>` +
-          `<style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;color:#1f2937}h1{font-size:1.5rem}.s-success h1{color:#15803d}.s-failed h1,.s-abandoned h1,.s-expired h1{color:#b91c1c}dt{font-weight:600;margin-top:.5rem}dd{margin:0}</style>` +
+          `<style>${STYLE}</style>` +
           `</head><body class="s-${esc(status)}"><h1 data-status="${esc(status)}">${esc(title)}</h1>${body}</body></html>`,
       );
   });

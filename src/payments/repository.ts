@@ -1,4 +1,5 @@
 import type { Database, Queryable } from '../infra/database/client.ts';
+import { storable } from '../infra/database/text.ts';
 import type { Page } from '../users/types.ts';
 import type { Payment, PaymentRow, PaymentStatus } from './types.ts';
 
@@ -239,7 +240,7 @@ export function createPaymentRepository(db: Database) {
       const rows = await db.query<{ id: string }>(
         'webhooks.store',
         'INSERT INTO webhook_events (event, reference, status, payload) VALUES ($1, $2, $3, $4) ON CONFLICT (event, reference, status) DO NOTHING RETURNING id',
-        [e.event, e.reference, e.status, JSON.stringify(e.payload)],
+        [storable(e.event), storable(e.reference), storable(e.status), JSON.stringify(storable(e.payload))],
       );
       return rows[0]?.id;
     },

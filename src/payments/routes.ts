@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { callerOf, type authHooks } from '../http/auth-hooks.ts';
+import type { RateLimiter } from '../http/rate-limit.ts';
 import { PageQuery, pageOf, problems } from '../http/schemas.ts';
 import type { PaymentService } from './service.ts';
 
@@ -31,13 +32,15 @@ export const PaymentSchema = Type.Object(
 
 const Reference = Type.Object({ reference: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_.=-]+$' }) }, { additionalProperties: false });
 
-export const paymentRoutes: FastifyPluginAsyncTypebox<{ payments: PaymentService; hooks: ReturnType<typeof authHooks> }> = async (app, { payments, hooks }) => {
+export const paymentRoutes: FastifyPluginAsyncTypebox<{ payments: PaymentService; hooks: ReturnType<typeof authHooks>; limits: RateLimiter }> = async (app, { payments, hooks, limits }) => {
   const tags = ['payments'];
   const security = [{ bearerAuth: [] }];
+  // Per user (known after authentication): every attempt counts, since each may call Paystack.
+  const initLimit = limits.guard([{ name: 'payment-init-user', limit: limits.settings.paymentInitPerUser, key: (r) => r.caller?.id }]);
 
   app.post('/initialize', {
     bodyLimit: 8 * 1024,
-    preHandler: hooks.requireAuth,
+    preHandler: [hooks.requireAuth, initLimit.preHandler],
     schema: {
       tags,
       security,
@@ -53,7 +56,7 @@ export const paymentRoutes: FastifyPluginAsyncTypebox<{ payments: PaymentService
           authorizationUrl: Type.Union([Type.String(), Type.Null()]),
           accessCode: Type.Union([Type.String(), Type.Null()]),
         }),
-        ...problems(401, 404, 409, 413, 415),
+        ...problems(401, 404, 409, 413, 415, 429),
       },
     },
   }, async (request, reply) => {

@@ -45,6 +45,24 @@ function paystackUnavailable(err: unknown): AppError {
   return errors.dependencyUnavailable('paystack', err, isCallRejectedError(err) ? 5 : 1);
 }
 
+/** The shape of every reference we create (and accept in URLs). */
+const REFERENCE = /^[A-Za-z0-9_.=-]{1,100}$/;
+// Paystack's events are about five levels deep; 32 leaves room for any metadata while
+// keeping a signed but pathological body away from recursive serialisation.
+const MAX_EVENT_DEPTH = 32;
+
+/** Whether a parsed JSON value nests deeper than `max`, checked without recursion. */
+function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > max) return true;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 /** Background work (webhook processing, a sweep item) gets this long per payment. */
 const TASK_DEADLINE_MS = 20_000;
 // Webhook events are processed right after the 200; the sweep picks up any that a
@@ -199,7 +217,9 @@ export function createPaymentService(d: PaymentServiceDeps) {
   }
 
   async function processEvents(ids: string[] | undefined): Promise<number> {
-    const claimed = await payments.claimEvents(ids, STALE_EVENT_MS, SWEEP_BATCH);
+    // A context of its own: this runs after the webhook's answer, when the request's
+    // context (its deadline, its signal) is over and must not cut the work short.
+    const claimed = await runWithDeadline(`webhooks-claim-${ids?.[0] ?? 'sweep'}`, 'webhook', TASK_DEADLINE_MS, () => payments.claimEvents(ids, STALE_EVENT_MS, SWEEP_BATCH));
     for (const e of claimed) {
       try {
         await runWithDeadline(`webhook-${e.id}`, 'webhook', TASK_DEADLINE_MS, () => processEvent(e));
@@ -326,16 +346,22 @@ export function createPaymentService(d: PaymentServiceDeps) {
      */
     async receiveWebhook(rawBody: Buffer, signature: string | undefined): Promise<string | undefined> {
       if (!verifyPaystackSignature(d.paystackSecretKey, rawBody, signature)) throw errors.unauthorized('Invalid webhook signature');
-      let body: { event?: unknown; data?: Record<string, unknown> };
+      let parsed: unknown;
       try {
-        body = JSON.parse(rawBody.toString('utf8')) as typeof body;
+        parsed = JSON.parse(rawBody.toString('utf8'));
       } catch {
         throw errors.validation('The webhook body is not JSON');
       }
-      const data = body.data ?? {};
+      // Signed is not the same as well-formed: a signed body must still be an event
+      // before anything reads its fields or stores it.
+      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw errors.validation('The webhook body is not a JSON object');
+      if (nestedDeeperThan(parsed, MAX_EVENT_DEPTH)) throw errors.validation('The webhook body is nested too deeply');
+      const body = parsed as { event?: unknown; data?: unknown };
+      const data = (body.data !== null && typeof body.data === 'object' ? body.data : {}) as Record<string, unknown>;
       const event = typeof body.event === 'string' ? body.event : '';
       const reference = typeof data.reference === 'string' ? data.reference : typeof data.transaction_reference === 'string' ? data.transaction_reference : '';
       if (!event || !reference) return undefined; // not an event we act on: acknowledged, ignored
+      if (!REFERENCE.test(reference)) return undefined; // not a reference we could have made: acknowledged, ignored
       if (event !== 'charge.success' && !event.startsWith('refund.')) return undefined;
       const status = typeof data.status === 'string' ? data.status : '';
       return payments.storeEvent({ event, reference, status, payload: body });

@@ -156,6 +156,18 @@ export function createDatabase(o: DatabaseOptions): Database {
   const defaultStatementTimeout = o.statementTimeoutMs;
   const currentTimeout = new WeakMap<pg.PoolClient, number>();
 
+  // pg-pool listens for a client's 'error' only while it is idle. A checked-out client
+  // whose connection dies emits 'error' as well as failing its query, and an unheard
+  // 'error' event would crash the process: the query's own rejection is what we act on.
+  const heard = new WeakSet<pg.PoolClient>();
+  function hear(client: pg.PoolClient): pg.PoolClient {
+    if (!heard.has(client)) {
+      heard.add(client);
+      client.on('error', () => undefined);
+    }
+    return client;
+  }
+
   async function acquire(signal: AbortSignal): Promise<pg.PoolClient> {
     if (signal.aborted) throw signal.reason;
     return new Promise<pg.PoolClient>((resolve, reject) => {
@@ -170,7 +182,7 @@ export function createDatabase(o: DatabaseOptions): Database {
           signal.removeEventListener('abort', onAbort);
           // Arrived after the caller gave up: it is clean, give it back.
           if (settled) client.release();
-          else resolve(client);
+          else resolve(hear(client));
         },
         (err: Error) => {
           signal.removeEventListener('abort', onAbort);
@@ -264,7 +276,7 @@ export function createDatabase(o: DatabaseOptions): Database {
       }
     },
     async withClient<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-      const client = await pool.connect();
+      const client = hear(await pool.connect());
       try {
         return await fn(client);
       } finally {
