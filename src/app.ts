@@ -105,12 +105,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Load shedding on event-loop lag: a loop 1 s behind means new requests would only
   // queue behind work this process cannot finish; they get a fast 503 instead. Probes
   // keep answering so the supervisor and balancers see the truth, not a shed request.
+  let readyAt = Infinity;
+  app.addHook('onReady', (done) => {
+    readyAt = performance.now();
+    done();
+  });
   await app.register(underPressure, {
     maxEventLoopDelay: 1000,
     // Sampled every second (the plugin's default), stated on purpose: finer costs CPU.
     sampleInterval: 1000,
     pressureHandler: (request, reply) => {
       if (QUIET_ROUTES.has(request.routeOptions.url ?? '')) return;
+      // Start-up compiles every schema and serializer synchronously; the plugin reads a
+      // window with no loop turn at all as infinite delay. For the first 5 s after ready
+      // that is the boot, not load: serve. The supervisor's heartbeats watch real hangs.
+      if (performance.now() - readyAt < 5000) return;
       sendProblem(reply, request, errors.overloaded());
     },
   });
