@@ -210,13 +210,13 @@ test('login rate limits hold across instances through Redis, and fall back to ea
   const env = { WEB_CONCURRENCY: '1', LOGIN_MAX_FAILURES_PER_ACCOUNT: String(limit), LOGIN_MAX_FAILURES_PER_ADDRESS: '1000', BREAKER_HALF_OPEN_MS: '60000' };
   const [a, b] = await Promise.all([shared.start(env), shared.start(env)]);
   const victim = { email: 'victim@scale.test', password: 'victim-password' };
-  assert.equal((await api(a!.url, '/api/v1/auth/register', { method: 'POST', body: { ...victim, firstName: 'V', lastName: 'S' } })).status, 201);
+  assert.equal((await api(a.url, '/api/v1/auth/register', { method: 'POST', body: { ...victim, firstName: 'V', lastName: 'S' } })).status, 201);
   const wrong = (s: RunningService) => api(s.url, '/api/v1/auth/login', { method: 'POST', body: { email: victim.email, password: 'not-it' } });
   // Failures alternate between the instances; the shared counter sees all of them.
   const statuses: number[] = [];
-  for (let i = 0; i < limit; i++) statuses.push((await wrong(i % 2 ? b! : a!)).status);
+  for (let i = 0; i < limit; i++) statuses.push((await wrong(i % 2 ? b : a)).status);
   assert.deepEqual(statuses, Array.from({ length: limit }, () => 401));
-  for (const s of [a!, b!]) {
+  for (const s of [a, b]) {
     const r = await wrong(s);
     assert.equal(r.status, 429, `instance ${s.port} let a ${limit + 1}th failure through`);
     assert.equal(r.body.code, 'rate_limited');
@@ -227,7 +227,7 @@ test('login rate limits hold across instances through Redis, and fall back to ea
   // on Redis or answers 5xx.
   shared.redis.freeze();
   t.after(() => shared.redis.thaw());
-  for (const s of [a!, b!]) {
+  for (const s of [a, b]) {
     let limited = false;
     for (let i = 0; i < limit && !limited; i++) {
       const started = performance.now();
