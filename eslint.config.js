@@ -3,7 +3,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'data/**', 'bench/results/**', 'public/**'] },
+  { ignores: ['node_modules/**', 'data/**', 'bench/results/**', 'public/**', 'eslint.config.js', 'test-artifacts/**'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
