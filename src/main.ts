@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, loadConfig } from './config/index.ts';
+import { loadConfigOrExit } from './config/index.ts';
 import { startSharedDependencies } from './instance.ts';
 import { createLogger } from './logger.ts';
 import { recordWorkerStart } from './operations/primary.ts';
@@ -37,16 +37,7 @@ function workerExecArgv(): string[] {
 async function main(): Promise<void> {
   // A .env file in the working directory is read when present; the environment wins.
   if (existsSync('.env')) process.loadEnvFile('.env');
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(78); // EX_CONFIG: operators and orchestrators can tell a config error from a crash
-    }
-    throw err;
-  }
+  const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel);
   const settings = supervisorSettings({
     webConcurrency: config.webConcurrency,

@@ -3,24 +3,15 @@
  * the API on the port the workers share, reports to the supervisor through the agent,
  * and stops only when the supervisor says so.
  */
-import { ConfigError, loadConfig } from './config/index.ts';
+import { loadConfigOrExit } from './config/index.ts';
 import { inflight } from './http/lifecycle.ts';
 import { EMBEDDED_DATABASE_URL_ENV } from './instance.ts';
 import { createLogger } from './logger.ts';
 import { startAgent } from './supervisor/agent.ts';
 import { heartbeatIntervalMs } from './supervisor/settings.ts';
 
-let config;
-try {
-  // The supervisor validated the same environment; this only fails if it changed.
-  config = loadConfig();
-} catch (err) {
-  if (err instanceof ConfigError) {
-    process.stderr.write(`${err.message}\n`);
-    process.exit(78); // EX_CONFIG, as in main.ts
-  }
-  throw err;
-}
+// The supervisor validated the same environment; this only fails if it changed.
+const config = loadConfigOrExit();
 const logger = createLogger(config.logLevel);
 let requests = 0;
 let pastDeadline = 0;

@@ -1,3 +1,4 @@
+import { api } from './helpers/http.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -5,15 +6,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { startService } from './helpers/service.ts';
 
-async function call(url: string, p: string, init: { method?: string; token?: string; body?: unknown } = {}) {
-  const res = await fetch(`${url}${p}`, {
-    method: init.method ?? 'GET',
-    headers: { ...(init.body ? { 'content-type': 'application/json' } : {}), ...(init.token ? { authorization: `Bearer ${init.token}` } : {}) },
-    body: init.body ? JSON.stringify(init.body) : undefined,
-    signal: AbortSignal.timeout(15_000),
-  });
-  return { status: res.status, body: (await res.json()) };
-}
 
 test('`npm start` with no environment: embedded database, demo admin, register â†’ login â†’ list', async (t) => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'it360-embedded-'));
@@ -28,16 +20,16 @@ test('`npm start` with no environment: embedded database, demo admin, register â
   const m = /Demo admin created: (\S+) \/ (\S+)/.exec(text);
   assert.ok(m, 'the demo admin password is printed once at first start');
 
-  const reg = await call(svc.url, '/api/v1/auth/register', { method: 'POST', body: { email: 'new@example.com', password: 'new-password', firstName: 'New', lastName: 'Student' } });
+  const reg = await api(svc.url, '/api/v1/auth/register', { method: 'POST', body: { email: 'new@example.com', password: 'new-password', firstName: 'New', lastName: 'Student' } });
   assert.equal(reg.status, 201);
-  const login = await call(svc.url, '/api/v1/auth/login', { method: 'POST', body: { email: 'new@example.com', password: 'new-password' } });
+  const login = await api(svc.url, '/api/v1/auth/login', { method: 'POST', body: { email: 'new@example.com', password: 'new-password' } });
   assert.equal(login.status, 200);
-  const courses = await call(svc.url, '/api/v1/courses');
+  const courses = await api(svc.url, '/api/v1/courses');
   assert.equal(courses.status, 200);
   assert.equal(courses.body.total, 3);
-  const admin = await call(svc.url, '/api/v1/auth/login', { method: 'POST', body: { email: m[1], password: m[2] } });
+  const admin = await api(svc.url, '/api/v1/auth/login', { method: 'POST', body: { email: m[1], password: m[2] } });
   assert.equal(admin.status, 200);
-  const users = await call(svc.url, '/api/v1/users', { token: admin.body.accessToken });
+  const users = await api(svc.url, '/api/v1/users', { token: admin.body.accessToken });
   assert.equal(users.status, 200);
   assert.ok(users.body.total >= 3);
   // The demo password never reaches a log record.
@@ -50,7 +42,7 @@ test('`npm start` with no environment: embedded database, demo admin, register â
   const warmMs = performance.now() - warmStart;
   t.after(() => again.kill());
   assert.doesNotMatch(again.output.join('\n'), /Demo admin created/);
-  const relog = await call(again.url, '/api/v1/auth/login', { method: 'POST', body: { email: 'new@example.com', password: 'new-password' } });
+  const relog = await api(again.url, '/api/v1/auth/login', { method: 'POST', body: { email: 'new@example.com', password: 'new-password' } });
   assert.equal(relog.status, 200);
   process.stdout.write(`# embedded start: cold ${(coldMs / 1000).toFixed(1)} s (with migrations), restart ${(warmMs / 1000).toFixed(1)} s\n`);
 });

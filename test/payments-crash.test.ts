@@ -1,3 +1,4 @@
+import { api } from './helpers/http.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPaystackSimulator } from '../src/paystack-sim/server.ts';
@@ -7,15 +8,6 @@ import { startService } from './helpers/service.ts';
 
 const KEY = 'sk_test_crash_simulator';
 
-async function api(url: string, path: string, init: { method?: string; token?: string; body?: unknown } = {}) {
-  const res = await fetch(`${url}${path}`, {
-    method: init.method ?? 'GET',
-    headers: { ...(init.body ? { 'content-type': 'application/json' } : {}), ...(init.token ? { authorization: `Bearer ${init.token}` } : {}) },
-    body: init.body ? JSON.stringify(init.body) : undefined,
-    signal: AbortSignal.timeout(15_000),
-  });
-  return { status: res.status, body: ((await res.json().catch(() => undefined)) as unknown) as any };
-}
 
 test('the service is SIGKILLed after the payment row is written and before Paystack answers: after a restart the reconciler settles it', async (t) => {
   const schema = await createTestSchema();

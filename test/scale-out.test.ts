@@ -1,3 +1,4 @@
+import { api } from './helpers/http.ts';
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -13,15 +14,6 @@ import { startService, type RunningService } from './helpers/service.ts';
 const KEY = 'sk_test_scale_out';
 const ADMIN = { email: 'admin@scale.test', password: 'admin-password-1' };
 
-async function api(base: string, p: string, init: { method?: string; token?: string; body?: unknown } = {}) {
-  const res = await fetch(`${base}${p}`, {
-    method: init.method ?? 'GET',
-    headers: { ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}), ...(init.token ? { authorization: `Bearer ${init.token}` } : {}) },
-    body: init.body !== undefined ? JSON.stringify(init.body) : undefined,
-    signal: AbortSignal.timeout(15_000),
-  });
-  return { status: res.status, body: ((await res.json().catch(() => undefined)) as unknown) as any };
-}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

@@ -1,6 +1,6 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError, loadConfig } from '../config/index.ts';
+import { ConfigError, EXIT_CONFIG, loadConfig } from '../config/index.ts';
 import { hashPassword } from '../auth/passwords.ts';
 import { normalizeEmail } from '../auth/service.ts';
 import { createContainer } from '../container.ts';
@@ -74,6 +74,6 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
     process.stderr.write(err instanceof ConfigError ? `${err.message}\n` : `${(err as Error).stack ?? String(err)}\n`);
-    process.exit(err instanceof ConfigError ? 78 : 1);
+    process.exit(err instanceof ConfigError ? EXIT_CONFIG : 1);
   },
 );

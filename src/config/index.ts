@@ -237,3 +237,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(cfg);
 }
+
+/** Exit status for a configuration error (EX_CONFIG): operators and the supervisor can tell it from a crash. */
+export const EXIT_CONFIG = 78;
+
+/** For entry points: the configuration, or the problems on stderr and exit 78. */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(EXIT_CONFIG);
+    }
+    throw err;
+  }
+}

@@ -32,6 +32,7 @@
  *   requestedAmount?, paidAt?, metadata?, callbackUrl? }: plants (or replaces) a
  *   transaction, e.g. a success for a different amount than was asked.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { parse as parseQuery } from 'node:querystring';
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
@@ -136,19 +137,9 @@ function queryTime(v: unknown): number | undefined {
   return Number.isNaN(t) ? undefined : t;
 }
 
+/** Waits `ms`; false when `signal` aborted the wait (the simulator is closing). */
 function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
+  return delay(ms, true, { signal }).catch(() => false);
 }
 
 export function createPaystackSimulator(opts: PaystackSimulatorOptions): PaystackSimulator {

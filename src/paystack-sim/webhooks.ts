@@ -4,6 +4,7 @@
  * deliveries are at-least-once, so receivers must expect them). Fire-and-forget: the
  * checkout page or API call that caused an event never waits for its delivery.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { Agent } from 'undici';
 import { signPaystackBody } from '../infra/paystack/signature.ts';
 
@@ -109,17 +110,7 @@ export function createWebhookSender(secretKey: string, onError?: (msg: string) =
   };
 }
 
+/** Waits `ms`; false when `signal` aborted the wait (the simulator is closing). */
 function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
+  return delay(ms, true, { signal }).catch(() => false);
 }
