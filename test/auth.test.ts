@@ -116,3 +116,18 @@ test('passwords and tokens never reach the log', async (t) => {
   assert.ok(completed.length >= 4);
   for (const l of completed) for (const k of ['time', 'level', 'requestId', 'method', 'route', 'statusCode', 'durationMs']) assert.ok(k in l, `log record lacks ${k}`);
 });
+
+test('bursts of correct logins never lock an account; failed ones do', async (t) => {
+  const app = await buildTestApp(t, { LOGIN_MAX_FAILURES_PER_ACCOUNT: '5', LOGIN_MAX_FAILURES_PER_ADDRESS: '1000' });
+  const u = await makeUser(app);
+  const good = () => app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: u.email, password: u.password } });
+  for (let round = 0; round < 3; round++) {
+    const burst = await Promise.all(Array.from({ length: 5 }, good));
+    for (const r of burst) assert.equal(r.statusCode, 200);
+  }
+  assert.equal((await good()).statusCode, 200);
+  for (let i = 0; i < 5; i++) assert.equal((await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: u.email, password: 'wrong-password' } })).statusCode, 401);
+  const limited = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: u.email, password: 'wrong-password' } });
+  assert.equal(limited.statusCode, 429);
+  assert.ok(limited.headers['retry-after']);
+});

@@ -43,7 +43,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<Options> = async (app, { auth
   app.post('/login', {
     bodyLimit,
     preHandler: loginLimit.preHandler,
-    onResponse: loginLimit.onResponse,
+    onSend: loginLimit.onSend,
     schema: {
       tags,
       summary: 'Log in with email and password',

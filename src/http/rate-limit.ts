@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import net from 'node:net';
-import type { FastifyRequest, onResponseAsyncHookHandler, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyRequest, onSendAsyncHookHandler, preHandlerAsyncHookHandler } from 'fastify';
 import type { Logger } from 'pino';
 import { errors } from '../errors/index.ts';
 import type { WindowCounters } from '../infra/cache/counters.ts';
@@ -34,10 +34,12 @@ export interface RateLimiter {
   readonly settings: RateLimitSettings;
   /**
    * Route hooks: `preHandler` counts the attempt and answers 429 rate_limited with
-   * Retry-After when any rule is over its limit; `onResponse` takes the attempt back
-   * when `forgiveBelowStatus` says it succeeded (so only failures count).
+   * Retry-After when any rule is over its limit (a refused attempt is not counted);
+   * `onSend` takes the attempt back when `forgiveBelowStatus` says it succeeded (so only
+   * failures count), before the answer leaves, so the client's next attempt never finds
+   * its previous success still counted.
    */
-  guard(rules: LimitRule[], opts?: { forgiveBelowStatus?: number }): { preHandler: preHandlerAsyncHookHandler; onResponse: onResponseAsyncHookHandler };
+  guard(rules: LimitRule[], opts?: { forgiveBelowStatus?: number }): { preHandler: preHandlerAsyncHookHandler; onSend: onSendAsyncHookHandler };
 }
 
 /** Hashes a key that holds personal data (an email) before it becomes a Redis key. */
@@ -85,14 +87,18 @@ export function createRateLimiter(counters: WindowCounters, settings: RateLimitS
         // The rule names only: the keys hold addresses and email hashes.
         logger.info({ limits: over, source: states[0].source, retryAfterS: Math.ceil(retryInMs / 1000) }, 'rate limit reached');
         counted.delete(request);
+        // Refused attempts do not count: a burst of concurrent good logins, or a client
+        // retrying while limited, must not keep an account locked.
+        await counters.undo(active.map((a) => a.key));
         throw errors.rateLimited(Math.max(1, Math.ceil(retryInMs / 1000)));
       };
-      const onResponse: onResponseAsyncHookHandler = async (request, reply) => {
+      const onSend: onSendAsyncHookHandler = async (request, reply, payload) => {
         const keys = counted.get(request);
-        if (!keys || opts.forgiveBelowStatus === undefined || reply.statusCode >= opts.forgiveBelowStatus) return;
-        await counters.undo(keys);
+        counted.delete(request);
+        if (keys && opts.forgiveBelowStatus !== undefined && reply.statusCode < opts.forgiveBelowStatus) await counters.undo(keys);
+        return payload;
       };
-      return { preHandler, onResponse };
+      return { preHandler, onSend };
     },
   };
 }
