@@ -4,6 +4,7 @@
  * Redis hung (SIGSTOP), Redis down, and no cache at all (the baseline). Bounded: about
  * 4 × BENCH_SECONDS (default 5) plus start-up. Prints a Markdown table.
  */
+import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TestRedis } from '../test/helpers/redis.ts';
 import { startService } from '../test/helpers/service.ts';
@@ -20,8 +21,9 @@ async function main(): Promise<void> {
     DATABASE_URL: dbUrl,
     PAYSTACK_SECRET_KEY: 'sk_test_bench_unused',
     PAYSTACK_BASE_URL: 'http://127.0.0.1:9',
-    JWT_SECRET: 'bench-secret-bench-secret-bench-secret-0123456789',
-    OPS_TOKEN: 'bench-ops-token-0123456789',
+    // Random per run: production refuses secrets with placeholder words in them.
+    JWT_SECRET: randomBytes(36).toString('base64url'),
+    OPS_TOKEN: randomBytes(24).toString('base64url'),
     BOOTSTRAP_ADMIN_EMAIL: ADMIN.email,
     BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password,
     WEB_CONCURRENCY: '1',

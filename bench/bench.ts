@@ -1,0 +1,174 @@
+/**
+ * `npm run bench`: the healthy path. Requests per second and p50/p99 latency for the
+ * cached admin user list page, the public course list, login, and a bare Fastify route
+ * answering a constant of the user list page's size (the framework's ceiling on this
+ * machine), one after the other in one run, each against the same kind of deployment:
+ * two processes on one port. Prints a table with each endpoint's ratio to the ceiling
+ * and writes it to bench/results/bench.{md,json}.
+ *
+ * The service runs as in production (supervisor, WEB_CONCURRENCY=2, PostgreSQL, its own
+ * redis-server, LOG_LEVEL=info, so each request writes its log line as it would there).
+ * Bounded: about 4 × (BENCH_WARMUP_S + BENCH_SECONDS) plus set-up, about 75 s by default.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { freePort } from '../test/helpers/redis.ts';
+import { ADMIN, freshDatabase } from './lib.ts';
+import { CpuMonitor, postgresBackends } from './chaos/cpu.ts';
+import { cleanupAll, installSignalHandlers, spawnGroup, waitForPort } from './chaos/procs.ts';
+import { logIn, seed } from './chaos/seed.ts';
+import { startRedis, startService } from './chaos/stack.ts';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+// Three seconds of unrecorded load per endpoint: V8 optimises the route's hot path and
+// the cache fills before anything is measured.
+const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 3);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const WORKERS = 2;
+const outDir = path.resolve('bench/results');
+
+interface Row {
+  endpoint: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  max: number;
+  non2xx: number;
+  /** Answers by status code, so a shortfall says what it was (429, 503 …). */
+  statuses: Record<string, number>;
+  errors: number;
+  bytes: number;
+  /** CPU used by processes outside the run during the measurement, percent of all cores. */
+  othersCpu: number | null;
+}
+
+// The bench's own processes are its descendants and its database's sessions; anything
+// else running on the machine skews the numbers, and the table says how much.
+const cpu = new CpuMonitor(() => [process.pid, ...postgresBackends('it360_bench')]);
+
+async function measure(endpoint: string, opts: { url: string; method?: 'GET' | 'POST'; headers?: Record<string, string>; body?: () => string }): Promise<Row> {
+  const body = opts.body;
+  const base = {
+    url: opts.url,
+    method: opts.method ?? 'GET',
+    headers: opts.headers,
+    requests: body ? [{ setupRequest: (req: autocannon.Request) => ({ ...req, body: body() }) }] : undefined,
+    connections: CONNECTIONS,
+    // An answer later than 10 s (the service's request deadline) is counted as a timeout.
+    timeout: 10,
+  };
+  process.stdout.write(`  ${endpoint}: warm-up ${WARMUP_S} s, then ${SECONDS} s…\n`);
+  await autocannon({ ...base, duration: WARMUP_S });
+  cpu.sample();
+  const r = await autocannon({ ...base, duration: SECONDS });
+  const share = cpu.sample();
+  return {
+    othersCpu: share?.foreign ?? null,
+    endpoint,
+    rps: Math.round(r.requests.average),
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    max: r.latency.max,
+    non2xx: r.non2xx,
+    statuses: Object.fromEntries(Object.entries(r.statusCodeStats ?? {}).map(([k, v]) => [k, v.count ?? 0])),
+    errors: r.errors + r.timeouts,
+    bytes: r.requests.total > 0 ? Math.round(r.throughput.total / r.requests.total) : 0,
+  };
+}
+
+async function main(): Promise<number> {
+  installSignalHandlers();
+  const started = performance.now();
+  const logDir = mkdtempSync(path.join(os.tmpdir(), 'it360-bench-'));
+  const dbUrl = await freshDatabase('it360_bench');
+  const redis = await startRedis();
+  process.stdout.write('starting the service (production mode, 2 workers)…\n');
+  const svc = await startService('service', { DATABASE_URL: dbUrl, REDIS_URL: redis.url, PAYSTACK_BASE_URL: 'http://127.0.0.1:9' }, logDir, WORKERS);
+  await seed(dbUrl, { users: 1000, courses: 20, detailUsers: 0 });
+  const admin = await logIn(svc.url, ADMIN.email, ADMIN.password);
+  const auth = { authorization: `Bearer ${admin}` };
+  const listUrl = `${svc.url}/api/v1/users?page=1&pageSize=20`;
+
+  // The ceiling must answer as many bytes as the page it is compared with. Bounded by
+  // the service's own 10 s request deadline.
+  const page = await fetch(listUrl, { headers: auth, signal: AbortSignal.timeout(10_000) });
+  const pageBytes = Buffer.byteLength(await page.text());
+  if (!page.ok) throw new Error(`the user list answered ${page.status}`);
+  const constantPort = await freePort();
+  const constant = spawnGroup('constant server', process.execPath, ['--import', 'tsx', 'bench/constant-server.ts'], { PORT: String(constantPort), CONSTANT_BYTES: String(pageBytes), WORKERS: String(WORKERS) }, path.join(logDir, 'constant.log'));
+  // Two processes loading Fastify take a second or two.
+  await waitForPort(constantPort, 30_000);
+  const constantUrl = `http://127.0.0.1:${constantPort}/constant`;
+  // A constant answers at once; 5 s means the server is broken.
+  const check = await fetch(constantUrl, { signal: AbortSignal.timeout(5000) });
+  const constantBytes = Buffer.byteLength(await check.text());
+
+  process.stdout.write(`measuring (${CONNECTIONS} connections each, one endpoint at a time; page ${pageBytes} bytes, constant ${constantBytes} bytes)…\n`);
+  const rows: Row[] = [];
+  rows.push(await measure('constant route (bare Fastify, same size)', { url: constantUrl }));
+  rows.push(await measure('GET /api/v1/users?page=1&pageSize=20 (admin, cached)', { url: listUrl, headers: auth }));
+  // Bounded by the service's 10 s request deadline, as above.
+  const after = await fetch(listUrl, { headers: auth, signal: AbortSignal.timeout(10_000) });
+  const xCache = after.headers.get('x-cache');
+  await after.text();
+  rows.push(await measure('GET /api/v1/courses (public, cached)', { url: `${svc.url}/api/v1/courses` }));
+  let login = 0;
+  rows.push(
+    await measure('POST /api/v1/auth/login (scrypt)', {
+      url: `${svc.url}/api/v1/auth/login`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      // Rotating over the thousand students: this measures logging in, not the
+      // per-account limiter (many logins at once to one account end in 429).
+      body: () => JSON.stringify({ email: `student${(login++ % 1000) + 1}@example.com`, password: 'student-password' }),
+    }),
+  );
+  await constant.stop();
+  await svc.stop();
+
+  const ceiling = rows[0].rps;
+  const list = rows[1];
+  const lines = [
+    `# Healthy-path benchmark`,
+    '',
+    `- date: ${new Date().toISOString()}`,
+    `- machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}`,
+    `- service: NODE_ENV=production, WEB_CONCURRENCY=${WORKERS}, LOG_LEVEL=info, PostgreSQL, redis-server; constant route: bare Fastify, ${WORKERS} processes, ${constantBytes}-byte body (the user list page is ${pageBytes} bytes)`,
+    `- load: autocannon, ${CONNECTIONS} connections, ${WARMUP_S} s warm-up then ${SECONDS} s per endpoint, one endpoint at a time, loopback; the user list answered x-cache: ${xCache ?? 'none'} after its run`,
+    '',
+    '| endpoint | req/s | p50 ms | p99 ms | max ms | answers by status | errors | bytes/response | other processes\' CPU | ratio to constant |',
+    '|---|---:|---:|---:|---:|---|---:|---:|---:|---:|',
+    ...rows.map((r) => `| ${r.endpoint} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.max} | ${Object.entries(r.statuses).map(([k, v]) => `${k}: ${v}`).join(', ')} | ${r.errors} | ${r.bytes} | ${r.othersCpu ?? '–'}% | ${ceiling > 0 ? (r.rps / ceiling).toFixed(2) : 'n/a'} |`),
+    '',
+    `Target (healthy): the cached user list serves at least half the constant route's requests per second, p99 under 20 ms at ${CONNECTIONS} connections.`,
+    `- ratio ${(list.rps / Math.max(1, ceiling)).toFixed(2)} (${list.rps >= 0.5 * ceiling ? 'met' : 'MISSED'}); p99 ${list.p99} ms (${list.p99 < 20 ? 'met' : 'MISSED'})`,
+    '',
+  ];
+  const md = lines.join('\n');
+  process.stdout.write(`\n${md}\n`);
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(path.join(outDir, 'bench.md'), md);
+  writeFileSync(path.join(outDir, 'bench.json'), `${JSON.stringify({ date: new Date().toISOString(), connections: CONNECTIONS, seconds: SECONDS, pageBytes, constantBytes, xCache, rows }, null, 1)}\n`);
+  process.stdout.write(`written: ${path.join(outDir, 'bench.md')}, bench.json; took ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
+  rmSync(logDir, { recursive: true, force: true });
+  const broken = rows.filter((r) => r.non2xx > 0 || r.errors > 0);
+  if (broken.length) {
+    process.stdout.write(`non-2xx or errors on: ${broken.map((r) => r.endpoint).join(', ')}\n`);
+    return 1;
+  }
+  return 0;
+}
+
+main().then(
+  async (code) => {
+    await cleanupAll();
+    process.exit(code);
+  },
+  async (err: unknown) => {
+    process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+    await cleanupAll();
+    process.exit(2);
+  },
+);

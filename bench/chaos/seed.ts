@@ -1,0 +1,91 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import { seedUsers } from '../lib.ts';
+
+export interface Seeded {
+  /** Users whose detail the load asks for. */
+  detailIds: string[];
+  courseIds: string[];
+}
+
+/**
+ * About a thousand students (the user list has real pages to serve), an instructor and
+ * published paid courses, straight into the migrated database. Cache versions are not
+ * bumped: nothing has been read through the cache yet.
+ */
+export async function seed(dbUrl: string, o: { users: number; courses: number; detailUsers: number }): Promise<Seeded> {
+  await seedUsers(dbUrl, o.users);
+  // The local PostgreSQL answers at once; 3 s without a connection means it is not there.
+  const c = new pg.Client({ connectionString: dbUrl, connectionTimeoutMillis: 3000 });
+  await c.connect();
+  try {
+    const ins = await c.query<{ id: string }>(
+      `INSERT INTO users (email, first_name, last_name, role, password_hash)
+       SELECT 'chaos-instructor@example.com', 'Chaos', 'Instructor', 'instructor', password_hash FROM users WHERE email = 'student1@example.com'
+       ON CONFLICT (email) DO UPDATE SET role = 'instructor' RETURNING id`,
+    );
+    await c.query(
+      `INSERT INTO courses (slug, title, description, price, currency, is_published, instructor_id)
+       SELECT 'chaos-course-' || i, 'Chaos course ' || i, 'A course the chaos benchmark pays for.', 500000, 'NGN', true, $1
+       FROM generate_series(1, $2::int) AS i ON CONFLICT (slug) DO NOTHING`,
+      [ins.rows[0].id, o.courses],
+    );
+    const users = await c.query<{ id: string }>(`SELECT id FROM users WHERE role = 'student' ORDER BY created_at, id LIMIT $1`, [o.detailUsers]);
+    const courses = await c.query<{ id: string }>(`SELECT id FROM courses WHERE slug LIKE 'chaos-course-%' ORDER BY slug`);
+    return { detailIds: users.rows.map((r) => r.id), courseIds: courses.rows.map((r) => r.id) };
+  } finally {
+    await c.end();
+  }
+}
+
+/**
+ * Logs in through the API. A 503 (a worker shedding load while it catches up after its
+ * boot, or the password-hashing queue full) is retried briefly: set-up must not fail on
+ * what a client would simply retry.
+ */
+export async function logIn(url: string, email: string, password: string): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    // A login is one scrypt hash (~50 ms); 10 s covers a busy box many times over.
+    const res = await fetch(`${url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (res.ok) return ((await res.json()) as { accessToken: string }).accessToken;
+    const body = await res.text();
+    if (res.status !== 503 || attempt >= 10) throw new Error(`login of ${email} failed: ${res.status} ${body}`);
+    // Ten tries half a second apart: longer than one load-shedding sample (1 s) lasts.
+    await sleep(500);
+  }
+}
+
+/** Logs students in, a few at a time (each login costs one scrypt hash). */
+export async function loginStudents(url: string, n: number, concurrency: number): Promise<string[]> {
+  const tokens: string[] = new Array<string>(n);
+  let next = 0;
+  const worker = async () => {
+    while (next < n) {
+      const i = next++;
+      tokens[i] = await logIn(url, `student${i + 1}@example.com`, 'student-password');
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return tokens;
+}
+
+/** Rows of payments made in a time window, by status. */
+export async function paymentStatuses(dbUrl: string, fromWall: number, toWall: number): Promise<Record<string, number>> {
+  // The local PostgreSQL answers at once; 3 s without a connection means it is not there.
+  const c = new pg.Client({ connectionString: dbUrl, connectionTimeoutMillis: 3000 });
+  await c.connect();
+  try {
+    const r = await c.query<{ status: string; n: string }>(
+      `SELECT status, count(*) AS n FROM payments WHERE created_at >= to_timestamp($1::double precision / 1000) AND created_at < to_timestamp($2::double precision / 1000) GROUP BY status`,
+      [fromWall, toWall],
+    );
+    return Object.fromEntries(r.rows.map((x) => [x.status, Number(x.n)]));
+  } finally {
+    await c.end();
+  }
+}
