@@ -171,7 +171,8 @@ test('a table lock held by another session: 503 after about DB_LOCK_TIMEOUT_MS, 
   assert.ok(res.headers['retry-after']);
   assert.ok(ms >= 900 && ms < 4000, `answered after ${ms.toFixed(0)} ms; lock_timeout is 1000 ms`);
   const running = await locker.query(
-    "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'it360acad' AND state = 'active' AND query ILIKE '%FROM users%'",
+    "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND state = 'active' AND query ILIKE '%FROM users%' AND pid <> pg_backend_pid()",
+    [app.schema.schema],
   );
   assert.equal(running.rows[0].n, 0, 'the abandoned query still runs on the server');
   await locker.query('ROLLBACK');
@@ -193,7 +194,7 @@ test('a query slower than the time left: 503 deadline_exceeded at the deadline, 
   t.after(() => c.end());
   let n = -1;
   for (let i = 0; i < 10 && n !== 0; i++) {
-    const r = await c.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'active' AND query ILIKE '%pg_sleep%' AND pid <> pg_backend_pid()");
+    const r = await c.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND state = 'active' AND query ILIKE '%pg_sleep%' AND pid <> pg_backend_pid()", [app.schema.schema]);
     n = r.rows[0].n;
     if (n !== 0) await sleep(50);
   }
@@ -253,7 +254,7 @@ test('the change feed connection dies: the cache is bypassed (never stale) until
   await timedGet(app, '/api/v1/users', admin);
   const c = await rawClient(app.schema.url);
   t.after(() => c.end());
-  await c.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'it360acad-listen' AND query ILIKE 'LISTEN%' AND pid <> pg_backend_pid()");
+  await c.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND query ILIKE 'LISTEN%'", [app.schema.schema]);
   let bypassed = false;
   for (let i = 0; i < 50 && !bypassed; i++) {
     bypassed = (await timedGet(app, '/api/v1/users', admin)).res.headers['x-cache'] === 'bypass';
@@ -322,6 +323,6 @@ test('a client that hangs up mid-request frees its in-flight slot and stops the 
   assert.ok(app.logs.some((l) => l.msg === 'request aborted by the client' && l.statusCode === 499));
   const c = await rawClient(app.schema.url);
   t.after(() => c.end());
-  const r = await c.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'active' AND query ILIKE '%pg_sleep%' AND pid <> pg_backend_pid()");
+  const r = await c.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND state = 'active' AND query ILIKE '%pg_sleep%' AND pid <> pg_backend_pid()", [app.schema.schema]);
   assert.equal(r.rows[0].n, 0, 'the abandoned queries still run on the server');
 });

@@ -41,6 +41,9 @@ export async function createTestSchema(prefix = 't'): Promise<TestSchema> {
   await admin.end();
   const u = new URL(TEST_DATABASE_URL);
   u.searchParams.set('options', `-c search_path=${schema}`);
+  // Every session of this test's service carries the schema as its application name, so
+  // pg_stat_activity checks see this test's queries and not those of tests running beside it.
+  u.searchParams.set('application_name', schema);
   return {
     schema,
     url: u.toString(),
