@@ -17,7 +17,7 @@ import autocannon from 'autocannon';
 import { freePort } from '../test/helpers/redis.ts';
 import { ADMIN, freshDatabase } from './lib.ts';
 import { CpuMonitor, postgresBackends } from './chaos/cpu.ts';
-import { cleanupAll, installSignalHandlers, spawnGroup, waitForPort } from './chaos/procs.ts';
+import { installSignalHandlers, runMain, spawnGroup, waitForPort } from './chaos/procs.ts';
 import { logIn, seed } from './chaos/seed.ts';
 import { startRedis, startService } from './chaos/stack.ts';
 
@@ -161,14 +161,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  async (code) => {
-    await cleanupAll();
-    process.exit(code);
-  },
-  async (err: unknown) => {
-    process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
-    await cleanupAll();
-    process.exit(2);
-  },
-);
+runMain(main);

@@ -20,7 +20,7 @@ import { ADMIN, freshDatabase } from './lib.ts';
 import { OUTCOME_ERROR, OUTCOME_OK, OUTCOME_TIMEOUT, ROUTES, startLoad, type LoadRun, type LoadType, type Route, type Sample } from './chaos/load.ts';
 import { CpuMonitor, postgresBackends, type CpuShare } from './chaos/cpu.ts';
 import { scenarioSvg } from './chaos/plot.ts';
-import { cleanupAll, installSignalHandlers } from './chaos/procs.ts';
+import { cleanupAll, installSignalHandlers, runMain } from './chaos/procs.ts';
 import { evaluateTargets, markdown, type BreakerTransition, type ScenarioResult, type TouchedFailures } from './chaos/report.ts';
 import { SCENARIOS, type ActiveFault, type Scenario } from './chaos/scenarios.ts';
 import { logIn, loginStudents, paymentStatuses, seed } from './chaos/seed.ts';
@@ -382,14 +382,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  async (code) => {
-    await cleanupAll();
-    process.exit(code);
-  },
-  async (err: unknown) => {
-    process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
-    await cleanupAll();
-    process.exit(2);
-  },
-);
+runMain(main);

@@ -147,3 +147,21 @@ export function clientPortsHeldBy(pid: number, serverPort: number): Set<number> 
   }
   return ports;
 }
+
+/**
+ * Runs a benchmark's main: its exit status is main's, every process it started is
+ * stopped first, and a crash exits 2 with the stack.
+ */
+export function runMain(main: () => Promise<number>): void {
+  main().then(
+    async (code) => {
+      await cleanupAll();
+      process.exit(code);
+    },
+    async (err: unknown) => {
+      process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+      await cleanupAll();
+      process.exit(2);
+    },
+  );
+}
