@@ -150,6 +150,8 @@ export function createPaymentRepository(db: Database) {
       return one(
         'payments.begin_refund',
         db,
+        // The sweep looks at a refund after 30 s: Paystack's refund webhook usually comes
+        // well before, and a refund call still in flight must not be looked up as missing.
         `UPDATE payments SET status = 'refund_pending', refund_amount = $2, paystack_refund_id = NULL, refund_requested_at = now(), check_attempts = 0,
            next_check_at = now() + interval '30 seconds', updated_at = now()
          WHERE reference = $1 AND status IN ('success', 'refunded') AND refunded_amount + $2 <= amount RETURNING ${COLUMNS}`,
@@ -212,7 +214,9 @@ export function createPaymentRepository(db: Database) {
      * the same statement that picks them (SKIP LOCKED), so concurrent sweepers in other
      * processes and instances take different rows and none is verified twice.
      */
-    async claimDue(minAgeMs: number, limit: number, retryBaseMs: number): Promise<PaymentRow[]> {
+    // Backoff per payment: the sweep interval doubled per look (2^12 at most), capped at an
+  // hour, so a payment Paystack keeps calling "ongoing" costs about one verify an hour.
+  async claimDue(minAgeMs: number, limit: number, retryBaseMs: number): Promise<PaymentRow[]> {
       const rows = await db.query<Row>(
         'payments.claim_due',
         `UPDATE payments p SET check_attempts = p.check_attempts + 1,
