@@ -1,17 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { ConfigError, loadConfig, VARIABLES } from '../src/config/index.ts';
+import { loadConfig, VARIABLES } from '../src/config/index.ts';
+import { configProblems } from './helpers/config.ts';
 
-function problems(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-    return [];
-  } catch (err) {
-    assert.ok(err instanceof ConfigError);
-    return err.problems;
-  }
-}
+const problems = configProblems;
 
 test('defaults load and are the values of SPEC.md', () => {
   const c = loadConfig({});

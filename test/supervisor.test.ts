@@ -1,4 +1,5 @@
 import { test, type TestContext } from 'node:test';
+import { configProblems } from './helpers/config.ts';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -7,7 +8,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConfigError, loadConfig } from '../src/config/index.ts';
+import { loadConfig } from '../src/config/index.ts';
 import { explainDeath } from '../src/supervisor/deaths.ts';
 import { hangRecord, pastDeadlineKeepsGrowing } from '../src/supervisor/heartbeat.ts';
 import { requestLimit, resolveWorkers } from '../src/supervisor/settings.ts';
@@ -402,15 +403,7 @@ test('settings: one worker with the embedded database, CPU count by default, max
   assert.equal(requestLimit(0, 0), Infinity);
   assert.equal(requestLimit(1000, 50, () => 0), 1000);
   assert.equal(requestLimit(1000, 50, () => 0.9999), 1050);
-  const problems = (env: Record<string, string>) => {
-    try {
-      loadConfig(env);
-      return [];
-    } catch (err) {
-      assert.ok(err instanceof ConfigError);
-      return err.problems;
-    }
-  };
+  const problems = configProblems;
   assert.ok(problems({ MAX_REQUESTS_JITTER: '100' }).some((p) => p.includes('MAX_REQUESTS_JITTER') && p.includes('MAX_REQUESTS ')));
   assert.ok(problems({ MAX_REQUESTS: '-1' }).some((p) => p.startsWith('MAX_REQUESTS')));
   assert.deepEqual(problems({ MAX_REQUESTS: '1000', MAX_REQUESTS_JITTER: '100' }), []);
