@@ -173,17 +173,21 @@ export function createPaymentService(d: PaymentServiceDeps) {
   // At most this many references remembered; far above the payments answered in 2 s.
   const lastAnswer = new LRUCache<string, number>({ max: 10_000, ttl: VERIFY_FRESH_MS });
 
-  function verifyOnce(reference: string, maxWaitMs: number | undefined, join: boolean): Promise<VerifyResult> {
+  // Only answers to people's calls start the 2 s window: a webhook or the sweep asking
+  // just before must not keep a person who has just paid from seeing it.
+  function verifyOnce(reference: string, maxWaitMs: number | undefined, coalesce: boolean): Promise<VerifyResult> {
     const inFlight = verifying.get(reference);
-    if (join && inFlight) return inFlight;
-    const call = paystack.verify(reference, { maxWaitMs });
-    const tracked = call.then(
+    if (coalesce && inFlight) return inFlight;
+    const answered = () => {
+      if (coalesce) lastAnswer.set(reference, Date.now());
+    };
+    const tracked = paystack.verify(reference, { maxWaitMs }).then(
       (v) => {
-        lastAnswer.set(reference, Date.now());
+        answered();
         return v;
       },
       (err: unknown) => {
-        if (isPaystackNotFoundError(err)) lastAnswer.set(reference, Date.now());
+        if (isPaystackNotFoundError(err)) answered();
         throw err;
       },
     );
