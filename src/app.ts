@@ -176,7 +176,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     { prefix: '/api/v1' },
   );
-  await app.register(paymentCallbackPage, { payments: deps.payments });
+  await app.register(paymentCallbackPage, { payments: deps.payments, limits });
   await app.register(operationsRoutes, deps.operations);
   if (config.faultInjection && deps.faults) await app.register(faultRoutes, { prefix: '/__fault', ...deps.faults });
 

@@ -32,7 +32,7 @@ async function tables(d: ReturnType<typeof db>) {
   return rows.map((r) => r.t);
 }
 
-const EXPECTED = ['cache_versions', 'courses', 'enrollments', 'payments', 'refresh_tokens', 'schema_migrations', 'users', 'webhook_events'];
+const EXPECTED = ['cache_versions', 'courses', 'enrollments', 'payments', 'refresh_tokens', 'refunds', 'schema_migrations', 'users', 'webhook_events'];
 
 test('migrations on PostgreSQL 15: all apply, a second run applies none', async (t) => {
   const schema = await createTestSchema();

@@ -161,7 +161,7 @@ test('bad, missing or stale signatures are 401 and store nothing', async (t) => 
   assert.equal((await paymentRow(app, p.reference)).status, 'pending');
 });
 
-test('an amount or currency mismatch is not fulfilled and is logged at error for a person', async (t) => {
+test('an amount or currency mismatch is not fulfilled, is flagged, and is logged at error for a person', async (t) => {
   const { app, student, course } = await setup(t);
   const other = await makeCourse(app, (await makeUser(app, 'instructor')), { price: 900_000 });
   for (const [c, plant] of [
@@ -171,9 +171,9 @@ test('an amount or currency mismatch is not fulfilled and is logged at error for
     const p = (await initialize(app, student, c.id)).json();
     await app.sim.plant({ reference: p.reference, status: 'success', paidAt: new Date().toISOString(), ...plant });
     const v = await app.inject({ method: 'GET', url: `/api/v1/payments/verify/${p.reference}`, headers: student.auth });
-    assert.equal(v.json().status, 'pending');
+    assert.equal(v.json().status, 'flagged');
     const row = await paymentRow(app, p.reference);
-    assert.equal(row.status, 'pending');
+    assert.equal(row.status, 'flagged');
     assert.ok(row.flagged);
     assert.equal((await counts(app, p.reference)).enrollments, 0);
     assert.ok(app.logs.some((l) => l.level === 'error' && l.reference === p.reference));

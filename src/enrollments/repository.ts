@@ -24,6 +24,16 @@ export function createEnrollmentRepository(db: Database) {
       await tx.query('enrollments.end', 'UPDATE enrollments SET ended_at = now() WHERE payment_reference = $1 AND ended_at IS NULL', [paymentReference]);
     },
 
+    /** The payment holding the active enrollment of (user, course): its reference, null when granted without one, undefined when none. */
+    async activeHolder(tx: Queryable, userId: string, courseId: string): Promise<string | null | undefined> {
+      const rows = await tx.query<{ payment_reference: string | null }>(
+        'enrollments.active_holder',
+        'SELECT payment_reference FROM enrollments WHERE user_id = $1 AND course_id = $2 AND ended_at IS NULL',
+        [userId, courseId],
+      );
+      return rows.length === 0 ? undefined : rows[0].payment_reference;
+    },
+
     async isEnrolled(userId: string, courseId: string): Promise<boolean> {
       const rows = await db.query('enrollments.is_enrolled', 'SELECT 1 FROM enrollments WHERE user_id = $1 AND course_id = $2 AND ended_at IS NULL', [userId, courseId]);
       return rows.length > 0;

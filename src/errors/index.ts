@@ -20,6 +20,7 @@ const CATALOGUE = {
   email_taken: { status: 409, title: 'Email already registered' },
   already_enrolled: { status: 409, title: 'Already enrolled' },
   conflict: { status: 409, title: 'Conflict' },
+  payment_in_progress: { status: 409, title: 'Payment in progress' },
   payload_too_large: { status: 413, title: 'Payload too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   rate_limited: { status: 429, title: 'Too many requests' },
@@ -72,6 +73,8 @@ export const errors = {
   emailTaken: () => new AppError('email_taken', { detail: 'An account with this email already exists' }),
   alreadyEnrolled: () => new AppError('already_enrolled', { detail: 'You are already enrolled in this course' }),
   conflict: (detail: string) => new AppError('conflict', { detail }),
+  paymentInProgress: (retryAfterS: number) =>
+    new AppError('payment_in_progress', { detail: 'A payment for this course is being started by another request; try again shortly', retryAfterS }),
   rateLimited: (retryAfterS: number) => new AppError('rate_limited', { detail: 'Too many requests; try again later', retryAfterS }),
   deadlineExceeded: (dependency?: Dependency, cause?: unknown) =>
     new AppError('deadline_exceeded', { detail: 'The request ran out of time', dependency, cause, retryAfterS: 1 }),

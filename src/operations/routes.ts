@@ -3,7 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
 import { requireOpsToken } from './ops-auth.ts';
 import { checkReadiness, type ReadinessDeps } from './readiness.ts';
-import { OpsDataSchema } from './schemas.ts';
+import { OpsDataSchema, type FlaggedPaymentSchema } from './schemas.ts';
 import type { Telemetry } from './telemetry.ts';
 
 export interface OperationsDeps {
@@ -11,6 +11,8 @@ export interface OperationsDeps {
   telemetry: Telemetry;
   /** OPS_TOKEN: when set, /metrics and /ops/data need it as a bearer token. */
   opsToken?: string;
+  /** Flagged payments, for a person to refund or settle. */
+  flaggedPayments?: () => Promise<Type.Static<typeof FlaggedPaymentSchema>[]>;
 }
 
 // The dashboard is three plain files, read once at start: no build step, and the page
@@ -62,8 +64,12 @@ export const operationsRoutes: FastifyPluginAsync<OperationsDeps> = async (app, 
       },
     },
     async (_request, reply) => {
-      const data = await deps.telemetry.opsData(() => checkReadiness(deps.readiness));
-      return reply.header('cache-control', 'no-store').send(data);
+      const [data, flaggedPayments] = await Promise.all([
+        deps.telemetry.opsData(() => checkReadiness(deps.readiness)),
+        // The dashboard must still answer when the database does not: then no list (absent, not empty).
+        deps.flaggedPayments?.().catch(() => undefined),
+      ]);
+      return reply.header('cache-control', 'no-store').send(flaggedPayments ? { ...data, flaggedPayments } : data);
     },
   );
 

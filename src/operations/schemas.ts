@@ -56,6 +56,16 @@ export const WorkerView = Type.Object({
   breakers: Type.Object({ database: Type.Optional(BreakerName), cache: Type.Optional(BreakerName), paystack: Type.Optional(BreakerName) }),
 });
 
+export const FlaggedPaymentSchema = Type.Object({
+  reference: Type.String(),
+  userId: Type.String(),
+  courseId: Type.String(),
+  amount: Type.Integer({ description: 'minor units we asked for' }),
+  currency: Type.String(),
+  reason: Type.String({ description: 'what Paystack reported instead' }),
+  flaggedAt: Type.String({ format: 'date-time' }),
+});
+
 export const OpsDataSchema = Type.Object({
   generatedAt: Type.String({ format: 'date-time' }),
   status: State,
@@ -67,6 +77,7 @@ export const OpsDataSchema = Type.Object({
   slowest: Type.Array(RequestRecordSchema),
   workers: Type.Array(WorkerView),
   restartsByReason: Type.Record(Type.String(), Type.Integer()),
+  flaggedPayments: Type.Optional(Type.Array(FlaggedPaymentSchema, { description: 'payments whose verify reported another amount or currency: a person refunds or settles each (newest first, at most 100)' })),
 });
 
 export type OpsData = Type.Static<typeof OpsDataSchema>;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
+import { addressKey, type RateLimiter } from '../http/rate-limit.ts';
 import { cspWith } from '../http/security.ts';
 import type { PaymentService } from './service.ts';
 
@@ -17,7 +18,14 @@ const MESSAGES: Record<string, [string, string]> = {
   failed: ['Payment failed', 'The payment did not go through. You can try again from the course page.'],
   abandoned: ['Payment not completed', 'The checkout was left before paying. You can try again from the course page.'],
   expired: ['Payment expired', 'This payment attempt expired. You can start a new one.'],
+  flagged: ['Payment under review', 'Paystack reported a different amount for this payment, so it was not applied. Our team will refund or settle it; you can start a new payment.'],
 };
+
+// Anyone can load this page, and each load may ask Paystack (whose rate limit the
+// merchant shares): 30 loads a minute per address is far above a person watching their
+// payment (the pending page refreshes every 3 s, 20 a minute). Over it: 429 problem+json
+// with Retry-After, as every other limit answers.
+const CALLBACK_LOADS_PER_ADDRESS = { max: 30, windowMs: 60_000 };
 
 const STYLE =
   'body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;color:#1f2937}h1{font-size:1.5rem}.s-success h1{color:#15803d}.s-failed h1,.s-abandoned h1,.s-expired h1{color:#b91c1c}dt{font-weight:600;margin-top:.5rem}dd{margin:0}';
@@ -30,8 +38,9 @@ const STYLE_HASH = `'sha256-${createHash('sha256').update(STYLE).digest('base64'
  * Paystack for the outcome (bounded by PAYSTACK_VERIFY_WAIT_MS) and shows it. Plain
  * HTML with no script, so the strictest Content-Security-Policy applies.
  */
-export const paymentCallbackPage: FastifyPluginAsync<{ payments: PaymentService }> = async (app, { payments }) => {
-  app.get<{ Querystring: { reference?: string; trxref?: string } }>('/payments/callback', { schema: { hide: true }, helmet: { contentSecurityPolicy: cspWith({ 'style-src': [STYLE_HASH] }) } }, async (request, reply) => {
+export const paymentCallbackPage: FastifyPluginAsync<{ payments: PaymentService; limits: RateLimiter }> = async (app, { payments, limits }) => {
+  const limit = limits.guard([{ name: 'payment-callback-address', limit: CALLBACK_LOADS_PER_ADDRESS, key: (r) => addressKey(r.ip) }]);
+  app.get<{ Querystring: { reference?: string; trxref?: string } }>('/payments/callback', { schema: { hide: true }, preHandler: limit.preHandler, helmet: { contentSecurityPolicy: cspWith({ 'style-src': [STYLE_HASH] }) } }, async (request, reply) => {
     const reference = String(request.query.reference ?? request.query.trxref ?? '').slice(0, 100);
     const found = /^[A-Za-z0-9_.=-]+$/.test(reference) ? await payments.findForCallback(reference) : undefined;
     let title = 'Payment not found';

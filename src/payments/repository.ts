@@ -1,11 +1,13 @@
 import type { Database, Queryable } from '../infra/database/client.ts';
 import { storable } from '../infra/database/text.ts';
 import type { Page } from '../users/types.ts';
-import type { Payment, PaymentRow, PaymentStatus } from './types.ts';
+import type { FlaggedPayment, Payment, PaymentRow, PaymentStatus, RefundRow } from './types.ts';
 
 const COLUMNS = `id, reference, user_id, course_id, amount, currency, status, authorization_url, access_code, paystack_transaction_id,
-  paid_at, gateway_response, flagged, refunded_amount, refund_amount, paystack_refund_id, refund_requested_at, check_attempts,
+  paid_at, gateway_response, flagged, refunded_amount, init_in_flight, check_attempts,
   next_check_at, created_at, updated_at`;
+
+const REFUND_COLUMNS = 'id, payment_reference, paystack_refund_id, amount, status, kind, requested_at';
 
 interface Row {
   id: string;
@@ -22,9 +24,7 @@ interface Row {
   gateway_response: string | null;
   flagged: string | null;
   refunded_amount: number;
-  refund_amount: number | null;
-  paystack_refund_id: number | null;
-  refund_requested_at: Date | null;
+  init_in_flight: boolean;
   check_attempts: number;
   created_at: Date;
   updated_at: Date;
@@ -46,10 +46,30 @@ function toRow(r: Row): PaymentRow {
     paystackTransactionId: r.paystack_transaction_id === null ? null : Number(r.paystack_transaction_id),
     flagged: r.flagged,
     refundedAmount: Number(r.refunded_amount),
-    refundAmount: r.refund_amount === null ? null : Number(r.refund_amount),
-    paystackRefundId: r.paystack_refund_id === null ? null : Number(r.paystack_refund_id),
-    refundRequestedAt: r.refund_requested_at?.toISOString() ?? null,
+    initInFlight: r.init_in_flight,
     checkAttempts: r.check_attempts,
+  };
+}
+
+interface RefundDbRow {
+  id: string;
+  payment_reference: string;
+  paystack_refund_id: string | null;
+  amount: string;
+  status: RefundRow['status'];
+  kind: RefundRow['kind'];
+  requested_at: Date;
+}
+
+function toRefund(r: RefundDbRow): RefundRow {
+  return {
+    id: r.id,
+    paymentReference: r.payment_reference,
+    paystackRefundId: r.paystack_refund_id === null ? null : Number(r.paystack_refund_id),
+    amount: Number(r.amount),
+    status: r.status,
+    kind: r.kind,
+    requestedAt: r.requested_at.toISOString(),
   };
 }
 
@@ -79,8 +99,8 @@ export function createPaymentRepository(db: Database) {
         const row = await one(
           'payments.insert',
           db,
-          `INSERT INTO payments (reference, user_id, course_id, amount, currency, next_check_at)
-           VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6::double precision / 1000)) RETURNING ${COLUMNS}`,
+          `INSERT INTO payments (reference, user_id, course_id, amount, currency, init_in_flight, next_check_at)
+           VALUES ($1, $2, $3, $4, $5, true, now() + make_interval(secs => $6::double precision / 1000)) RETURNING ${COLUMNS}`,
           [p.reference, p.userId, p.courseId, p.amount, p.currency, minAgeMs],
         );
         return row;
@@ -101,16 +121,32 @@ export function createPaymentRepository(db: Database) {
     },
 
     async setCheckout(reference: string, authorizationUrl: string, accessCode: string): Promise<PaymentRow | undefined> {
-      return one('payments.set_checkout', db, `UPDATE payments SET authorization_url = $2, access_code = $3, updated_at = now() WHERE reference = $1 RETURNING ${COLUMNS}`, [
+      return one('payments.set_checkout', db, `UPDATE payments SET authorization_url = $2, access_code = $3, init_in_flight = false, updated_at = now() WHERE reference = $1 RETURNING ${COLUMNS}`, [
         reference,
         authorizationUrl,
         accessCode,
       ]);
     },
 
-    /** A pending attempt that never got a checkout URL gives way to a new one. */
-    async supersede(reference: string): Promise<void> {
-      await db.query('payments.supersede', "UPDATE payments SET status = 'abandoned', gateway_response = 'superseded by a new attempt', updated_at = now() WHERE reference = $1 AND status = 'pending' AND authorization_url IS NULL", [reference]);
+    /** The attempt's initialize call finished without a checkout URL (a known failure). */
+    async finishInitialize(reference: string): Promise<void> {
+      await db.query('payments.finish_initialize', 'UPDATE payments SET init_in_flight = false, updated_at = now() WHERE reference = $1 AND init_in_flight', [reference]);
+    },
+
+    /**
+     * A pending attempt without a checkout URL gives way to a new one, only when its
+     * initialize is known to have finished, or its row is older than `staleMs` (the
+     * request that made it is certainly over). The WHERE clause decides, not the caller.
+     */
+    async supersede(reference: string, staleMs: number): Promise<boolean> {
+      const rows = await db.query(
+        'payments.supersede',
+        `UPDATE payments SET status = 'abandoned', init_in_flight = false, gateway_response = 'superseded by a new attempt', updated_at = now()
+         WHERE reference = $1 AND status = 'pending' AND authorization_url IS NULL
+           AND (NOT init_in_flight OR created_at <= now() - make_interval(secs => $2::double precision / 1000)) RETURNING id`,
+        [reference, staleMs],
+      );
+      return rows.length === 1;
     },
 
     /**
@@ -137,53 +173,131 @@ export function createPaymentRepository(db: Database) {
       );
     },
 
-    async flag(reference: string, why: string): Promise<void> {
-      await db.query('payments.flag', 'UPDATE payments SET flagged = $2, updated_at = now() WHERE reference = $1', [reference, why]);
+    /** A fulfillable payment → flagged, with the reason; the row when this call made the change. */
+    async flag(reference: string, why: string): Promise<PaymentRow | undefined> {
+      return one(
+        'payments.flag',
+        db,
+        `UPDATE payments SET status = 'flagged', flagged = $2, init_in_flight = false, updated_at = now() WHERE reference = $1 AND status = ANY($3::text[]) RETURNING ${COLUMNS}`,
+        [reference, why, FULFILLABLE],
+      );
+    },
+
+    /** Flagged payments, newest first, for /ops. */
+    async listFlagged(limit: number): Promise<FlaggedPayment[]> {
+      const rows = await db.query<{ reference: string; user_id: string; course_id: string; amount: string; currency: string; flagged: string | null; updated_at: Date }>(
+        'payments.list_flagged',
+        "SELECT reference, user_id, course_id, amount, currency, flagged, updated_at FROM payments WHERE status = 'flagged' ORDER BY updated_at DESC, id LIMIT $1",
+        [limit],
+      );
+      return rows.map((r) => ({ reference: r.reference, userId: r.user_id, courseId: r.course_id, amount: Number(r.amount), currency: r.currency, reason: r.flagged ?? '', flaggedAt: r.updated_at.toISOString() }));
     },
 
     async setTransactionId(reference: string, transactionId: number): Promise<void> {
       await db.query('payments.set_transaction_id', 'UPDATE payments SET paystack_transaction_id = $2 WHERE reference = $1 AND paystack_transaction_id IS NULL', [reference, transactionId]);
     },
 
-    /** success (or partly refunded) → refund_pending, for at most what is left to refund. */
-    async beginRefund(reference: string, amount: number): Promise<PaymentRow | undefined> {
-      return one(
+    /**
+     * success (or partly refunded) → refund_pending, for at most what is left to refund,
+     * and the refund's own row (requested). In the caller's transaction: the automatic
+     * refund of a second charge is begun in the same transaction that marks it paid.
+     */
+    async beginRefund(tx: Queryable, reference: string, amount: number, kind: RefundRow['kind']): Promise<{ payment: PaymentRow; refund: RefundRow } | undefined> {
+      const payment = await one(
         'payments.begin_refund',
-        db,
+        tx,
         // The sweep looks at a refund after 30 s: Paystack's refund webhook usually comes
         // well before, and a refund call still in flight must not be looked up as missing.
-        `UPDATE payments SET status = 'refund_pending', refund_amount = $2, paystack_refund_id = NULL, refund_requested_at = now(), check_attempts = 0,
-           next_check_at = now() + interval '30 seconds', updated_at = now()
+        `UPDATE payments SET status = 'refund_pending', check_attempts = 0, next_check_at = now() + interval '30 seconds', updated_at = now()
          WHERE reference = $1 AND status IN ('success', 'refunded') AND refunded_amount + $2 <= amount RETURNING ${COLUMNS}`,
         [reference, amount],
       );
+      if (!payment) return undefined;
+      const rows = await tx.query<RefundDbRow>('refunds.insert', `INSERT INTO refunds (payment_reference, amount, kind) VALUES ($1, $2, $3) RETURNING ${REFUND_COLUMNS}`, [reference, amount, kind]);
+      return { payment, refund: toRefund(rows[0]) };
     },
 
-    async setRefundId(reference: string, refundId: number): Promise<void> {
-      await db.query('payments.set_refund_id', "UPDATE payments SET paystack_refund_id = $2, updated_at = now() WHERE reference = $1 AND status = 'refund_pending'", [reference, refundId]);
+    /** The payment's open refund (requested or pending), if any. */
+    async openRefund(reference: string): Promise<RefundRow | undefined> {
+      const rows = await db.query<RefundDbRow>('refunds.open', `SELECT ${REFUND_COLUMNS} FROM refunds WHERE payment_reference = $1 AND status IN ('requested', 'pending')`, [reference]);
+      return rows[0] && toRefund(rows[0]);
     },
 
-    /** refund_pending → refunded; returns the row when this call made the change. */
-    async completeRefund(tx: Queryable, reference: string, refundedAmount: number): Promise<PaymentRow | undefined> {
+    /** Paystack refund ids already recorded against this payment. */
+    async recordedRefundIds(reference: string): Promise<Set<number>> {
+      const rows = await db.query<{ id: string }>('refunds.recorded', 'SELECT paystack_refund_id AS id FROM refunds WHERE payment_reference = $1 AND paystack_refund_id IS NOT NULL', [reference]);
+      return new Set(rows.map((r) => Number(r.id)));
+    },
+
+    /**
+     * Records Paystack's id for a refund that has none yet. False when the refund
+     * already has one or the id is recorded elsewhere (the unique index says so).
+     */
+    async setRefundId(refundId: string, paystackRefundId: number): Promise<boolean> {
+      try {
+        const rows = await db.query(
+          'refunds.set_id',
+          "UPDATE refunds SET paystack_refund_id = $2, status = CASE WHEN status = 'requested' THEN 'pending' ELSE status END, updated_at = now() WHERE id = $1 AND paystack_refund_id IS NULL RETURNING id",
+          [refundId, paystackRefundId],
+        );
+        return rows.length === 1;
+      } catch (err) {
+        if ((err as { code?: string }).code === '23505') return false;
+        throw err;
+      }
+    },
+
+    /**
+     * Claims a resend of a requested refund that Paystack never received: only the
+     * caller that moves `requested_at` from the value it read sends it again.
+     */
+    async claimResend(refundId: string, requestedAt: string): Promise<boolean> {
+      const rows = await db.query(
+        'refunds.claim_resend',
+        "UPDATE refunds SET requested_at = now(), updated_at = now() WHERE id = $1 AND status = 'requested' AND paystack_refund_id IS NULL AND requested_at = $2::timestamptz RETURNING id",
+        [refundId, requestedAt],
+      );
+      return rows.length === 1;
+    },
+
+    /**
+     * The refund → processed, and the payment → refunded with refunded_amount the sum of
+     * its processed refunds; returns the payment when this call made the change.
+     */
+    async completeRefund(tx: Queryable, refundId: string): Promise<PaymentRow | undefined> {
+      const done = await tx.query<{ payment_reference: string }>(
+        'refunds.complete',
+        "UPDATE refunds SET status = 'processed', processed_at = now(), updated_at = now() WHERE id = $1 AND status IN ('requested', 'pending') RETURNING payment_reference",
+        [refundId],
+      );
+      if (done.length === 0) return undefined;
       return one(
         'payments.complete_refund',
         tx,
-        `UPDATE payments SET status = 'refunded', refunded_amount = LEAST(amount, refunded_amount + $2), refund_amount = NULL, updated_at = now()
-         WHERE reference = $1 AND status = 'refund_pending' RETURNING ${COLUMNS}`,
-        [reference, refundedAmount],
+        `UPDATE payments p SET status = 'refunded', updated_at = now(),
+           refunded_amount = (SELECT COALESCE(sum(r.amount), 0) FROM refunds r WHERE r.payment_reference = p.reference AND r.status = 'processed')
+         WHERE p.reference = $1 AND p.status = 'refund_pending' RETURNING ${COLUMNS.split(',').map((c) => `p.${c.trim()}`).join(', ')}`,
+        [done[0].payment_reference],
       );
     },
 
-    /** refund_pending → back to where it was (success, or refunded when partly refunded before). */
-    async revertRefund(reference: string, why: string): Promise<PaymentRow | undefined> {
-      return one(
-        'payments.revert_refund',
-        db,
-        `UPDATE payments SET status = CASE WHEN refunded_amount > 0 THEN 'refunded' ELSE 'success' END, refund_amount = NULL, paystack_refund_id = NULL,
-           gateway_response = $2, updated_at = now()
-         WHERE reference = $1 AND status = 'refund_pending' RETURNING ${COLUMNS}`,
-        [reference, why],
-      );
+    /** The refund → failed, and the payment back (success, or refunded when partly refunded before). */
+    async failRefund(refundId: string, why: string): Promise<PaymentRow | undefined> {
+      return db.transaction('refunds.fail', async (tx) => {
+        const failed = await tx.query<{ payment_reference: string }>(
+          'refunds.fail',
+          "UPDATE refunds SET status = 'failed', note = $2, updated_at = now() WHERE id = $1 AND status IN ('requested', 'pending') RETURNING payment_reference",
+          [refundId, why],
+        );
+        if (failed.length === 0) return undefined;
+        return one(
+          'payments.revert_refund',
+          tx,
+          `UPDATE payments SET status = CASE WHEN refunded_amount > 0 THEN 'refunded' ELSE 'success' END, gateway_response = $2, updated_at = now()
+           WHERE reference = $1 AND status = 'refund_pending' RETURNING ${COLUMNS}`,
+          [failed[0].payment_reference, why],
+        );
+      });
     },
 
     async list(q: { userId?: string; status?: PaymentStatus; page: number; pageSize: number }): Promise<Page<Payment>> {
@@ -223,7 +337,7 @@ export function createPaymentRepository(db: Database) {
            next_check_at = now() + make_interval(secs => LEAST(3600, ($3::double precision / 1000) * power(2, LEAST(p.check_attempts, 12))))
          WHERE p.id IN (
            SELECT id FROM payments
-           WHERE flagged IS NULL AND next_check_at <= now()
+           WHERE next_check_at <= now()
              AND created_at <= now() - make_interval(secs => $1::double precision / 1000)
              AND (status IN ('pending', 'refund_pending')
                   -- Checkout sessions do not expire: a failed or abandoned payment may still
@@ -240,11 +354,11 @@ export function createPaymentRepository(db: Database) {
     // --- webhook events
 
     /** Stores an event once; returns its id when it is new, undefined for a duplicate. */
-    async storeEvent(e: { event: string; reference: string; status: string; payload: unknown }): Promise<string | undefined> {
+    async storeEvent(e: { key: string; event: string; reference: string; status: string; payload: unknown }): Promise<string | undefined> {
       const rows = await db.query<{ id: string }>(
         'webhooks.store',
-        'INSERT INTO webhook_events (event, reference, status, payload) VALUES ($1, $2, $3, $4) ON CONFLICT (event, reference, status) DO NOTHING RETURNING id',
-        [storable(e.event), storable(e.reference), storable(e.status), JSON.stringify(storable(e.payload))],
+        'INSERT INTO webhook_events (event_key, event, reference, status, payload) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (event_key) DO NOTHING RETURNING id',
+        [storable(e.key), storable(e.event), storable(e.reference), storable(e.status), JSON.stringify(storable(e.payload))],
       );
       return rows[0]?.id;
     },

@@ -11,6 +11,7 @@ const Status = Type.Union([
   Type.Literal('failed'),
   Type.Literal('abandoned'),
   Type.Literal('expired'),
+  Type.Literal('flagged'),
   Type.Literal('refund_pending'),
   Type.Literal('refunded'),
 ]);

@@ -244,6 +244,33 @@
     $('restarts').textContent = reasons.length ? 'restarts: ' + reasons.join(', ') : data.supervised ? 'no restarts' : 'this process only (no supervisor)';
   }
 
+  function renderFlagged(data) {
+    var body = $('flagged').tBodies[0];
+    body.replaceChildren();
+    var rows = data.flaggedPayments;
+    if (!rows || rows.length === 0) {
+      var tr = el('tr', 'empty');
+      var td = el('td', 'muted', rows ? 'none' : 'not available (database)');
+      td.colSpan = 6;
+      tr.appendChild(td);
+      body.appendChild(tr);
+      return;
+    }
+    rows.forEach(function (p) {
+      var tr = el('tr');
+      tr.setAttribute('data-reference', p.reference);
+      tr.appendChild(el('td', 'num', new Date(p.flaggedAt).toLocaleString()));
+      var ref = el('td');
+      ref.appendChild(el('code', null, p.reference));
+      tr.appendChild(ref);
+      tr.appendChild(el('td', 'num', p.currency + ' ' + (p.amount / 100).toFixed(2)));
+      tr.appendChild(el('td', null, p.userId));
+      tr.appendChild(el('td', null, p.courseId));
+      tr.appendChild(el('td', 'bad', p.reason));
+      body.appendChild(tr);
+    });
+  }
+
   function render(data) {
     var overall = $('overall');
     overall.textContent = data.status;
@@ -254,6 +281,7 @@
     renderRequests('timedout', data.timedOut, 'none in the last ' + data.windowMinutes + ' minutes');
     renderRequests('slowest', data.slowest, 'no requests in the last ' + data.windowMinutes + ' minutes');
     renderWorkers(data);
+    renderFlagged(data);
     document.title = (data.status === 'ok' ? '' : '[' + data.status + '] ') + 'it360acad · operations';
   }
 
