@@ -93,12 +93,12 @@ export const VARIABLES = {
   REDIS_URL: { kind: { type: 'url', protocols: ['redis:', 'rediss:'] }, group: 'Dependencies', doc: 'Redis cache (rediss:// for TLS); unset = in-process LRU cache' },
   CACHE_DISABLED: { kind: { type: 'bool' }, default: 'false', group: 'Dependencies', doc: 'true turns the cache off (every read x-cache: bypass): for baselines, or to take a misbehaving cache out at once' },
   PAYSTACK_SECRET_KEY: { kind: { type: 'string', minLength: 8 }, group: 'Dependencies', doc: 'Paystack secret key (sk_test_… / sk_live_…); unset = the embedded simulator (refused in production)' },
-  PAYSTACK_BASE_URL: { kind: { type: 'url', protocols: ['http:', 'https:'] }, default: 'https://api.paystack.co', group: 'Dependencies', doc: 'Paystack API base' },
+  PAYSTACK_BASE_URL: { kind: { type: 'url', protocols: ['http:', 'https:'] }, default: 'https://api.paystack.co', group: 'Dependencies', doc: 'Paystack API base; production requires https:// (plain http:// only to a loopback address: a local simulator)' },
   CALLBACK_URL_ALLOWLIST: { kind: { type: 'list' }, default: '', group: 'Dependencies', doc: 'comma list of origins a client may name as its payment callbackUrl' },
 
   // --- secrets and bootstrap
   JWT_SECRET: { kind: { type: 'string', minLength: 1 }, group: 'Secrets', doc: 'HS256 signing key, at least 32 characters in production; unset outside production = a random one per start' },
-  OPS_TOKEN: { kind: { type: 'string', minLength: 16 }, group: 'Secrets', doc: 'bearer token for /metrics and /ops data; required in production' },
+  OPS_TOKEN: { kind: { type: 'string', minLength: 16 }, group: 'Secrets', doc: 'bearer token for /metrics and /ops data; required in production, where it needs 32+ characters and an estimated 128 bits of entropy (openssl rand -base64 32)' },
   BOOTSTRAP_ADMIN_EMAIL: { kind: { type: 'string', minLength: 3 }, group: 'Secrets', doc: 'first admin, created once if no admin exists' },
   BOOTSTRAP_ADMIN_PASSWORD: { kind: { type: 'string', minLength: 8 }, group: 'Secrets', doc: 'its password (never logged)' },
 
