@@ -23,6 +23,7 @@ export interface Config {
   corsOrigins: string[];
   webConcurrency: number | undefined;
   maxInflightRequests: number;
+  maxConnections: number;
   requestTimeoutMs: number;
   replyMarginMs: number;
   workerTimeoutMs: number;
@@ -196,6 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     corsOrigins: l('CORS_ORIGINS'),
     webConcurrency: raw.WEB_CONCURRENCY as number | undefined,
     maxInflightRequests: n('MAX_INFLIGHT_REQUESTS'),
+    maxConnections: n('MAX_CONNECTIONS'),
     requestTimeoutMs: n('REQUEST_TIMEOUT_MS'),
     replyMarginMs: n('REPLY_MARGIN_MS'),
     workerTimeoutMs: n('WORKER_TIMEOUT_MS'),

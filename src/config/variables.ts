@@ -43,6 +43,15 @@ export const VARIABLES = {
   CORS_ORIGINS: { kind: { type: 'list' }, default: '', group: 'Server', doc: 'comma list of browser origins allowed to call the API (none by default)' },
   WEB_CONCURRENCY: { kind: { type: 'int', min: 1, max: 64 }, group: 'Server', doc: 'worker processes per instance (default: CPU count; always 1 with the embedded database)' },
   MAX_INFLIGHT_REQUESTS: { kind: { type: 'int', min: 1, max: 100000 }, default: '1000', group: 'Server', doc: 'per process; above it, 503 overloaded at once' },
+  // 4096: four times MAX_INFLIGHT_REQUESTS, so idle keep-alive clients fit beside the
+  // busy ones, and few enough that a flood of idle or slow sockets (each holds a file
+  // descriptor and some tens of KiB) cannot exhaust the process's descriptors or memory.
+  MAX_CONNECTIONS: {
+    kind: { type: 'int', min: 1, max: 1000000 },
+    default: '4096',
+    group: 'Server',
+    doc: 'open connections per process; a connection past it is closed at once (slow or idle clients cannot pile up)',
+  },
 
   // --- time budgets (SPEC.md "Time budgets")
   REQUEST_TIMEOUT_MS: { kind: ms(100, 300000), default: '10000', group: 'Time budgets', doc: 'the request deadline; every dependency call inside a request gets at most the time left' },
