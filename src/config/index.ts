@@ -60,8 +60,12 @@ export interface Config {
   bootstrapAdminEmail: string | undefined;
   bootstrapAdminPassword: string | undefined;
   faultInjection: boolean;
+  /** With faultInjection: every worker fails at boot (the crash-loop test). */
+  faultWorkerBootFail: boolean;
   maxRequests: number;
   maxRequestsJitter: number;
+  crashLoopBootFailures: number;
+  crashLoopWindowMs: number;
   /** Absolute path of the supervisor's pid file. */
   pidFile: string;
 }
@@ -234,8 +238,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     bootstrapAdminEmail: s('BOOTSTRAP_ADMIN_EMAIL'),
     bootstrapAdminPassword: s('BOOTSTRAP_ADMIN_PASSWORD'),
     faultInjection: raw.FAULT_INJECTION === true,
+    faultWorkerBootFail: raw.FAULT_WORKER_BOOT_FAIL === true,
     maxRequests: n('MAX_REQUESTS'),
     maxRequestsJitter: n('MAX_REQUESTS_JITTER'),
+    crashLoopBootFailures: n('CRASH_LOOP_BOOT_FAILURES'),
+    crashLoopWindowMs: n('CRASH_LOOP_WINDOW_MS'),
     pidFile: path.resolve(s('PID_FILE') ?? path.join(s('DATA_DIR') ?? './data', 'it360acad.pid')),
   };
 

@@ -124,10 +124,31 @@ export const VARIABLES = {
     group: 'Supervisor',
     doc: "adds a random 0..N to each worker's MAX_REQUESTS so workers are not all replaced at once",
   },
+  // 5 within 60 s: with the back-off between boots (about 1, 2, 4, 8 s) a worker that can
+  // never start fails five times in some 15-30 s, well inside the window; a one-off
+  // failure (a dependency blipping during a boot) never adds up to five in a minute.
+  CRASH_LOOP_BOOT_FAILURES: {
+    kind: { type: 'int', min: 1, max: 1000 },
+    default: '5',
+    group: 'Supervisor',
+    doc: 'boot failures a worker caused itself (non-zero exit, boot hang, OOM kill), within CRASH_LOOP_WINDOW_MS, that stop the supervisor (exit 3) when no worker is serving; a kill from outside does not count',
+  },
+  CRASH_LOOP_WINDOW_MS: {
+    kind: { type: 'int', min: 1000, max: 3600000 },
+    default: '60000',
+    group: 'Supervisor',
+    doc: 'the window in which CRASH_LOOP_BOOT_FAILURES are counted',
+  },
   PID_FILE: { kind: { type: 'string', minLength: 1 }, group: 'Supervisor', doc: 'where the supervisor writes its pid, for kill -HUP $(cat PID_FILE) (default DATA_DIR/it360acad.pid)' },
 
   // --- testing
   FAULT_INJECTION: { kind: { type: 'bool' }, default: 'false', group: 'Testing', doc: 'enables /__fault routes used by tests; refused in production' },
+  FAULT_WORKER_BOOT_FAIL: {
+    kind: { type: 'bool' },
+    default: 'false',
+    group: 'Testing',
+    doc: 'with FAULT_INJECTION=true, every worker fails at boot (exits non-zero): the crash-loop test; ignored otherwise',
+  },
 } satisfies Record<string, VarSpec>;
 
 export type VarName = keyof typeof VARIABLES;
