@@ -23,7 +23,7 @@ async function main(): Promise<void> {
     PAYSTACK_BASE_URL: 'http://127.0.0.1:9',
     // Random per run: production refuses secrets with placeholder words in them.
     JWT_SECRET: randomBytes(36).toString('base64url'),
-    OPS_TOKEN: randomBytes(24).toString('base64url'),
+    OPS_TOKEN: randomBytes(32).toString('base64url'),
     BOOTSTRAP_ADMIN_EMAIL: ADMIN.email,
     BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password,
     WEB_CONCURRENCY: '1',

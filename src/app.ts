@@ -76,6 +76,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     keepAliveTimeout: 65_000,
     // A socket with no activity at all for 2 minutes is closed.
     connectionTimeout: 120_000,
+    http: {
+      // Headers must arrive within 10 s (slow-loris protection), well inside requestTimeout.
+      headersTimeout: 10_000,
+      // How often Node looks for connections past headersTimeout or requestTimeout. Its
+      // default, 30 s, let slow senders hold a socket for up to 40 s against a 10 s limit;
+      // checked every second, the limits hold to within a second, for the cost of one
+      // pass over this process's connections (at most MAX_CONNECTIONS) per second.
+      connectionsCheckingInterval: 1000,
+    },
     // While a worker drains (shutdown, rolling reload), a request that still reaches it
     // (on a kept-alive connection, or accepted just before the listener closed) is served
     // with `Connection: close`, not refused with 503: a reload must not fail a request.
@@ -91,8 +100,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       for (const method of [r.method].flat()) onRoute({ method, url: r.url, hidden: r.schema?.hide === true });
     });
   }
-  // Headers must arrive within 10 s (slow-loris protection), well inside requestTimeout.
-  app.server.headersTimeout = 10_000;
+  // Connections past the cap are closed as they arrive: slow or idle clients cannot pile
+  // up beyond what the process can hold (MAX_CONNECTIONS says why the default).
+  app.server.maxConnections = config.maxConnections;
 
   const shared = [Problem, UserSchema, CourseSchema, PaymentSchema];
   app.setValidatorCompiler(createValidation(shared));

@@ -46,6 +46,8 @@ async function main(): Promise<void> {
     gracefulTimeoutMs: config.gracefulTimeoutMs,
     maxRequests: config.maxRequests,
     maxRequestsJitter: config.maxRequestsJitter,
+    crashLoopBootFailures: config.crashLoopBootFailures,
+    crashLoopWindowMs: config.crashLoopWindowMs,
   });
   if (settings.note) logger.warn({ webConcurrency: config.webConcurrency, workers: settings.workers, reason: settings.note }, 'WEB_CONCURRENCY ignored');
 

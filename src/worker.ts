@@ -25,6 +25,9 @@ const agent = startAgent({
 });
 
 try {
+  // The crash-loop test's switch: a worker that cannot start, through the same path as a
+  // real boot error. Only with the fault routes enabled, which production refuses.
+  if (config.faultInjection && config.faultWorkerBootFail) throw new Error('FAULT_WORKER_BOOT_FAIL: this worker fails at boot on purpose');
   const { createContainer } = await import('./container.ts');
   const c = await createContainer(config, logger, {
     startReconciler: true,

@@ -381,7 +381,7 @@ test('production refuses a weak or default JWT_SECRET and a missing OPS_TOKEN, n
   assert.throws(() => loadConfig({ ...base, OPS_TOKEN: 'ops-token-0123456789' }), /JWT_SECRET is required/);
   assert.throws(() => loadConfig({ ...base, JWT_SECRET: strong }), /OPS_TOKEN is required/);
   assert.throws(() => loadConfig({ ...base, JWT_SECRET: strong, OPS_TOKEN: 'short' }), /OPS_TOKEN/);
-  assert.equal(loadConfig({ ...base, JWT_SECRET: strong, OPS_TOKEN: 'ops-token-0123456789' }).isProduction, true);
+  assert.equal(loadConfig({ ...base, JWT_SECRET: strong, OPS_TOKEN: 'Zr4mQ8vX1pL7tB2nK9cW5yH3fJ6dS0aGuE' }).isProduction, true);
 });
 
 test('a 5xx body carries no internals; the log has them', async () => {

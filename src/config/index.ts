@@ -1,3 +1,4 @@
+import { isIPv4 } from 'node:net';
 import path from 'node:path';
 import { VARIABLES, type VarName, type VarSpec } from './variables.ts';
 
@@ -22,6 +23,7 @@ export interface Config {
   corsOrigins: string[];
   webConcurrency: number | undefined;
   maxInflightRequests: number;
+  maxConnections: number;
   requestTimeoutMs: number;
   replyMarginMs: number;
   workerTimeoutMs: number;
@@ -58,8 +60,12 @@ export interface Config {
   bootstrapAdminEmail: string | undefined;
   bootstrapAdminPassword: string | undefined;
   faultInjection: boolean;
+  /** With faultInjection: every worker fails at boot (the crash-loop test). */
+  faultWorkerBootFail: boolean;
   maxRequests: number;
   maxRequestsJitter: number;
+  crashLoopBootFailures: number;
+  crashLoopWindowMs: number;
   /** Absolute path of the supervisor's pid file. */
   pidFile: string;
 }
@@ -130,6 +136,41 @@ const WEAK_SECRETS = new Set(['secret', 'changeme', 'change-me', 'jwt_secret', '
 // fifty thousand tries, and is then simply generated again.
 const PLACEHOLDER_WORDS = /secret|change-?me|example|password|default|dummy|sample|placeholder|test/i;
 
+// OPS_TOKEN opens /metrics and the /ops data to whoever holds it, from any address: it
+// must not be guessable. 32 characters and 128 bits, the strength of a random AES key;
+// `openssl rand -base64 32` (44 characters) scores about 190-220 bits.
+const OPS_TOKEN_MIN_LENGTH = 32;
+const OPS_TOKEN_MIN_BITS = 128;
+
+/**
+ * An estimate of a secret's entropy from the secret alone: its length times the Shannon
+ * entropy of its own characters' frequencies. A run of one character scores 0 and a
+ * short pattern repeated scores little, however long; a random token scores a little
+ * under its real strength (a random 32-character hex string, 128 real bits, scores about
+ * 118, so hex tokens need 64 characters).
+ */
+export function estimatedEntropyBits(secret: string): number {
+  const counts = new Map<string, number>();
+  for (const ch of secret) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  const n = [...secret].length;
+  let bitsPerChar = 0;
+  for (const c of counts.values()) bitsPerChar -= (c / n) * Math.log2(c / n);
+  return bitsPerChar * n;
+}
+
+/** Loopback hosts: http:// to them never leaves the machine (a local simulator or benchmark). */
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (h === 'localhost' || h === '::1') return true;
+  return isIPv4(h) && h.startsWith('127.');
+}
+
+/** An https:// URL, or an http:// one whose host is a loopback address. */
+function sentSafely(url: string): boolean {
+  const u = new URL(url);
+  return u.protocol === 'https:' || isLoopbackHost(u.hostname);
+}
+
 /**
  * Reads the environment once, validates every variable and every combination that
  * cannot hold (SPEC.md), and returns a frozen Config. Throws ConfigError naming each
@@ -160,6 +201,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     corsOrigins: l('CORS_ORIGINS'),
     webConcurrency: raw.WEB_CONCURRENCY as number | undefined,
     maxInflightRequests: n('MAX_INFLIGHT_REQUESTS'),
+    maxConnections: n('MAX_CONNECTIONS'),
     requestTimeoutMs: n('REQUEST_TIMEOUT_MS'),
     replyMarginMs: n('REPLY_MARGIN_MS'),
     workerTimeoutMs: n('WORKER_TIMEOUT_MS'),
@@ -196,44 +238,55 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     bootstrapAdminEmail: s('BOOTSTRAP_ADMIN_EMAIL'),
     bootstrapAdminPassword: s('BOOTSTRAP_ADMIN_PASSWORD'),
     faultInjection: raw.FAULT_INJECTION === true,
+    faultWorkerBootFail: raw.FAULT_WORKER_BOOT_FAIL === true,
     maxRequests: n('MAX_REQUESTS'),
     maxRequestsJitter: n('MAX_REQUESTS_JITTER'),
+    crashLoopBootFailures: n('CRASH_LOOP_BOOT_FAILURES'),
+    crashLoopWindowMs: n('CRASH_LOOP_WINDOW_MS'),
     pidFile: path.resolve(s('PID_FILE') ?? path.join(s('DATA_DIR') ?? './data', 'it360acad.pid')),
   };
 
-  // Combinations that cannot hold. Only checked when the parts parsed.
-  if (problems.length === 0) {
-    const usable = cfg.requestTimeoutMs - cfg.replyMarginMs;
-    if (usable <= 0) problems.push(`REPLY_MARGIN_MS (${cfg.replyMarginMs}) must be below REQUEST_TIMEOUT_MS (${cfg.requestTimeoutMs})`);
-    const inRequest: [VarName, number][] = [
-      ['REDIS_COMMAND_TIMEOUT_MS', cfg.redisCommandTimeoutMs],
-      ['DB_CONNECT_TIMEOUT_MS', cfg.dbConnectTimeoutMs],
-      ['PAYSTACK_TIMEOUT_MS', cfg.paystackTimeoutMs],
-      ['PAYSTACK_VERIFY_WAIT_MS', cfg.paystackVerifyWaitMs],
-    ];
-    for (const [name, value] of inRequest) {
-      if (value >= usable) {
-        problems.push(`${name} (${value}) must be below REQUEST_TIMEOUT_MS - REPLY_MARGIN_MS (${cfg.requestTimeoutMs} - ${cfg.replyMarginMs} = ${usable}): a call inside a request could never finish before its deadline`);
-      }
+  // Combinations that cannot hold, each checked when its own parts parsed, so one bad
+  // value does not hide the other problems: the operator sees every one in one pass.
+  const parsed = (...names: VarName[]) => names.every((k) => raw[k] !== undefined);
+  const usable = cfg.requestTimeoutMs - cfg.replyMarginMs;
+  if (parsed('REQUEST_TIMEOUT_MS', 'REPLY_MARGIN_MS') && usable <= 0) problems.push(`REPLY_MARGIN_MS (${cfg.replyMarginMs}) must be below REQUEST_TIMEOUT_MS (${cfg.requestTimeoutMs})`);
+  const inRequest: [VarName, number][] = [
+    ['REDIS_COMMAND_TIMEOUT_MS', cfg.redisCommandTimeoutMs],
+    ['DB_CONNECT_TIMEOUT_MS', cfg.dbConnectTimeoutMs],
+    ['PAYSTACK_TIMEOUT_MS', cfg.paystackTimeoutMs],
+    ['PAYSTACK_VERIFY_WAIT_MS', cfg.paystackVerifyWaitMs],
+  ];
+  for (const [name, value] of inRequest) {
+    if (parsed('REQUEST_TIMEOUT_MS', 'REPLY_MARGIN_MS', name) && usable > 0 && value >= usable) {
+      problems.push(`${name} (${value}) must be below REQUEST_TIMEOUT_MS - REPLY_MARGIN_MS (${cfg.requestTimeoutMs} - ${cfg.replyMarginMs} = ${usable}): a call inside a request could never finish before its deadline`);
     }
-    if (cfg.requestTimeoutMs >= cfg.workerTimeoutMs) {
-      problems.push(`REQUEST_TIMEOUT_MS (${cfg.requestTimeoutMs}) must be below WORKER_TIMEOUT_MS (${cfg.workerTimeoutMs})`);
-    }
-    if (cfg.isProduction) {
-      if (!cfg.databaseUrl) problems.push('DATABASE_URL is required in production (the embedded database is for development only)');
-      if (!cfg.paystackSecretKey) problems.push('PAYSTACK_SECRET_KEY is required in production (the Paystack simulator is never started there)');
-      if (!cfg.jwtSecret) problems.push('JWT_SECRET is required in production (at least 32 random characters)');
-      else if (cfg.jwtSecret.length < 32 || WEAK_SECRETS.has(cfg.jwtSecret.toLowerCase()) || new Set(cfg.jwtSecret).size < 10 || PLACEHOLDER_WORDS.test(cfg.jwtSecret)) {
-        problems.push('JWT_SECRET is too weak for production: use at least 32 random characters, not a placeholder or an example (e.g. `openssl rand -base64 48`)');
-      }
-      if (!cfg.opsToken) problems.push('OPS_TOKEN is required in production (it protects /metrics and the /ops data)');
-      if (cfg.faultInjection) problems.push('FAULT_INJECTION must be false in production');
-    }
-    if (cfg.maxRequestsJitter > 0 && cfg.maxRequests === 0) {
-      problems.push(`MAX_REQUESTS_JITTER (${cfg.maxRequestsJitter}) has no effect while MAX_REQUESTS is 0 (never replace): set MAX_REQUESTS too, or remove the jitter`);
-    }
-    if (cfg.bootstrapAdminEmail && !cfg.bootstrapAdminPassword) problems.push('BOOTSTRAP_ADMIN_PASSWORD is required when BOOTSTRAP_ADMIN_EMAIL is set');
   }
+  if (parsed('REQUEST_TIMEOUT_MS', 'WORKER_TIMEOUT_MS') && cfg.requestTimeoutMs >= cfg.workerTimeoutMs) {
+    problems.push(`REQUEST_TIMEOUT_MS (${cfg.requestTimeoutMs}) must be below WORKER_TIMEOUT_MS (${cfg.workerTimeoutMs})`);
+  }
+  if (cfg.isProduction) {
+    if (!cfg.databaseUrl) problems.push('DATABASE_URL is required in production (the embedded database is for development only)');
+    if (!cfg.paystackSecretKey) problems.push('PAYSTACK_SECRET_KEY is required in production (the Paystack simulator is never started there)');
+    if (!cfg.jwtSecret) problems.push('JWT_SECRET is required in production (at least 32 random characters)');
+    else if (cfg.jwtSecret.length < 32 || WEAK_SECRETS.has(cfg.jwtSecret.toLowerCase()) || new Set(cfg.jwtSecret).size < 10 || PLACEHOLDER_WORDS.test(cfg.jwtSecret)) {
+      problems.push('JWT_SECRET is too weak for production: use at least 32 random characters, not a placeholder or an example (e.g. `openssl rand -base64 48`)');
+    }
+    if (!cfg.opsToken) problems.push('OPS_TOKEN is required in production (it protects /metrics and the /ops data)');
+    else if (cfg.opsToken.length < OPS_TOKEN_MIN_LENGTH || estimatedEntropyBits(cfg.opsToken) < OPS_TOKEN_MIN_BITS || PLACEHOLDER_WORDS.test(cfg.opsToken)) {
+      problems.push(
+        `OPS_TOKEN is too weak for production: it needs at least ${OPS_TOKEN_MIN_LENGTH} characters and an estimated ${OPS_TOKEN_MIN_BITS} bits of entropy (this one: ${cfg.opsToken.length} characters, about ${Math.floor(estimatedEntropyBits(cfg.opsToken))} bits), and no placeholder word; generate one with \`openssl rand -base64 32\``,
+      );
+    }
+    if (raw.PAYSTACK_BASE_URL !== undefined && !sentSafely(cfg.paystackBaseUrl)) {
+      problems.push(`PAYSTACK_BASE_URL (${cfg.paystackBaseUrl}) must use https:// in production: over plain http:// the secret key would travel in clear (http:// is allowed only to a loopback address, for a local simulator)`);
+    }
+    if (cfg.faultInjection) problems.push('FAULT_INJECTION must be false in production');
+  }
+  if (parsed('MAX_REQUESTS', 'MAX_REQUESTS_JITTER') && cfg.maxRequestsJitter > 0 && cfg.maxRequests === 0) {
+    problems.push(`MAX_REQUESTS_JITTER (${cfg.maxRequestsJitter}) has no effect while MAX_REQUESTS is 0 (never replace): set MAX_REQUESTS too, or remove the jitter`);
+  }
+  if (cfg.bootstrapAdminEmail && !cfg.bootstrapAdminPassword) problems.push('BOOTSTRAP_ADMIN_PASSWORD is required when BOOTSTRAP_ADMIN_EMAIL is set');
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(cfg);
 }

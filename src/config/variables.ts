@@ -43,6 +43,15 @@ export const VARIABLES = {
   CORS_ORIGINS: { kind: { type: 'list' }, default: '', group: 'Server', doc: 'comma list of browser origins allowed to call the API (none by default)' },
   WEB_CONCURRENCY: { kind: { type: 'int', min: 1, max: 64 }, group: 'Server', doc: 'worker processes per instance (default: CPU count; always 1 with the embedded database)' },
   MAX_INFLIGHT_REQUESTS: { kind: { type: 'int', min: 1, max: 100000 }, default: '1000', group: 'Server', doc: 'per process; above it, 503 overloaded at once' },
+  // 4096: four times MAX_INFLIGHT_REQUESTS, so idle keep-alive clients fit beside the
+  // busy ones, and few enough that a flood of idle or slow sockets (each holds a file
+  // descriptor and some tens of KiB) cannot exhaust the process's descriptors or memory.
+  MAX_CONNECTIONS: {
+    kind: { type: 'int', min: 1, max: 1000000 },
+    default: '4096',
+    group: 'Server',
+    doc: 'open connections per process; a connection past it is closed at once (slow or idle clients cannot pile up)',
+  },
 
   // --- time budgets (SPEC.md "Time budgets")
   REQUEST_TIMEOUT_MS: { kind: ms(100, 300000), default: '10000', group: 'Time budgets', doc: 'the request deadline; every dependency call inside a request gets at most the time left' },
@@ -93,12 +102,12 @@ export const VARIABLES = {
   REDIS_URL: { kind: { type: 'url', protocols: ['redis:', 'rediss:'] }, group: 'Dependencies', doc: 'Redis cache (rediss:// for TLS); unset = in-process LRU cache' },
   CACHE_DISABLED: { kind: { type: 'bool' }, default: 'false', group: 'Dependencies', doc: 'true turns the cache off (every read x-cache: bypass): for baselines, or to take a misbehaving cache out at once' },
   PAYSTACK_SECRET_KEY: { kind: { type: 'string', minLength: 8 }, group: 'Dependencies', doc: 'Paystack secret key (sk_test_… / sk_live_…); unset = the embedded simulator (refused in production)' },
-  PAYSTACK_BASE_URL: { kind: { type: 'url', protocols: ['http:', 'https:'] }, default: 'https://api.paystack.co', group: 'Dependencies', doc: 'Paystack API base' },
+  PAYSTACK_BASE_URL: { kind: { type: 'url', protocols: ['http:', 'https:'] }, default: 'https://api.paystack.co', group: 'Dependencies', doc: 'Paystack API base; production requires https:// (plain http:// only to a loopback address: a local simulator)' },
   CALLBACK_URL_ALLOWLIST: { kind: { type: 'list' }, default: '', group: 'Dependencies', doc: 'comma list of origins a client may name as its payment callbackUrl' },
 
   // --- secrets and bootstrap
   JWT_SECRET: { kind: { type: 'string', minLength: 1 }, group: 'Secrets', doc: 'HS256 signing key, at least 32 characters in production; unset outside production = a random one per start' },
-  OPS_TOKEN: { kind: { type: 'string', minLength: 16 }, group: 'Secrets', doc: 'bearer token for /metrics and /ops data; required in production' },
+  OPS_TOKEN: { kind: { type: 'string', minLength: 16 }, group: 'Secrets', doc: 'bearer token for /metrics and /ops data; required in production, where it needs 32+ characters and an estimated 128 bits of entropy (openssl rand -base64 32)' },
   BOOTSTRAP_ADMIN_EMAIL: { kind: { type: 'string', minLength: 3 }, group: 'Secrets', doc: 'first admin, created once if no admin exists' },
   BOOTSTRAP_ADMIN_PASSWORD: { kind: { type: 'string', minLength: 8 }, group: 'Secrets', doc: 'its password (never logged)' },
 
@@ -115,10 +124,31 @@ export const VARIABLES = {
     group: 'Supervisor',
     doc: "adds a random 0..N to each worker's MAX_REQUESTS so workers are not all replaced at once",
   },
+  // 5 within 60 s: with the back-off between boots (about 1, 2, 4, 8 s) a worker that can
+  // never start fails five times in some 15-30 s, well inside the window; a one-off
+  // failure (a dependency blipping during a boot) never adds up to five in a minute.
+  CRASH_LOOP_BOOT_FAILURES: {
+    kind: { type: 'int', min: 1, max: 1000 },
+    default: '5',
+    group: 'Supervisor',
+    doc: 'boot failures a worker caused itself (non-zero exit, boot hang, OOM kill), within CRASH_LOOP_WINDOW_MS, that stop the supervisor (exit 3) when no worker is serving; a kill from outside does not count',
+  },
+  CRASH_LOOP_WINDOW_MS: {
+    kind: { type: 'int', min: 1000, max: 3600000 },
+    default: '60000',
+    group: 'Supervisor',
+    doc: 'the window in which CRASH_LOOP_BOOT_FAILURES are counted',
+  },
   PID_FILE: { kind: { type: 'string', minLength: 1 }, group: 'Supervisor', doc: 'where the supervisor writes its pid, for kill -HUP $(cat PID_FILE) (default DATA_DIR/it360acad.pid)' },
 
   // --- testing
   FAULT_INJECTION: { kind: { type: 'bool' }, default: 'false', group: 'Testing', doc: 'enables /__fault routes used by tests; refused in production' },
+  FAULT_WORKER_BOOT_FAIL: {
+    kind: { type: 'bool' },
+    default: 'false',
+    group: 'Testing',
+    doc: 'with FAULT_INJECTION=true, every worker fails at boot (exits non-zero): the crash-loop test; ignored otherwise',
+  },
 } satisfies Record<string, VarSpec>;
 
 export type VarName = keyof typeof VARIABLES;

@@ -1,7 +1,7 @@
 /**
  * The simulator's in-memory Paystack: transactions, customers and refunds, and how each
  * is rendered in Paystack's response shapes. The shapes follow the response schemas of
- * /work/shared/paystack/openapi.yaml field for field (test/paystack-contract.test.ts
+ * vendor/paystack-openapi/openapi.yaml field for field (test/paystack-contract.test.ts
  * holds them to it), except where real Paystack differs; those places say so.
  */
 import { randomBytes } from 'node:crypto';

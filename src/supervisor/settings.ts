@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import type { CrashLoopRule } from './crash-loop.ts';
 
 /**
  * The supervisor's settings: Gunicorn's `workers`, `timeout`, `graceful_timeout`,
@@ -23,7 +24,8 @@ export interface SupervisorSettings {
   captureGraceMs: number;
   bootTimeoutMs: number;
   bootHangTimeoutMs: number;
-  maxBootFailures: number;
+  /** Boot failures the workers caused themselves, within a window, that stop the instance when none serves (CRASH_LOOP_*). */
+  crashLoop: CrashLoopRule;
   exitReserveMs: number;
   recycle: { periodMs: number; periods: number; minPastDeadline: number };
 }
@@ -36,6 +38,9 @@ export interface SettingsInput {
   gracefulTimeoutMs: number;
   maxRequests: number;
   maxRequestsJitter: number;
+  /** CRASH_LOOP_BOOT_FAILURES and CRASH_LOOP_WINDOW_MS. */
+  crashLoopBootFailures: number;
+  crashLoopWindowMs: number;
 }
 
 const clamp = (n: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, Math.round(n)));
@@ -90,11 +95,11 @@ export function supervisorSettings(input: SettingsInput, cpus = availableParalle
     // a booting worker is taken as hung only after 30 s of silence (or WORKER_TIMEOUT_MS,
     // if longer). Once ready, WORKER_TIMEOUT_MS applies.
     bootHangTimeoutMs: Math.max(input.workerTimeoutMs, 30_000),
-    // Once the instance has served, this many boot failures in a row (with back-off
-    // 1, 2, 4, 8 s between them, about 15 s in all) mean the cause is not transient: the
-    // supervisor stops with the workers' error instead of forking forever. Before any
-    // worker was ever ready, the first boot failure stops it (nothing has ever worked).
-    maxBootFailures: 5,
+    // A crash loop: this many boot failures within the window, each one the worker's own
+    // doing (see crash-loop.ts), with back-off between boots. Then, if no worker serves,
+    // the supervisor stops with their error (exit 3) rather than forking forever; if some
+    // do, they keep serving and the failing slot keeps retrying at the back-off's cap.
+    crashLoop: { maxFailures: input.crashLoopBootFailures, windowMs: input.crashLoopWindowMs },
     // Kept back from GRACEFUL_TIMEOUT_MS to stop the shared dependencies and exit, so the
     // whole instance is gone within GRACEFUL_TIMEOUT_MS.
     exitReserveMs: clamp(input.gracefulTimeoutMs / 10, 0, 1000),

@@ -1,7 +1,8 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { explainDeath, readOomKills, readProcState, type KillReason } from './deaths.ts';
+import { BootBackoff, BootFailureWindow, causedByWorker } from './crash-loop.ts';
+import { explainDeath, readOomKills, readProcState, type DeathExplanation, type KillReason } from './deaths.ts';
 import { hangRecord, liveness, pastDeadlineKeepsGrowing } from './heartbeat.ts';
 import { isWorkerMessage, TAG, WATCHDOG_FD, type CaptureReply, type ErrorInfo, type SupervisorMessage, type WorkerMessage } from './protocol.ts';
 import { requestLimit, type SupervisorSettings } from './settings.ts';
@@ -68,9 +69,6 @@ const DUPLICATE_SIGNAL_MS = 1000;
 // A draining worker leaves on its own at its drain deadline; one more second for that
 // exit (flushing its logs) before the supervisor kills it.
 const DRAIN_EXIT_MS = 1000;
-// Back-off between boot retries once the instance has served: 1, 2, 4, 8 s, capped.
-const RETRY_BASE_MS = 1000;
-const RETRY_MAX_MS = 16_000;
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
@@ -80,7 +78,8 @@ export function runSupervisor(o: SupervisorOptions): void {
   const workers = new Map<number, Tracked>();
   let stopping = false;
   let everReady = false;
-  let bootFailures = 0;
+  const bootFailures = new BootFailureWindow(s.crashLoop);
+  const backoff = new BootBackoff();
   let lastBootError: ErrorInfo | undefined;
   let captureSeq = 0;
   let oomKills = readOomKills();
@@ -202,7 +201,7 @@ export function runSupervisor(o: SupervisorOptions): void {
       case 'ready': {
         t.readyAt = performance.now();
         if (t.phase === 'booting') t.phase = 'serving';
-        bootFailures = 0;
+        backoff.reset(t.slot);
         log.info({ workerId: t.worker.id, workerPid: t.pid, slot: t.slot, reason: t.reason, bootMs: Math.round(t.readyAt - t.forkedAt), address: m.info.address }, 'worker ready');
         if (!everReady) {
           everReady = true;
@@ -255,37 +254,45 @@ export function runSupervisor(o: SupervisorOptions): void {
     t.markExited();
     if (!t.readyAt) {
       t.markReady(false);
-      if (!stopping) onBootFailure(t, e.explanation);
+      if (!stopping) onBootFailure(t, e);
       return;
     }
     if (stopping || t.successorForked || t.phase === 'draining') return;
     fork(t.slot, 'replace-dead');
   }
 
-  function onBootFailure(t: Tracked, explanation: string): void {
-    const err = t.lastError ?? { name: 'WorkerExit', message: explanation };
+  function onBootFailure(t: Tracked, death: DeathExplanation): void {
+    const err = t.lastError ?? { name: 'WorkerExit', message: death.explanation };
     // A replacement for a worker that still serves: the old one keeps serving, nothing
     // is lost, and replace() reports it.
     if (t.reason === 'reload' || t.reason === 'max-requests' || t.reason === 'past-deadline') return;
-    bootFailures++;
-    lastBootError = err;
-    if (!everReady || bootFailures >= s.maxBootFailures) {
-      crashLoop();
+    const now = performance.now();
+    // Only a failure the worker caused counts towards a crash loop: a worker killed from
+    // outside while booting says nothing about whether the next one can start.
+    const counted = causedByWorker(death.cause);
+    const failures = counted ? bootFailures.record(now) : bootFailures.count(now);
+    if (counted) lastBootError = err;
+    const serving = alive().filter((w) => w.phase === 'serving').length;
+    const loop = counted && bootFailures.reached(now);
+    if (loop && serving === 0) {
+      crashLoop(failures);
       return;
     }
-    const retryInMs = Math.min(RETRY_BASE_MS * 2 ** (bootFailures - 1), RETRY_MAX_MS);
-    log.warn({ slot: t.slot, bootFailures, retryInMs, error: { name: err.name, message: err.message } }, 'worker failed to boot; retrying');
+    const retryInMs = Math.round(backoff.next(t.slot));
+    const fields = { slot: t.slot, cause: death.cause, counted, bootFailures: failures, windowMs: s.crashLoop.windowMs, maxBootFailures: s.crashLoop.maxFailures, serving, retryInMs, error: { name: err.name, message: err.message } };
+    if (loop) log.error(fields, 'a worker keeps failing at boot; the serving workers carry on, and it is retried');
+    else log.warn(fields, 'worker failed to boot; retrying');
     setTimeout(() => {
       if (!stopping) fork(t.slot, 'retry-boot');
     }, retryInMs);
   }
 
-  function crashLoop(): void {
+  function crashLoop(failures: number): void {
     const err = lastBootError ?? { name: 'Error', message: 'unknown' };
     const exitCode = 3; // Gunicorn's WORKER_BOOT_ERROR
-    log.error({ bootFailures, error: { name: err.name, message: err.message, code: err.code }, exitCode }, 'workers keep failing at boot; stopping');
-    const what = everReady ? `workers failed to start ${bootFailures} times in a row` : 'a worker failed to start, and none ever has';
-    process.stderr.write(`it360acad: ${what}; stopping. Error: ${err.name}: ${err.message}\n`);
+    const windowS = Math.round(s.crashLoop.windowMs / 1000);
+    log.error({ bootFailures: failures, windowMs: s.crashLoop.windowMs, error: { name: err.name, message: err.message, code: err.code }, exitCode }, 'workers keep failing at boot; stopping');
+    process.stderr.write(`it360acad: workers failed to start ${failures} times within ${windowS} s and none is serving; stopping. Error: ${err.name}: ${err.message}\n`);
     void shutdown('crash-loop', exitCode);
   }
 

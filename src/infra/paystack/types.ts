@@ -2,7 +2,7 @@
  * What we send to and read from Paystack: the loose wire shapes (snake_case, checked at
  * run time with TypeBox) and the camelCase results the rest of the app sees.
  *
- * The wire schemas are deliberately looser than /work/shared/paystack/openapi.yaml:
+ * The wire schemas are deliberately looser than vendor/paystack-openapi/openapi.yaml:
  * they require only the fields we act on and let everything else through, because
  * Paystack adds fields freely and is inconsistent between endpoints (the simulator's
  * contract test holds the simulator to the full document instead). Known looseness:
