@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { loadConfig, VARIABLES } from '../src/config/index.ts';
-import { configProblems } from './helpers/config.ts';
+import { loadConfig, VARIABLES } from '../../src/config/index.ts';
+import { configProblems } from '../helpers/config.ts';
 
 const problems = configProblems;
 
@@ -51,15 +51,15 @@ test('production refuses the embedded and simulated defaults and weak secrets', 
 });
 
 test('.env.example documents every variable the service reads (run `npm run docs:config`)', async () => {
-  const { envExample } = await import('../scripts/docs-config.ts');
-  const example = readFileSync(new URL('../.env.example', import.meta.url), 'utf8');
+  const { envExample } = await import('../../scripts/docs-config.ts');
+  const example = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
   assert.equal(example, envExample());
   for (const name of Object.keys(VARIABLES)) assert.match(example, new RegExp(`^# ${name}=`, 'm'), `${name} missing from .env.example`);
 });
 
 test('the README configuration table is generated from the same table (run `npm run docs:config`)', async () => {
-  const { withConfigTable } = await import('../scripts/docs-config.ts');
-  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  const { withConfigTable } = await import('../../scripts/docs-config.ts');
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
   assert.equal(readme, withConfigTable(readme));
 });
 
