@@ -55,6 +55,8 @@ export function createAuthService(deps: {
   async function issue(user: User & { tokenVersion: number }, familyId = randomUUID()): Promise<Session> {
     const refresh = tokens.newRefreshToken();
     await refreshTokens.insert({ userId: user.id, familyId, hash: refresh.hash, ttlS: deps.refreshTtlS });
+    // Just written: this process knows the session is live without asking again.
+    knownSessions.set(familyId, user.id);
     return { user: strip(user), accessToken: tokens.signAccess({ sub: user.id, sid: familyId, role: user.role, tv: user.tokenVersion }), refreshToken: refresh.token };
   }
 
