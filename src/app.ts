@@ -16,6 +16,7 @@ import underPressure from '@fastify/under-pressure';
 import { errorHandler, frameworkErrorHandler, sendProblem } from './http/problem.ts';
 import { createRateLimiter } from './http/rate-limit.ts';
 import { registerSecurity } from './http/security.ts';
+import { registerCacheControl } from './http/cache-control.ts';
 import { Problem } from './http/schemas.ts';
 import { createValidation } from './http/validation.ts';
 import { createWindowCounters, type WindowCounters } from './infra/cache/counters.ts';
@@ -135,6 +136,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   await registerSecurity(app, { corsOrigins: config.corsOrigins });
+  registerCacheControl(app);
   app.setErrorHandler(errorHandler(logger));
   app.setNotFoundHandler((request, reply) => sendProblem(reply, request, errors.notFound('Route')));
 
@@ -157,6 +159,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       ],
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+    // Logout may come with no body at all (logout by bearer token), which a route's body
+    // schema cannot say: the document says it here.
+    transformObject: (doc) => {
+      const spec = 'openapiObject' in doc ? doc.openapiObject : doc.swaggerObject;
+      const logout = (spec.paths as Record<string, Record<string, { requestBody?: { required?: boolean } }>> | undefined)?.['/api/v1/auth/logout']?.post;
+      if (logout?.requestBody) logout.requestBody.required = false;
+      return spec;
+    },
   });
   // Swagger UI loads only same-origin files, so the service's policy (src/http/security.ts)
   // holds for it but for one thing: its script injects <style> elements. Inline style is

@@ -2,21 +2,70 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { hashPassword } from './auth/passwords.ts';
 import { normalizeEmail } from './auth/service.ts';
+import { ConfigError } from './config/index.ts';
 import type { CourseRepository } from './courses/repository.ts';
 import type { UserRepository } from './users/repository.ts';
 
-/** Creates the first admin from BOOTSTRAP_ADMIN_EMAIL/PASSWORD once, if no admin exists. */
+/**
+ * BOOTSTRAP_ADMIN_EMAIL/PASSWORD create the first admin, and apply only while no admin
+ * exists (otherwise they are ignored, with a log line). An account that already has
+ * that address and is not an admin was made by someone else's registration, maybe an
+ * attacker who guessed the operator's address: it is never promoted, and start-up
+ * refuses (a ConfigError, exit 78) so the operator settles it with `create-admin`.
+ */
 export async function ensureBootstrapAdmin(users: UserRepository, email: string, password: string, logger: Logger): Promise<'created' | 'exists'> {
-  if ((await users.countAdmins()) > 0) return 'exists';
-  const created = await users.create({ email: normalizeEmail(email), firstName: 'Admin', lastName: 'User', passwordHash: await hashPassword(password), role: 'admin' });
+  const address = normalizeEmail(email);
+  if ((await users.countAdmins()) > 0) {
+    logger.info({ email: address }, 'BOOTSTRAP_ADMIN_EMAIL ignored: an admin exists already');
+    return 'exists';
+  }
+  const created = await users.create({ email: address, firstName: 'Admin', lastName: 'User', passwordHash: await hashPassword(password), role: 'admin' });
   if (created === 'email_taken') {
-    // The account exists as a non-admin: promote it rather than fail the start.
-    const existing = await users.findByEmail(normalizeEmail(email));
-    if (existing) await users.update(existing.id, { role: 'admin', isActive: true });
+    const existing = await users.findByEmail(address);
+    // A sibling worker starting at the same moment created it: that is the admin we wanted.
+    if (existing?.role === 'admin') return 'exists';
+    throw new ConfigError([
+      `BOOTSTRAP_ADMIN_EMAIL ${address} belongs to an existing account that is not an admin; it is not promoted (whoever registered it chose its password). ` +
+        `If the address is yours, run \`npm run create-admin -- ${address} --password-stdin\` (sets a new password, makes it an admin and ends its sessions); otherwise choose another BOOTSTRAP_ADMIN_EMAIL.`,
+    ]);
   }
   // The password is never logged; only the fact and the email.
-  logger.info({ email: normalizeEmail(email) }, 'bootstrap admin created');
+  logger.info({ email: address }, 'bootstrap admin created');
   return 'created';
+}
+
+/** A generated admin password: 18 random bytes, 144 bits, 24 characters. */
+export function generatePassword(): string {
+  return randomBytes(18).toString('base64url');
+}
+
+export type CreateAdminResult =
+  | { outcome: 'created'; email: string; generatedPassword?: string }
+  | { outcome: 'reset'; email: string; sessionsEnded: number }
+  | { outcome: 'needs_password'; email: string };
+
+/**
+ * The CLI's `create-admin EMAIL`. A new address becomes an admin with the given
+ * password, or a generated one (returned to be printed once). An existing account is
+ * changed only with an explicit password: it is set, the account becomes an admin, and
+ * every session it had ends (whoever held it before is out).
+ */
+export async function createAdmin(users: UserRepository, email: string, password: string | undefined, attempt = 1): Promise<CreateAdminResult> {
+  // Each retry follows a concurrent change (a registration, a deletion); two are plenty.
+  if (attempt > 3) throw new Error(`the account ${normalizeEmail(email)} kept changing while create-admin ran; try again`);
+  const address = normalizeEmail(email);
+  const existing = await users.findByEmail(address);
+  if (!existing) {
+    const generated = password === undefined ? generatePassword() : undefined;
+    const created = await users.create({ email: address, firstName: 'Admin', lastName: 'User', passwordHash: await hashPassword(password ?? generated!), role: 'admin' });
+    // Registered between the look-up and the insert: treat it as the existing account it now is.
+    if (created === 'email_taken') return createAdmin(users, email, password, attempt + 1);
+    return { outcome: 'created', email: address, generatedPassword: generated };
+  }
+  if (password === undefined) return { outcome: 'needs_password', email: address };
+  const r = await users.resetAsAdmin(existing.id, await hashPassword(password));
+  if (!r) return createAdmin(users, email, password, attempt + 1);
+  return { outcome: 'reset', email: address, sessionsEnded: r.sessionsEnded };
 }
 
 export const DEMO_ADMIN_EMAIL = 'admin@it360acad.local';

@@ -52,6 +52,11 @@ export interface Container {
 }
 
 export interface ContainerOptions {
+  /**
+   * Apply BOOTSTRAP_ADMIN_* (default true). The CLI says false: `create-admin` is how an
+   * operator settles the case where the bootstrap refuses to start.
+   */
+  bootstrapAdmin?: boolean;
   /** Called for every dependency call (metrics); logs are written here already. */
   onDependencyCall?: (e: DependencyCallEvent) => void;
   /** Where the one-time demo password goes (the terminal, never the log). */
@@ -139,7 +144,19 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
     const settings = await db.verifySessionSettings();
     for (const p of settings.problems) logger.error({ dependency: 'database', op: 'verify_settings' }, p);
 
-    const feed = createChangeFeed({ db, listenUrl: engine === 'pglite' ? undefined : config.databaseListenUrl, connectTimeoutMs: config.dbConnectTimeoutMs, logger });
+    const feed = createChangeFeed({
+      db,
+      listenUrl: engine === 'pglite' ? undefined : config.databaseListenUrl,
+      connectTimeoutMs: config.dbConnectTimeoutMs,
+      logger,
+      // An ended session matters while one of its access tokens can still be accepted:
+      // the token lifetime plus the 5 s clock tolerance, plus a minute for clock drift
+      // between this process and the database.
+      sessionMemoryMs: (config.jwtAccessTtlS + 5 + 60) * 1000,
+      loadEndedSessions: (withinS) => refreshTokens.endedSince(withinS),
+    });
+    // The refresh_tokens table's owner; the feed re-reads ended sessions through it.
+    const refreshTokens = createRefreshTokenRepository(db, feed);
     closers.push(() => feed.stop());
     await feed.start();
 
@@ -175,11 +192,11 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
       onOutcome: telemetry.onCacheOutcome,
     });
 
-    const users = createUserRepository(db, feed);
+    const users = createUserRepository(db, feed, refreshTokens);
     const courseRepo = createCourseRepository(db, feed);
     const jwtSecret = config.jwtSecret ?? devJwtSecret(path.resolve(config.dataDir));
     const tokens = createTokenService({ secret: jwtSecret, accessTtlS: config.jwtAccessTtlS });
-    const auth = createAuthService({ users, refreshTokens: createRefreshTokenRepository(db), tokens, revocations: feed, refreshTtlS: config.jwtRefreshTtlS });
+    const auth = createAuthService({ users, refreshTokens, tokens, revocations: feed, refreshTtlS: config.jwtRefreshTtlS, accessTtlS: config.jwtAccessTtlS });
     const userService = createUserService({ users, cache });
     const courseService = createCourseService({ courses: courseRepo, cache });
 
@@ -238,7 +255,7 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
       closers.push(() => reconciler.stop());
     }
 
-    if (config.bootstrapAdminEmail && config.bootstrapAdminPassword) {
+    if (opts.bootstrapAdmin !== false && config.bootstrapAdminEmail && config.bootstrapAdminPassword) {
       await ensureBootstrapAdmin(users, config.bootstrapAdminEmail, config.bootstrapAdminPassword, logger);
     }
     // Demo data only ever goes into the embedded database, never a DATABASE_URL one.

@@ -3,7 +3,7 @@
  * the API on the port the workers share, reports to the supervisor through the agent,
  * and stops only when the supervisor says so.
  */
-import { loadConfigOrExit } from './config/index.ts';
+import { ConfigError, EXIT_CONFIG, loadConfigOrExit } from './config/index.ts';
 import { inflight } from './http/lifecycle.ts';
 import { EMBEDDED_DATABASE_URL_ENV } from './instance.ts';
 import { createLogger } from './logger.ts';
@@ -42,5 +42,7 @@ try {
   c.listening(address);
   agent.ready({ address, ...c.components });
 } catch (err) {
-  await agent.bootFailed(err);
+  // A configuration the service refuses (e.g. a BOOTSTRAP_ADMIN_EMAIL that names someone
+  // else's account) exits 78, as the supervisor does for its own configuration errors.
+  await agent.bootFailed(err, err instanceof ConfigError ? EXIT_CONFIG : undefined);
 }

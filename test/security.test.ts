@@ -347,7 +347,9 @@ test('JWT: algorithm pinned, clock skew bounded to seconds, foreign issuers refu
   const app = await buildTestApp(t, { JWT_SECRET });
   const u = await makeUser(app);
   const now = Math.floor(Date.now() / 1000);
-  const claims = { sub: u.id, role: 'student', tv: 0 };
+  // The session of a real login: a token must name a live session (sid) to be accepted.
+  const { sid } = JSON.parse(Buffer.from(u.accessToken.split('.')[1], 'base64url').toString()) as { sid: string };
+  const claims = { sub: u.id, sid, role: 'student', tv: 0 };
   const me = (token: string) => app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { authorization: `Bearer ${token}` } });
   const sign = (o: Record<string, unknown>, alg: 'HS256' | 'HS512' = 'HS256', iss = 'it360acad') => createSigner({ key: JWT_SECRET, algorithm: alg, iss })({ ...claims, ...o });
   assert.equal((await me(sign({ iat: now - 100, exp: now + 100 }))).statusCode, 200, 'valid');
@@ -504,7 +506,10 @@ test('secrets never reach the log: a full flow with payment, webhook, refund and
   tokens.push(refreshed.accessToken, refreshed.refreshToken);
   // Reusing a rotated refresh token: logged as reuse, never with the token.
   assert.equal((await app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken: session.refreshToken } })).statusCode, 401);
-  const buyer = { authorization: `Bearer ${refreshed.accessToken}` };
+  // The reuse ended that session, its access tokens included: the purchase runs in a new one.
+  const again = (await login(app, 'flow@example.com', secrets.userPassword)).json();
+  tokens.push(again.accessToken, again.refreshToken);
+  const buyer = { authorization: `Bearer ${again.accessToken}` };
   const init = await app.inject({ method: 'POST', url: '/api/v1/payments/initialize', headers: buyer, payload: { courseId: course.id } });
   assert.equal(init.statusCode, 201, init.body);
   const { reference, accessCode } = init.json();

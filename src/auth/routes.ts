@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { errors } from '../errors/index.ts';
 import { callerOf, type authHooks } from '../http/auth-hooks.ts';
 import { addressKey, privateKey, type RateLimiter } from '../http/rate-limit.ts';
 import { Email, Name, Password, problems } from '../http/schemas.ts';
@@ -9,6 +10,9 @@ import { normalizeEmail, type AuthService } from './service.ts';
 
 const Session = Type.Object({ user: UserSchema, accessToken: Type.String(), refreshToken: Type.String() });
 const RefreshBody = Type.Object({ refreshToken: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false });
+
+// Logout requests that came with no body at all (logout by bearer token).
+const bodyless = new WeakSet<object>();
 
 type Options = { auth: AuthService; users: UserService; hooks: ReturnType<typeof authHooks>; limits: RateLimiter };
 
@@ -31,6 +35,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<Options> = async (app, { auth
 
   app.post('/register', {
     bodyLimit,
+    config: { noStore: true },
     preHandler: registerLimit.preHandler,
     schema: {
       tags,
@@ -42,6 +47,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<Options> = async (app, { auth
 
   app.post('/login', {
     bodyLimit,
+    config: { noStore: true },
     preHandler: loginLimit.preHandler,
     onSend: loginLimit.onSend,
     schema: {
@@ -54,6 +60,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<Options> = async (app, { auth
 
   app.post('/refresh', {
     bodyLimit,
+    config: { noStore: true },
     schema: {
       tags,
       summary: 'Exchange a refresh token for new tokens (rotates; a reused token revokes its family)',
@@ -64,13 +71,39 @@ export const authRoutes: FastifyPluginAsyncTypebox<Options> = async (app, { auth
 
   app.post('/logout', {
     bodyLimit,
-    schema: { tags, summary: 'Revoke a refresh token and its family', body: RefreshBody, response: { 204: Type.Null(), ...problems(413, 415) } },
+    // No body at all is allowed (logout by bearer): it is validated as an empty object
+    // and remembered as absent; a body that is sent must name its refresh token.
+    preValidation: async (request) => {
+      if (request.body === undefined || request.body === null) {
+        bodyless.add(request);
+        request.body = {};
+      }
+    },
+    schema: {
+      tags,
+      summary: 'End a session: the one a refresh token belongs to, or with no body the bearer token\'s own',
+      description:
+        'With `{ refreshToken }`: ends that token\'s session (an unknown token is not an error). With no body and `Authorization: Bearer`: ends the ' +
+        'bearer\'s session. Either way the session\'s refresh tokens and access tokens stop working, in every process within the change feed\'s bound.',
+      security: [{}, { bearerAuth: [] }],
+      body: Type.Object({ refreshToken: Type.Optional(RefreshBody.properties.refreshToken) }, { additionalProperties: false }),
+      response: { 204: Type.Null(), ...problems(401, 413, 415) },
+    },
   }, async (request, reply) => {
-    await auth.logout(request.body.refreshToken);
+    const { refreshToken } = request.body;
+    if (refreshToken !== undefined) {
+      await auth.logout(refreshToken);
+    } else if (!bodyless.has(request)) {
+      throw errors.validation('Send { refreshToken }, or no body and Authorization: Bearer', [{ path: '/refreshToken', message: 'is required when a body is sent' }]);
+    } else {
+      await hooks.requireAuth.call(app, request, reply);
+      await auth.endSession(callerOf(request));
+    }
     return reply.status(204).send(null);
   });
 
   app.get('/me', {
+    config: { noStore: true },
     preHandler: hooks.requireAuth,
     schema: { tags, summary: 'The caller', security: [{ bearerAuth: [] }], response: { 200: UserSchema, ...problems(401, 404) } },
   }, async (request) => {

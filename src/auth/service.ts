@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { errors } from '../errors/index.ts';
 import type { UserRepository } from '../users/repository.ts';
 import type { Caller, User } from '../users/types.ts';
@@ -15,7 +16,16 @@ export interface Session {
 export interface TokenRevocations {
   /** Lowest valid token version for a user, or undefined when unknown (ask the database). */
   minTokenVersion(userId: string): number | undefined;
+  /** Whether a session ended, or undefined when unknown (ask the database). */
+  sessionEnded(sessionId: string): boolean | undefined;
 }
+
+// Sessions this process has checked against the database once (see authenticate). An
+// entry is about 150 bytes, so 20,000 live sessions cost about 3 MB per process; one
+// pushed out only costs a single indexed read at its next request.
+const KNOWN_SESSIONS_MAX = 20_000;
+// The access tokens' clock tolerance (tokens.ts): a token is accepted this long past its expiry.
+const CLOCK_TOLERANCE_MS = 5000;
 
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
@@ -27,13 +37,36 @@ export function createAuthService(deps: {
   tokens: TokenService;
   revocations: TokenRevocations;
   refreshTtlS: number;
+  accessTtlS: number;
 }) {
   const { users, refreshTokens, tokens } = deps;
+  /**
+   * Session id -> its user, for sessions found live in the database by this process.
+   * Why: with the change feed up, authentication reads nothing per request, yet a token
+   * signed with the real secret for a subject or session that does not exist must be
+   * refused. So the first request of each session in a process checks the database once
+   * (the user exists, is active, and owns a live session of that id); later requests
+   * trust this entry, while an ended session reaches every process through the feed and
+   * is refused before this cache is asked. An entry lives no longer than an access
+   * token can: after that every token of the session has expired.
+   */
+  const knownSessions = new LRUCache<string, string>({ max: KNOWN_SESSIONS_MAX, ttl: deps.accessTtlS * 1000 + CLOCK_TOLERANCE_MS });
 
   async function issue(user: User & { tokenVersion: number }, familyId = randomUUID()): Promise<Session> {
     const refresh = tokens.newRefreshToken();
     await refreshTokens.insert({ userId: user.id, familyId, hash: refresh.hash, ttlS: deps.refreshTtlS });
-    return { user: strip(user), accessToken: tokens.signAccess({ sub: user.id, role: user.role, tv: user.tokenVersion }), refreshToken: refresh.token };
+    // Just written: this process knows the session is live without asking again.
+    knownSessions.set(familyId, user.id);
+    return { user: strip(user), accessToken: tokens.signAccess({ sub: user.id, sid: familyId, role: user.role, tv: user.tokenVersion }), refreshToken: refresh.token };
+  }
+
+  const invalidToken = () => errors.unauthorized('Invalid or expired access token');
+
+  /** The database's word on a token: its user exists, is active, its version is current, its session live. */
+  async function checkInDatabase(claims: { sub: string; sid: string; tv: number }): Promise<void> {
+    const state = await users.tokenState(claims.sub);
+    if (!state || !state.isActive || claims.tv < state.tokenVersion) throw invalidToken();
+    if ((await refreshTokens.sessionLive(claims.sub, claims.sid)) !== true) throw invalidToken();
   }
 
   function strip(u: User): User {
@@ -68,29 +101,41 @@ export function createAuthService(deps: {
       if (r.outcome !== 'rotated') throw errors.unauthorized('Invalid refresh token');
       const user = await users.findById(r.userId);
       if (!user || !user.isActive) throw errors.unauthorized('Invalid refresh token');
-      return { accessToken: tokens.signAccess({ sub: user.id, role: user.role, tv: user.tokenVersion }), refreshToken: next.token };
+      return { accessToken: tokens.signAccess({ sub: user.id, sid: r.sessionId, role: user.role, tv: user.tokenVersion }), refreshToken: next.token };
     },
 
+    /** Ends the session a refresh token belongs to (an unknown token ends nothing, silently). */
     async logout(refreshToken: string): Promise<void> {
-      await refreshTokens.revokeFamilyOf(tokens.hashRefreshToken(refreshToken));
+      await refreshTokens.endSessionOf(tokens.hashRefreshToken(refreshToken));
+    },
+
+    /** Ends the caller's own session (logout with a bearer token). */
+    async endSession(caller: Caller): Promise<void> {
+      if (!caller.sessionId) throw errors.unauthorized();
+      await refreshTokens.endSession(caller.id, caller.sessionId);
     },
 
     /**
-     * Turns a bearer token into a caller. Revocation (deactivation, role change) is
-     * checked against the change feed's in-memory token versions; only when the feed is
-     * down does this read the database.
+     * Turns a bearer token into a caller. Revocation (deactivation, role change, an
+     * ended session) is checked against the change feed's memory, and a session is
+     * checked in the database once per process (knownSessions above); when the feed is
+     * down every request asks the database, which knows everything the feed would.
      */
     async authenticate(bearer: string): Promise<Caller> {
       const claims = tokens.verifyAccess(bearer);
-      if (!claims) throw errors.unauthorized('Invalid or expired access token');
-      let min = deps.revocations.minTokenVersion(claims.sub);
-      if (min === undefined) {
-        const state = await users.tokenState(claims.sub);
-        if (!state || !state.isActive) throw errors.unauthorized('Invalid or expired access token');
-        min = state.tokenVersion;
+      if (!claims) throw invalidToken();
+      const min = deps.revocations.minTokenVersion(claims.sub);
+      const ended = deps.revocations.sessionEnded(claims.sid);
+      if (min === undefined || ended === undefined) {
+        await checkInDatabase(claims);
+      } else {
+        if (ended || claims.tv < min) throw invalidToken();
+        if (knownSessions.get(claims.sid) !== claims.sub) {
+          await checkInDatabase(claims);
+          knownSessions.set(claims.sid, claims.sub);
+        }
       }
-      if (claims.tv < min) throw errors.unauthorized('Invalid or expired access token');
-      return { id: claims.sub, role: claims.role };
+      return { id: claims.sub, role: claims.role, sessionId: claims.sid };
     },
   };
 }

@@ -1,16 +1,21 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, EXIT_CONFIG, loadConfig } from '../config/index.ts';
-import { hashPassword } from '../auth/passwords.ts';
-import { normalizeEmail } from '../auth/service.ts';
+import { createInterface } from 'node:readline';
+import { createAdmin } from '../bootstrap.ts';
 import { createContainer } from '../container.ts';
 import { createLogger } from '../logger.ts';
 
 /**
  * Operator commands, each reading the same configuration as the service:
  *   migrate                       apply pending migrations and exit
- *   create-admin EMAIL [PASSWORD] create (or promote) an admin; prompts nothing, reads
- *                                 ADMIN_PASSWORD from the environment when no PASSWORD
+ *   create-admin EMAIL [PASSWORD | --password-stdin]
+ *                                 create an admin; without a password a new account gets a
+ *                                 generated one, printed once. An existing account needs an
+ *                                 explicit password: it is set, the account becomes an admin
+ *                                 and all its sessions end. The password comes from stdin
+ *                                 (--password-stdin), ADMIN_PASSWORD, or the argument (which
+ *                                 npm echoes in its banner: prefer the other two)
  *   openapi [FILE]                write the API reference (default ./openapi.json)
  *   doctor [--json]               check the configuration and probe each dependency
  *                                 within a bound; exit 1 when something is down
@@ -18,7 +23,7 @@ import { createLogger } from '../logger.ts';
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   if (existsSync('.env')) process.loadEnvFile('.env');
-  const usage = 'usage: cli migrate | create-admin EMAIL [PASSWORD] | openapi [FILE] | doctor [--json]';
+  const usage = 'usage: cli migrate | create-admin EMAIL [PASSWORD | --password-stdin] | openapi [FILE] | doctor [--json]';
   if (!command) {
     process.stderr.write(`${usage}\n`);
     return 64;
@@ -36,26 +41,36 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'create-admin': {
-      const email = args[0];
-      const password = args[1] ?? process.env.ADMIN_PASSWORD;
-      if (!email || !password || password.length < 8) {
-        process.stderr.write('usage: cli create-admin EMAIL [PASSWORD] (or ADMIN_PASSWORD in the environment; at least 8 characters)\n');
+      const fromStdin = args.includes('--password-stdin');
+      const [email, positional] = args.filter((a) => a !== '--password-stdin');
+      const password = fromStdin ? await firstLine() : positional ?? (process.env.ADMIN_PASSWORD || undefined);
+      if (!email || (password !== undefined && (password.length < 8 || password.length > 128))) {
+        process.stderr.write('usage: cli create-admin EMAIL [PASSWORD | --password-stdin] (or ADMIN_PASSWORD in the environment); a password has at least 8 characters, at most 128\n');
         return 64;
       }
-      const c = await createContainer(config, logger, { print: () => undefined });
+      // No bootstrap here: this command is how an operator settles a refused one.
+      const c = await createContainer(config, logger, { print: () => undefined, bootstrapAdmin: false });
       try {
-        const existing = await c.users.findByEmail(normalizeEmail(email));
-        if (existing) {
-          await c.users.update(existing.id, { role: 'admin', isActive: true });
-          process.stdout.write(`${normalizeEmail(email)} is now an admin\n`);
-        } else {
-          const created = await c.users.create({ email: normalizeEmail(email), firstName: 'Admin', lastName: 'User', passwordHash: await hashPassword(password), role: 'admin' });
-          process.stdout.write(`admin ${created === 'email_taken' ? 'already exists' : 'created'}: ${normalizeEmail(email)}\n`);
+        const r = await createAdmin(c.users, email, password);
+        switch (r.outcome) {
+          case 'created':
+            process.stdout.write(`admin created: ${r.email}\n`);
+            if (r.generatedPassword) process.stdout.write(`  password: ${r.generatedPassword}\n  (shown once; it is not stored anywhere in clear)\n`);
+            return 0;
+          case 'reset':
+            process.stdout.write(`${r.email} already had an account: password set, it is now an admin, and all its sessions ended (${r.sessionsEnded} live; every access and refresh token it had stops working)\n`);
+            return 0;
+          case 'needs_password':
+            process.stderr.write(
+              `${r.email} already has an account; nothing changed. To take it over as an admin, give its new password explicitly ` +
+                `(--password-stdin, ADMIN_PASSWORD or a second argument): create-admin then sets it and ends all of the account's sessions.\n`,
+            );
+            return 65;
         }
+        return 1;
       } finally {
         await c.close();
       }
-      return 0;
     }
     case 'openapi': {
       const file = path.resolve(args[0] ?? 'openapi.json');
@@ -67,6 +82,19 @@ async function main(argv: string[]): Promise<number> {
     default:
       process.stderr.write(`unknown command ${command}\n${usage}\n`);
       return 64;
+  }
+}
+
+/** The first line of stdin (a pipe or the terminal), without its line ending. */
+async function firstLine(): Promise<string> {
+  if (process.stdin.isTTY) process.stderr.write('password: ');
+  // No timer: this waits for the operator, or for the pipe to close (end of input is an empty password).
+  const rl = createInterface({ input: process.stdin, terminal: false });
+  try {
+    for await (const line of rl) return line;
+    return '';
+  } finally {
+    rl.close();
   }
 }
 

@@ -108,7 +108,7 @@ export const VARIABLES = {
   // --- secrets and bootstrap
   JWT_SECRET: { kind: { type: 'string', minLength: 1 }, group: 'Secrets', doc: 'HS256 signing key, at least 32 characters in production; unset outside production = a random one per start' },
   OPS_TOKEN: { kind: { type: 'string', minLength: 16 }, group: 'Secrets', doc: 'bearer token for /metrics and /ops data; required in production, where it needs 32+ characters and an estimated 128 bits of entropy (openssl rand -base64 32)' },
-  BOOTSTRAP_ADMIN_EMAIL: { kind: { type: 'string', minLength: 3 }, group: 'Secrets', doc: 'first admin, created once if no admin exists' },
+  BOOTSTRAP_ADMIN_EMAIL: { kind: { type: 'string', minLength: 3 }, group: 'Secrets', doc: 'first admin, created only while no admin exists (else ignored); an existing non-admin account with this address stops start-up, never promoted' },
   BOOTSTRAP_ADMIN_PASSWORD: { kind: { type: 'string', minLength: 8 }, group: 'Secrets', doc: 'its password (never logged)' },
 
   // --- supervisor (Gunicorn's workers / timeout / graceful_timeout / max_requests, in spirit)

@@ -54,8 +54,14 @@ export interface UserChanges {
   isActive?: boolean;
 }
 
+/** What the users repository asks of the sessions' owner (the auth repository), inside its own transaction. */
+export interface SessionEnder {
+  /** Ends every session of a user; returns how many were live. */
+  endAllSessionsOf(tx: Queryable, userId: string): Promise<number>;
+}
+
 /** The users table belongs to this module; other modules ask it. */
-export function createUserRepository(db: Database, feed: ChangeFeed) {
+export function createUserRepository(db: Database, feed: ChangeFeed, sessions: SessionEnder) {
   async function write<T>(op: string, fn: (tx: Queryable) => Promise<T>, revoke: (result: T) => [string, number][] | undefined): Promise<T> {
     let change;
     const out = await db.transaction(op, async (tx) => {
@@ -156,11 +162,33 @@ export function createUserRepository(db: Database, feed: ChangeFeed) {
         'users.update',
         async (tx) => {
           const rows = await tx.query<UserRow>('users.update', `UPDATE users SET ${sets.join(', ')} WHERE id = $1 RETURNING ${COLUMNS}`, values);
-          if (revokes && rows[0]) await tx.query('users.revoke_refresh', 'UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL', [id]);
+          if (revokes && rows[0]) await sessions.endAllSessionsOf(tx, id);
           return rows[0] && toUserWithSecrets(rows[0]);
         },
         (u) => (revokes && u ? [[u.id, u.tokenVersion]] : undefined),
       ).then((u) => u && { id: u.id, email: u.email, firstName: u.firstName, lastName: u.lastName, role: u.role, isActive: u.isActive, createdAt: u.createdAt, updatedAt: u.updatedAt });
+    },
+
+    /**
+     * An operator's act (CLI create-admin on an existing account): sets the password,
+     * makes the account an active admin, and ends every session it had (the token
+     * version goes up, so its access tokens stop working in every process too).
+     * Returns how many sessions were live.
+     */
+    async resetAsAdmin(id: string, passwordHash: string): Promise<{ sessionsEnded: number } | undefined> {
+      return write(
+        'users.reset_as_admin',
+        async (tx) => {
+          const rows = await tx.query<UserRow>(
+            'users.reset_as_admin',
+            `UPDATE users SET password_hash = $2, role = 'admin', is_active = true, token_version = token_version + 1, updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`,
+            [id, passwordHash],
+          );
+          if (!rows[0]) return undefined;
+          return { user: toUserWithSecrets(rows[0]), sessionsEnded: await sessions.endAllSessionsOf(tx, id) };
+        },
+        (r) => (r ? [[r.user.id, r.user.tokenVersion]] : undefined),
+      ).then((r) => r && { sessionsEnded: r.sessionsEnded });
     },
 
     async countAdmins(): Promise<number> {

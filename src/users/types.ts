@@ -37,4 +37,6 @@ export interface Page<T> {
 export interface Caller {
   id: string;
   role: Role;
+  /** The session of the access token that authenticated the caller. */
+  sessionId?: string;
 }

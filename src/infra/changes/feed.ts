@@ -4,7 +4,8 @@ import type { Database, Queryable } from '../database/client.ts';
 
 /**
  * The change feed: how every process learns, within milliseconds, that data it may
- * have cached is out of date, and that a user's access tokens were revoked.
+ * have cached is out of date, that a user's access tokens were revoked, and that a
+ * session (a refresh-token family, the access tokens' `sid`) ended.
  *
  * Why this design: correctness must never depend on a DEL reaching Redis. So each
  * cached scope ("users", "courses") has a version row in PostgreSQL that a write bumps
@@ -36,6 +37,8 @@ export interface Change {
   scopes: Record<string, number>;
   /** New token versions of users whose tokens a write revoked. */
   tokens?: [userId: string, tokenVersion: number][];
+  /** Sessions (access tokens' `sid`) a write ended. */
+  sessions?: string[];
 }
 
 export interface ChangeFeed {
@@ -46,8 +49,13 @@ export interface ChangeFeed {
    * feed is down (the caller must then ask the database).
    */
   minTokenVersion(userId: string): number | undefined;
-  /** Inside a write transaction: bumps the scopes, records revoked tokens, sends the NOTIFY. */
-  publish(tx: Queryable, scopes: string[], tokens?: [string, number][]): Promise<Change>;
+  /**
+   * Whether a session ended (within the access-token lifetime, the only time that
+   * matters): true or false, or undefined when the feed is down (ask the database).
+   */
+  sessionEnded(sessionId: string): boolean | undefined;
+  /** Inside a write transaction: bumps the scopes, records revoked tokens and ended sessions, sends the NOTIFY. */
+  publish(tx: Queryable, scopes: string[], tokens?: [string, number][], sessions?: string[]): Promise<Change>;
   /** After the transaction committed: makes the change visible in this process at once. */
   apply(change: Change): void;
   healthy(): boolean;
@@ -65,6 +73,14 @@ export interface ChangeFeedOptions {
   logger: Logger;
   /** Called after every applied change (local or remote), e.g. to drop in-process cache tiers. */
   onChange?: (change: Change, origin: 'local' | 'remote') => void;
+  /**
+   * How long an ended session is remembered: the access-token lifetime plus the clock
+   * tolerance, after which every access token of that session has expired anyway.
+   * Memory is bounded by the sessions ended within that window.
+   */
+  sessionMemoryMs?: number;
+  /** Sessions ended within the last `withinS` seconds (the auth repository's read), re-read on every (re)connect. */
+  loadEndedSessions?: (withinS: number) => Promise<string[]>;
 }
 
 // Reconnect backoff for the LISTEN connection: fast first retry, capped so a long
@@ -75,6 +91,10 @@ const RECONNECT_MAX_MS = 5000;
 export function createChangeFeed(o: ChangeFeedOptions): ChangeFeed {
   const versions = new Map<string, number>();
   const tokenVersions = new Map<string, number>();
+  // Ended session id -> when this process learnt it (ms). Insertion order is time
+  // order, so forgetting the old ones stops at the first young one.
+  const endedSessions = new Map<string, number>();
+  const sessionMemoryMs = o.sessionMemoryMs ?? 0;
   let listening = o.listenUrl === undefined; // embedded: this process sees every write itself
   let loaded = false;
   let client: pg.Client | undefined;
@@ -91,12 +111,26 @@ export function createChangeFeed(o: ChangeFeedOptions): ChangeFeed {
     for (const [userId, tv] of change.tokens ?? []) {
       if ((tokenVersions.get(userId) ?? 0) < tv) tokenVersions.set(userId, tv);
     }
+    const now = performance.now();
+    for (const sid of change.sessions ?? []) {
+      endedSessions.delete(sid);
+      endedSessions.set(sid, now);
+    }
+    forgetOldSessions(now);
+  }
+
+  function forgetOldSessions(now: number): void {
+    for (const [sid, at] of endedSessions) {
+      if (now - at <= sessionMemoryMs) break;
+      endedSessions.delete(sid);
+    }
   }
 
   async function reload(): Promise<void> {
     const scopes = await o.db.query<{ scope: string; version: number }>('changes.load_versions', 'SELECT scope, version FROM cache_versions');
     const tokens = await o.db.query<{ id: string; token_version: number }>('changes.load_tokens', 'SELECT id, token_version FROM users WHERE token_version > 0');
-    merge({ scopes: Object.fromEntries(scopes.map((r) => [r.scope, r.version])), tokens: tokens.map((r) => [r.id, r.token_version]) });
+    const sessions = o.loadEndedSessions ? await o.loadEndedSessions(Math.ceil(sessionMemoryMs / 1000)) : [];
+    merge({ scopes: Object.fromEntries(scopes.map((r) => [r.scope, r.version])), tokens: tokens.map((r) => [r.id, r.token_version]), sessions });
     loaded = true;
   }
 
@@ -158,16 +192,24 @@ export function createChangeFeed(o: ChangeFeedOptions): ChangeFeed {
   return {
     version: (scope) => (listening && loaded ? versions.get(scope) : undefined),
     minTokenVersion: (userId) => (listening && loaded ? tokenVersions.get(userId) ?? 0 : undefined),
+    sessionEnded(sessionId) {
+      if (!listening || !loaded) return undefined;
+      forgetOldSessions(performance.now());
+      return endedSessions.has(sessionId);
+    },
     healthy: () => listening && loaded,
     namespace: () => namespace,
-    async publish(tx, scopes, tokens) {
-      const rows = await tx.query<{ scope: string; version: number }>(
-        'changes.bump',
-        'UPDATE cache_versions SET version = version + 1 WHERE scope = ANY($1::text[]) RETURNING scope, version',
-        [scopes],
-      );
+    async publish(tx, scopes, tokens, sessions) {
+      const rows = scopes.length
+        ? await tx.query<{ scope: string; version: number }>(
+          'changes.bump',
+          'UPDATE cache_versions SET version = version + 1 WHERE scope = ANY($1::text[]) RETURNING scope, version',
+          [scopes],
+        )
+        : [];
       const change: Change = { scopes: Object.fromEntries(rows.map((r) => [r.scope, r.version])) };
       if (tokens?.length) change.tokens = tokens;
+      if (sessions?.length) change.sessions = sessions;
       await tx.query('changes.notify', 'SELECT pg_notify($1, $2)', [channel, JSON.stringify(change)]);
       return change;
     },
@@ -176,6 +218,8 @@ export function createChangeFeed(o: ChangeFeedOptions): ChangeFeed {
       o.onChange?.(change, 'local');
     },
     async start() {
+      // Startable again after stop (a test's stand-in for a lost and regained connection).
+      stopped = false;
       const rows = await o.db.query<{ db: string; schema: string }>('changes.namespace', 'SELECT current_database() AS db, current_schema() AS schema');
       namespace = `${rows[0].db}.${rows[0].schema}`;
       channel = channelFor(namespace);

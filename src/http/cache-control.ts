@@ -1,0 +1,29 @@
+import type { FastifyInstance } from 'fastify';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route's answers carry a token or the caller's own account: never stored by any cache. */
+    noStore?: boolean;
+  }
+}
+
+/**
+ * Cache-Control for every answer, decided in one place (SPEC.md "Platform"):
+ * - `no-store` on routes that say `config: { noStore: true }` (register, login,
+ *   refresh: their answers carry tokens; /auth/me: the caller's own account), and
+ *   wherever a route already chose `no-store` itself (operator data);
+ * - `private, no-cache` on every answer to a request that carried a valid bearer token
+ *   (a shared cache must not keep it, the browser must revalidate it);
+ * - `no-cache` on the rest (public answers: any cache may keep them, but revalidates).
+ * Registered before the routes so that errors and 404s carry it too.
+ */
+export function registerCacheControl(app: FastifyInstance): void {
+  app.addHook('onSend', async (request, reply, payload) => {
+    let value: string;
+    if (request.routeOptions.config?.noStore === true || reply.getHeader('cache-control') === 'no-store') value = 'no-store';
+    else if (request.caller) value = 'private, no-cache';
+    else value = 'no-cache';
+    void reply.header('cache-control', value);
+    return payload;
+  });
+}
