@@ -118,6 +118,8 @@ test('the service started with a bootstrap address someone registered exits non-
   }, { timeoutMs: 120_000 });
   assert.notEqual(r.code, 0);
   assert.match(r.stdout + r.stderr, /BOOTSTRAP_ADMIN_EMAIL[^\n]*not an admin/);
+  // A refused configuration is refused again on every boot: the supervisor stops at the first.
+  assert.match(r.stderr, /workers failed to start 1 time within/);
 });
 
 test('create-admin on an existing account needs an explicit password; with one it sets it, makes the account an admin and ends its sessions', async (t) => {

@@ -274,7 +274,9 @@ export function runSupervisor(o: SupervisorOptions): void {
     if (counted) lastBootError = err;
     const serving = alive().filter((w) => w.phase === 'serving').length;
     const loop = counted && bootFailures.reached(now);
-    if (loop && serving === 0) {
+    // A worker that refused its configuration (exit 78: a bad setting, a bootstrap admin
+    // address someone else registered) will refuse it again: with none serving, stop now.
+    if (serving === 0 && (loop || death.cause === 'config-error')) {
       crashLoop(failures);
       return;
     }
@@ -292,7 +294,7 @@ export function runSupervisor(o: SupervisorOptions): void {
     const exitCode = 3; // Gunicorn's WORKER_BOOT_ERROR
     const windowS = Math.round(s.crashLoop.windowMs / 1000);
     log.error({ bootFailures: failures, windowMs: s.crashLoop.windowMs, error: { name: err.name, message: err.message, code: err.code }, exitCode }, 'workers keep failing at boot; stopping');
-    process.stderr.write(`it360acad: workers failed to start ${failures} times within ${windowS} s and none is serving; stopping. Error: ${err.name}: ${err.message}\n`);
+    process.stderr.write(`it360acad: workers failed to start ${failures} time${failures === 1 ? '' : 's'} within ${windowS} s and none is serving; stopping. Error: ${err.name}: ${err.message}\n`);
     void shutdown('crash-loop', exitCode);
   }
 
