@@ -364,7 +364,7 @@ async function main(): Promise<number> {
     node: process.version,
     service: `NODE_ENV=production, WEB_CONCURRENCY=${WORKERS}, LOG_LEVEL=info, PostgreSQL (own database), redis-server (own), Paystack simulator (own process)`,
     data: `${USERS} students + admin + instructor, ${COURSES} published courses, ${STUDENTS} students logged in for payments`,
-    load: `closed loop on loopback: ${READ_CONNECTIONS} connections each for the user list (page 1 of 20), the course list and a user detail (rotating over ${DETAIL_USERS} users); ${PAYMENT_CONNECTIONS} for payment initialization, each paced to one per ${PAYMENT_PACE_MS} ms over fresh (student, course) pairs; each connection replaced after ${CONNECTION_LIFETIME_MS} ms; a request unanswered after ${mode.clientTimeoutMs} ms counts as unanswered`,
+    load: `closed loop on loopback: ${READ_CONNECTIONS} connections each for the user list (page 1 of 20), the course list and a user detail (rotating over ${DETAIL_USERS} users); ${PAYMENT_CONNECTIONS} for payment initialization, each paced to one per ${PAYMENT_PACE_MS} ms over fresh (student, course) pairs; each connection replaced after ${CONNECTION_LIFETIME_MS} ms; in the login flood also other users' logins (2 connections, one per 200 ms each, each user from its own address) and the guessed account's owner (one per 2 s from four addresses of their own), with the attacker's own closed loops during the fault; a request unanswered after ${mode.clientTimeoutMs} ms counts as unanswered`,
   };
   const md = markdown({ results, targets, mode, meta, durationS, plots });
   writeFileSync(path.join(outDir, `${prefix}.md`), md);
