@@ -76,6 +76,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<Options> = async (app, { auth
 
   app.post('/login', {
     bodyLimit,
+    onRequest: loginLimit.onRequest,
     preHandler: loginLimit.preHandler,
     onSend: loginLimit.onSend,
     onResponse: loginLimit.onResponse,

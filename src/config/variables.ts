@@ -91,7 +91,7 @@ export const VARIABLES = {
     doc: 'failed logins per account from all addresses in 15 minutes after which each login to it waits LOGIN_SLOW_DELAY_MS (slowed, never refused)',
   },
   // 2 s: a person notices but gets in; a guesser spends a held connection per try. Kept
-  // well under REQUEST_TIMEOUT_MS, and cut to half the time a request has left.
+  // well under REQUEST_TIMEOUT_MS, and cut to a quarter of the time a request has left.
   LOGIN_SLOW_DELAY_MS: { kind: ms(0, 5000), default: '2000', group: 'Auth', doc: 'the wait added to each login of an account past LOGIN_SLOW_AFTER_FAILURES_PER_ACCOUNT' },
   // Password hashing is the costliest thing a caller can ask for (~50-100 ms of a core).
   // 60 a minute: a campus behind one address logging in together gets one a second,

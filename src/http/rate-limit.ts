@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import net from 'node:net';
-import type { FastifyRequest, onResponseAsyncHookHandler, onSendAsyncHookHandler, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyRequest, onRequestAsyncHookHandler, onResponseAsyncHookHandler, onSendAsyncHookHandler, preHandlerAsyncHookHandler } from 'fastify';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { errors } from '../errors/index.ts';
@@ -66,7 +66,7 @@ export interface RateLimiter {
   guard(
     rules: LimitRule[],
     opts?: { forgiveBelowStatus?: number; inFlight?: InFlightRule },
-  ): { preHandler: preHandlerAsyncHookHandler; onSend: onSendAsyncHookHandler; onResponse: onResponseAsyncHookHandler };
+  ): { onRequest: onRequestAsyncHookHandler; preHandler: preHandlerAsyncHookHandler; onSend: onSendAsyncHookHandler; onResponse: onResponseAsyncHookHandler };
 }
 
 /** Hashes a key that holds personal data (an email) before it becomes a Redis key. */
@@ -107,21 +107,33 @@ export function createRateLimiter(counters: WindowCounters, settings: RateLimitS
         else inFlight.delete(key);
       };
 
-      const preHandler: preHandlerAsyncHookHandler = async (request) => {
-        // The in-process share first: a flood from one address is turned away before it
-        // costs even a Redis round trip.
+      // A flood over its in-progress share would write a line per refusal: one line a
+      // second says the same, with how many were refused since the last.
+      let refusedSinceLog = 0;
+      let lastLogAt = 0;
+      // The in-process share comes first, before the body is even parsed: a flood from one
+      // address is turned away as cheaply as the framework allows, without a Redis trip.
+      const onRequest: onRequestAsyncHookHandler = async (request) => {
         const slot = opts.inFlight;
         const slotKey = slot?.key(request);
-        if (slot && slotKey !== undefined) {
-          const key = `${slot.name}:${slotKey}`;
-          const n = inFlight.get(key) ?? 0;
-          if (n >= slot.max) {
-            logger.info({ limits: [slot.name], source: 'local', retryAfterS: 1 }, 'rate limit reached');
-            throw errors.rateLimited(1);
+        if (!slot || slotKey === undefined) return;
+        const key = `${slot.name}:${slotKey}`;
+        const n = inFlight.get(key) ?? 0;
+        if (n >= slot.max) {
+          refusedSinceLog += 1;
+          const now = performance.now();
+          if (now - lastLogAt >= 1000) {
+            logger.info({ limits: [slot.name], source: 'local', retryAfterS: 1, refused: refusedSinceLog }, 'rate limit reached');
+            lastLogAt = now;
+            refusedSinceLog = 0;
           }
-          inFlight.set(key, n + 1);
-          holding.set(request, key);
+          throw errors.rateLimited(1);
         }
+        inFlight.set(key, n + 1);
+        holding.set(request, key);
+      };
+
+      const preHandler: preHandlerAsyncHookHandler = async (request) => {
         const active = rules.flatMap((rule) => {
           const key = rule.key(request);
           return key === undefined ? [] : [{ rule, key: `${rule.name}:${key}` }];
@@ -146,9 +158,9 @@ export function createRateLimiter(counters: WindowCounters, settings: RateLimitS
         });
         if (over.length === 0) {
           if (slowed.length === 0) return;
-          // At most half the time the request has left: the attempt must still be able to
-          // finish, or slowing would become refusing.
-          const waitMs = Math.max(0, Math.min(slowMs, timeLeftMs() / 2));
+          // At most a quarter of the time the request has left: the attempt must still
+          // finish under load (hashing queued behind others), or slowing would become refusing.
+          const waitMs = Math.max(0, Math.min(slowMs, timeLeftMs() / 4));
           logger.info({ limits: slowed, source: states[0].source, waitMs: Math.round(waitMs) }, 'rate limit slowing');
           await sleep(waitMs);
           return;
@@ -176,7 +188,7 @@ export function createRateLimiter(counters: WindowCounters, settings: RateLimitS
       };
       // In case no answer was ever sent (the client went away): never leave a slot held.
       const onResponse: onResponseAsyncHookHandler = async (request) => release(request);
-      return { preHandler, onSend, onResponse };
+      return { onRequest, preHandler, onSend, onResponse };
     },
   };
 }
