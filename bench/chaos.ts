@@ -22,7 +22,7 @@ import { CpuMonitor, postgresBackends, type CpuShare } from './chaos/cpu.ts';
 import { scenarioSvg } from './chaos/plot.ts';
 import { cleanupAll, installSignalHandlers, runMain } from './chaos/procs.ts';
 import { evaluateTargets, markdown, type BreakerTransition, type ScenarioResult, type TouchedFailures } from './chaos/report.ts';
-import { SCENARIOS, type ActiveFault, type Scenario } from './chaos/scenarios.ts';
+import { loginLoadTypes, SCENARIOS, type ActiveFault, type Scenario } from './chaos/scenarios.ts';
 import { logIn, loginStudents, paymentStatuses, seed } from './chaos/seed.ts';
 import { modeFor, type Mode } from './chaos/settings.ts';
 import { startRedis, startService, startSimulator, waitHealthy, type LogRecord, type Service } from './chaos/stack.ts';
@@ -87,7 +87,9 @@ function progress(load: LoadRun, window: () => { faultStart: number; faultEnd: n
     seen = load.samples.length;
     const secs = (now - last) / 1000;
     last = now;
-    const parts = ROUTES.map((r, i) => {
+    const sent = new Set(load.samples.map((x) => x.route));
+    const parts = ROUTES.flatMap((r, i) => (sent.has(i) ? [r] : [])).map((r) => {
+      const i = ROUTES.indexOf(r);
       const mine = fresh.filter((x) => x.route === i);
       const ok = mine.filter((x) => x.outcome === OUTCOME_OK && x.status < 300).length;
       const bad = mine.length - ok;
@@ -129,7 +131,8 @@ async function runScenario(sc: Scenario, index: number, total: number, ctx: { mo
   const cpu = new CpuMonitor(() => [process.pid, ...postgresBackends(dbName)]);
   cpu.sample();
   const cpuSeries: (CpuShare & { t: number })[] = [];
-  const load = startLoad({ origin: service.url, types: ctx.types, durationMs, clientTimeoutMs: mode.clientTimeoutMs, connectionLifetimeMs: CONNECTION_LIFETIME_MS });
+  const types = sc.logins ? [...ctx.types, ...loginLoadTypes()] : ctx.types;
+  const load = startLoad({ origin: service.url, types, durationMs, clientTimeoutMs: mode.clientTimeoutMs, connectionLifetimeMs: CONNECTION_LIFETIME_MS });
   let faultStart = timing.beforeMs;
   let faultEnd = timing.beforeMs + timing.faultMs;
   // Progress every 2 s (1 s in quick mode, whose phases last 3-6 s).
@@ -361,7 +364,7 @@ async function main(): Promise<number> {
     node: process.version,
     service: `NODE_ENV=production, WEB_CONCURRENCY=${WORKERS}, LOG_LEVEL=info, PostgreSQL (own database), redis-server (own), Paystack simulator (own process)`,
     data: `${USERS} students + admin + instructor, ${COURSES} published courses, ${STUDENTS} students logged in for payments`,
-    load: `closed loop on loopback: ${READ_CONNECTIONS} connections each for the user list (page 1 of 20), the course list and a user detail (rotating over ${DETAIL_USERS} users); ${PAYMENT_CONNECTIONS} for payment initialization, each paced to one per ${PAYMENT_PACE_MS} ms over fresh (student, course) pairs; each connection replaced after ${CONNECTION_LIFETIME_MS} ms; a request unanswered after ${mode.clientTimeoutMs} ms counts as unanswered`,
+    load: `closed loop on loopback: ${READ_CONNECTIONS} connections each for the user list (page 1 of 20), the course list and a user detail (rotating over ${DETAIL_USERS} users); ${PAYMENT_CONNECTIONS} for payment initialization, each paced to one per ${PAYMENT_PACE_MS} ms over fresh (student, course) pairs; each connection replaced after ${CONNECTION_LIFETIME_MS} ms; in the login flood also other users' logins (2 connections, one per 200 ms each, each user from its own address) and the guessed account's owner (one per 2 s from four addresses of their own), with the attacker's own closed loops during the fault; a request unanswered after ${mode.clientTimeoutMs} ms counts as unanswered`,
   };
   const md = markdown({ results, targets, mode, meta, durationS, plots });
   writeFileSync(path.join(outDir, `${prefix}.md`), md);

@@ -183,6 +183,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const limits = createRateLimiter(deps.counters ?? createWindowCounters({ namespace: () => 'local' }), {
     loginPerAccount: { max: config.loginMaxFailuresPerAccount, windowMs: 15 * 60_000 },
     loginPerAddress: { max: config.loginMaxFailuresPerAddress, windowMs: 15 * 60_000 },
+    loginSlowPerAccount: { max: config.loginSlowAfterFailuresPerAccount, windowMs: 15 * 60_000, delayMs: config.loginSlowDelayMs },
+    // Hashing shares by the minute: short enough that a caller over its share is back
+    // soon, long enough that a loop cannot take more than its share in bursts.
+    loginHashesPerAddress: { max: config.loginHashesPerAddress, windowMs: 60_000 },
+    loginHashesPerAccount: { max: config.loginHashesPerAccount, windowMs: 60_000 },
+    loginConcurrentPerAddress: config.loginConcurrentPerAddress,
     registerPerAddress: { max: config.registerMaxPerAddress, windowMs: 60 * 60_000 },
     paymentInitPerUser: { max: config.paymentInitMaxPerUser, windowMs: 10 * 60_000 },
   }, logger);

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-export const ROUTES = ['userList', 'courseList', 'userDetail', 'paymentInit'] as const;
+export const ROUTES = ['userList', 'courseList', 'userDetail', 'paymentInit', 'login', 'loginVictim'] as const;
 export type Route = (typeof ROUTES)[number];
 
 export const ROUTE_LABEL: Record<Route, string> = {
@@ -10,6 +10,8 @@ export const ROUTE_LABEL: Record<Route, string> = {
   courseList: 'GET /courses (public, cached)',
   userDetail: 'GET /users/:id (admin)',
   paymentInit: 'POST /payments/initialize',
+  login: 'POST /auth/login (other users, each from their own address)',
+  loginVictim: 'POST /auth/login (owner of the guessed account, own addresses)',
 };
 
 export interface RequestSpec {
@@ -182,9 +184,10 @@ export function startLoad(o: LoadOptions): LoadRun {
   }
 
   const loops: Promise<void>[] = [];
-  o.types.forEach((t, i) => {
-    for (let c = 0; c < t.connections; c++) loops.push(connectionLoop(i, t, c));
-  });
+  // Samples name their request type by its place in ROUTES, whatever the order of `types`.
+  for (const t of o.types) {
+    for (let c = 0; c < t.connections; c++) loops.push(connectionLoop(ROUTES.indexOf(t.route), t, c));
+  }
   return {
     t0,
     wall0,

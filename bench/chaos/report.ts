@@ -1,4 +1,4 @@
-import { ROUTE_LABEL, ROUTES, type Route } from './load.ts';
+import { ROUTE_LABEL, type Route } from './load.ts';
 import type { Mode } from './settings.ts';
 import { PHASES, type PhaseStats, type RouteResult, type Window } from './stats.ts';
 
@@ -78,7 +78,7 @@ export function evaluateTargets(results: ScenarioResult[], mode: Mode): Target[]
         met: during.p99 !== null && b.p99 !== null && during.p99 <= 2 * b.p99,
       });
     }
-    const n5 = ROUTES.reduce((a, rt) => a + PHASES.reduce((x, p) => x + fivexx(phase(r, rt, p)), 0), 0);
+    const n5 = r.routes.reduce((a, x) => a + PHASES.reduce((n, p) => n + fivexx(x.phases[p]), 0), 0);
     out.push({ target: 'no 5xx on any route', scenario: id, measured: `${n5} 5xx`, met: n5 === 0 });
     out.push({ target: 'no worker replaced', scenario: id, measured: `${r.workerReplacements.length} replaced`, met: r.workerReplacements.length === 0 });
   }
@@ -125,7 +125,7 @@ export function evaluateTargets(results: ScenarioResult[], mode: Mode): Target[]
         met: d.dropped + d.unanswered === 0 && (d.max ?? 0) <= deadline + 250,
       });
     }
-    for (const rt of ROUTES.filter((x) => x !== 'paymentInit')) {
+    for (const rt of r.routes.map((x) => x.route).filter((x) => x !== 'paymentInit')) {
       const b = phase(r, rt, 'before');
       const dd = phase(r, rt, 'during');
       out.push({ target: 'every other route keeps ≥ 90% of its healthy rate', scenario: `${id} / ${rt}`, measured: `${fmt(dd.okPerS)}/s vs ${fmt(b.okPerS)}/s before (${pct(dd.okPerS, b.okPerS)})`, met: dd.okPerS >= 0.9 * b.okPerS });
@@ -162,6 +162,30 @@ export function evaluateTargets(results: ScenarioResult[], mode: Mode): Target[]
       scenario: 'worker-frozen',
       measured: serving.map((s) => `${s.rt} ${fmt(s.rate)}/s (${pct(s.rate, s.before)})`).join(', ') + `; ${w.apart.connections} connections were on the frozen worker`,
       met: serving.every((s) => s.ok > 0),
+    });
+  }
+
+  const flood = route(results, 'login-flood');
+  if (flood) {
+    const before = phase(flood, 'login', 'before');
+    const during = phase(flood, 'login', 'during');
+    const non2xx = (s: PhaseStats) => Object.values(s.non2xx).reduce((a, b) => a + b, 0) + s.dropped + s.unanswered;
+    out.push({
+      target: "other users' logins keep answering within 2× their healthy p99 (before the flood) while it runs",
+      scenario: 'login-flood',
+      measured: `p99 ${fmt(during.p99, 1)} ms during vs ${fmt(before.p99, 1)} ms before (max ${fmt(during.max)} ms); ${during.ok}× 2xx, ${non2xx(during)} not`,
+      met: during.p99 !== null && before.p99 !== null && during.p99 <= 2 * before.p99 && non2xx(during) === 0,
+    });
+    const victim = flood.routes.find((x) => x.route === 'loginVictim');
+    const logins = flood.routes.filter((x) => x.route === 'login' || x.route === 'loginVictim');
+    const locked = logins.reduce((a, x) => a + PHASES.reduce((n, p) => n + non2xx(x.phases[p]), 0), 0);
+    const v = victim ? PHASES.map((p) => victim.phases[p]) : [];
+    const facts = flood.facts as { flood?: Record<string, number>; guesses?: Record<string, number> };
+    out.push({
+      target: "nobody is locked out by someone else's load: every correct login of other users and of the guessed account's owner succeeds",
+      scenario: 'login-flood',
+      measured: `${locked} refused or failed; owner ${v.reduce((a, s) => a + s.ok, 0)}× 2xx (slowed by the account-wide ceiling: p50 ${fmt(victim?.phases.during.p50)} ms during, ${fmt(victim?.phases.after.p50)} ms after); attacker's logins ${JSON.stringify(facts.flood ?? {})}, guesses ${JSON.stringify(facts.guesses ?? {})}`,
+      met: locked === 0 && v.reduce((a, s) => a + s.ok, 0) > 0,
     });
   }
 

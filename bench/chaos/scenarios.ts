@@ -1,8 +1,9 @@
 import type pg from 'pg';
 import type { TestRedis } from '../../test/helpers/redis.ts';
 import { rawClient } from '../../test/helpers/db.ts';
-import type { LoadRun, Route } from './load.ts';
+import { OUTCOME_OK, ROUTES, startLoad, type LoadRun, type LoadType, type RequestSpec, type Route, type Sample } from './load.ts';
 import { clientPortsHeldBy, onCleanup } from './procs.ts';
+import { studentAddress } from './seed.ts';
 import type { Mode } from './settings.ts';
 import { silentServerOn, type Service, type Simulator } from './stack.ts';
 
@@ -31,8 +32,53 @@ export interface Scenario {
   touches: Route[];
   /** Which service instance: the normal one, or one started with CACHE_DISABLED=true. */
   service: 'main' | 'no-cache';
-  kind: 'none' | 'cache' | 'database' | 'paystack' | 'worker';
+  kind: 'none' | 'cache' | 'database' | 'paystack' | 'worker' | 'login';
+  /** Adds other users' logins (and the guessed account owner's) to the load, before, during and after. */
+  logins?: boolean;
   apply(ctx: FaultContext): Promise<ActiveFault>;
+}
+
+/**
+ * The login flood's cast, among the seeded students (all with the seeded password):
+ * three accounts the attacker registered, the account whose password is guessed, and
+ * everyone else logging in as usual. Students 1-200 hold the payment load's tokens.
+ */
+const PASSWORD = 'student-password';
+const FLOOD = { attackers: [996, 997, 998], victim: 999, usersFrom: 201, usersTo: 995 };
+const ATTACKER_ADDRESS = '203.0.113.66';
+// Twenty addresses guessing, each until its per-(account, address) limit stops it.
+const GUESS_ADDRESSES = 20;
+// The owner logs in from four addresses of their own (phone, laptop, work, home), one
+// login every 2 s in all: within LOGIN_HASHES_PER_ACCOUNT (10 a minute per address).
+const OWNER_ADDRESSES = 4;
+
+const loginSpec = (student: number, password: string, from: string): RequestSpec => ({
+  method: 'POST',
+  path: '/api/v1/auth/login',
+  headers: { 'content-type': 'application/json', 'x-forwarded-for': from },
+  body: JSON.stringify({ email: `student${student}@example.com`, password }),
+});
+
+/** Other users' logins, each from the user's own address, and the guessed account's owner. */
+export function loginLoadTypes(): LoadType[] {
+  let n = 0;
+  let v = 0;
+  const span = FLOOD.usersTo - FLOOD.usersFrom + 1;
+  return [
+    // Two connections, one login each per 200 ms: about ten a second, a busy morning.
+    { route: 'login', connections: 2, paceMs: 200, next: () => { const k = FLOOD.usersFrom + (n++ % span); return loginSpec(k, PASSWORD, studentAddress(k)); } },
+    { route: 'loginVictim', connections: 1, paceMs: 2000, next: () => loginSpec(FLOOD.victim, PASSWORD, `192.0.2.${(v++ % OWNER_ADDRESSES) + 1}`) },
+  ];
+}
+
+function statusCounts(samples: Sample[], route: Route): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const x of samples) {
+    if (x.route !== ROUTES.indexOf(route)) continue;
+    const k = x.outcome === OUTCOME_OK ? String(x.status) : (x.error ?? 'failed');
+    out[k] = (out[k] ?? 0) + 1;
+  }
+  return out;
 }
 
 const nothing = async (): Promise<ActiveFault> => ({ remove: async () => undefined });
@@ -156,6 +202,41 @@ export const SCENARIOS: Scenario[] = [
           } catch {
             // The supervisor killed it, as it should.
           }
+        },
+      };
+    },
+  },
+  {
+    id: 'login-flood',
+    title: 'Login flood: attacker accounts at full speed from one address, password guesses against one account from twenty',
+    touches: [],
+    service: 'main',
+    kind: 'login',
+    logins: true,
+    async apply({ mode, service }) {
+      let a = 0;
+      let g = 0;
+      // Its own closed loop, for the fault window only: sixteen connections logging in
+      // to the attacker's own accounts with no pause (a 429 is answered at once, so this
+      // is as fast as the service answers), and four guessing the owner's password.
+      const attack = startLoad({
+        origin: service.url,
+        durationMs: mode.timing.faultMs,
+        clientTimeoutMs: mode.clientTimeoutMs,
+        connectionLifetimeMs: 1000,
+        types: [
+          { route: 'login', connections: 16, next: () => loginSpec(FLOOD.attackers[a++ % FLOOD.attackers.length], PASSWORD, ATTACKER_ADDRESS) },
+          { route: 'loginVictim', connections: 4, next: () => loginSpec(FLOOD.victim, `guess-${g}`, `198.18.0.${(g++ % GUESS_ADDRESSES) + 1}`) },
+        ],
+      });
+      const facts: Record<string, unknown> = { attackerConnections: 16, guessConnections: 4, guessAddresses: GUESS_ADDRESSES };
+      return {
+        facts,
+        async remove() {
+          await attack.done;
+          // Answers the attacker got, by status: mostly 429 once over its share.
+          facts.flood = statusCounts(attack.samples, 'login');
+          facts.guesses = statusCounts(attack.samples, 'loginVictim');
         },
       };
     },

@@ -43,12 +43,14 @@ export async function seed(dbUrl: string, o: { users: number; courses: number; d
  * boot, or the password-hashing queue full) is retried briefly: set-up must not fail on
  * what a client would simply retry.
  */
-export async function logIn(url: string, email: string, password: string): Promise<string> {
+export async function logIn(url: string, email: string, password: string, from?: string): Promise<string> {
   for (let attempt = 1; ; attempt++) {
     // A login is one scrypt hash (~50 ms); 10 s covers a busy box many times over.
     const res = await fetch(`${url}/api/v1/auth/login`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      // The service believes X-Forwarded-For from loopback (TRUST_PROXY in settings.ts):
+      // each student logs in from an address of their own, as real students do.
+      headers: { 'content-type': 'application/json', ...(from ? { 'x-forwarded-for': from } : {}) },
       body: JSON.stringify({ email, password }),
       signal: AbortSignal.timeout(10_000),
     });
@@ -60,6 +62,11 @@ export async function logIn(url: string, email: string, password: string): Promi
   }
 }
 
+/** Student n's own client address (10.0.0.0/8, one per student). */
+export function studentAddress(n: number): string {
+  return `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
+}
+
 /** Logs students in, a few at a time (each login costs one scrypt hash). */
 export async function loginStudents(url: string, n: number, concurrency: number): Promise<string[]> {
   const tokens: string[] = new Array<string>(n);
@@ -67,7 +74,7 @@ export async function loginStudents(url: string, n: number, concurrency: number)
   const worker = async () => {
     while (next < n) {
       const i = next++;
-      tokens[i] = await logIn(url, `student${i + 1}@example.com`, 'student-password');
+      tokens[i] = await logIn(url, `student${i + 1}@example.com`, 'student-password', studentAddress(i + 1));
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));

@@ -71,6 +71,9 @@ export function modeFor(quick: boolean): Mode {
   // Above the request deadline: an initialize still in flight (Paystack slow) can never
   // be expired by the sweep before it lands.
   set('RECONCILE_MIN_AGE_MS', requestTimeoutMs + 1000, 'rows must become due within the run; kept above REQUEST_TIMEOUT_MS');
+  // The load plays many clients on loopback: each says who it is in X-Forwarded-For, as a
+  // proxy in front of the service would, so per-address limits see many addresses.
+  set('TRUST_PROXY', '127.0.0.1', 'the load plays many client addresses on loopback through X-Forwarded-For, as behind a proxy');
   // Tokens are minted once at set-up and must outlive the whole run.
   set('JWT_ACCESS_TTL_S', 3600, 'tokens minted at set-up must outlive the run');
 

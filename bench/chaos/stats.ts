@@ -131,7 +131,10 @@ export interface RouteResult {
 /** Splits samples by route and phase; samples `apart` says are counted apart are left out. */
 export function summarize(samples: Sample[], w: Window, apart: (x: Sample) => boolean, recoveryFraction: number): RouteResult[] {
   const dur: Record<Phase, number> = { before: w.faultStart, during: w.faultEnd - w.faultStart, after: w.end - w.faultEnd };
-  return ROUTES.map((route, ri) => {
+  // Only the request types this scenario's load sent (the login types run in one scenario).
+  const sent = new Set(samples.map((x) => x.route));
+  return ROUTES.flatMap((_, ri) => (sent.has(ri) ? [ri] : [])).map((ri) => {
+    const route = ROUTES[ri];
     const mine = samples.filter((x) => x.route === ri && !apart(x));
     const by: Record<Phase, Sample[]> = { before: [], during: [], after: [] };
     for (const x of mine) by[phaseOf(x.start, w)].push(x);

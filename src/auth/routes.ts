@@ -1,12 +1,55 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { errors } from '../errors/index.ts';
 import { callerOf, type authHooks } from '../http/auth-hooks.ts';
-import { addressKey, privateKey, type RateLimiter } from '../http/rate-limit.ts';
+import { addressKey, privateKey, type LimitRule, type RateLimiter } from '../http/rate-limit.ts';
 import { Email, Name, Password, problems } from '../http/schemas.ts';
 import { UserSchema } from '../users/routes.ts';
 import type { UserService } from '../users/service.ts';
 import { normalizeEmail, type AuthService } from './service.ts';
+
+/** A wrong password, an unknown email or a deactivated account: the only answer that is a failed attempt. */
+const wrongPassword = (status: number) => status === 401;
+/** A password was checked (one scrypt hash spent), whatever the verdict. */
+const passwordChecked = (status: number) => status === 200 || status === 401;
+
+const accountOf = (r: FastifyRequest) => privateKey(normalizeEmail((r.body as { email: string }).email));
+
+/**
+ * Login limits. Nothing keyed by the account alone ever refuses: a limit that can answer
+ * 429 is keyed by the caller's address (alone, or with the account), so nobody can lock
+ * an owner out of their account from elsewhere; only the owner's own address, or one
+ * they share, can. Attempts are counted up front (parallel guesses cannot slip past a
+ * limit) and taken back before the answer leaves when they turn out not to count.
+ *
+ * - Failures (401: wrong password or unknown email, alike so a 429 never tells which
+ *   emails exist) per (account, address) and per address. A 503, a 429 or any other
+ *   answer that is not a wrong-password verdict is never a failure.
+ * - Failures per account from all addresses: past the ceiling every login to the account
+ *   waits (slowed), and is still checked; a guesser from many addresses pays a held
+ *   connection per guess, the owner still gets in.
+ * - Shares of the password-hashing capacity (successful logins cost the same hash):
+ *   attempts per address and per (account, address) per minute across instances, and
+ *   logins in progress per address in this process, checked before the process-wide
+ *   hashing cap. A caller over its share gets 429 at once instead of a queue slot, so
+ *   one address cannot fill the hashing queue everyone else waits in.
+ *
+ * The windowed counters are shared through Redis, with each process's own counters as
+ * the fallback (src/infra/cache/counters.ts); the in-progress share is per process, as
+ * the hashing threads are.
+ */
+function loginRules(s: RateLimiter['settings']): LimitRule[] {
+  const address = (r: FastifyRequest) => addressKey(r.ip);
+  const accountAtAddress = (r: FastifyRequest) => `${accountOf(r)}:${address(r)}`;
+  return [
+    { name: 'login-hashes-address', limit: s.loginHashesPerAddress, key: address, countsWhen: passwordChecked },
+    { name: 'login-hashes-account', limit: s.loginHashesPerAccount, key: accountAtAddress, countsWhen: passwordChecked },
+    { name: 'login-account', limit: s.loginPerAccount, key: accountAtAddress, countsWhen: wrongPassword },
+    { name: 'login-address', limit: s.loginPerAddress, key: address, countsWhen: wrongPassword },
+    { name: 'login-account-slow', limit: s.loginSlowPerAccount, key: accountOf, countsWhen: wrongPassword, slowMs: s.loginSlowPerAccount.delayMs },
+  ];
+}
 
 const Session = Type.Object({ user: UserSchema, accessToken: Type.String(), refreshToken: Type.String() });
 const RefreshBody = Type.Object({ refreshToken: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false });
@@ -22,16 +65,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<Options> = async (app, { auth
   const bodyLimit = 16 * 1024;
   // Counted after validation, before any password is hashed: a limited attempt costs no scrypt work.
   const registerLimit = limits.guard([{ name: 'register-address', limit: limits.settings.registerPerAddress, key: (r) => addressKey(r.ip) }]);
-  // Only failures count: an attempt is counted up front (so parallel guesses cannot slip
-  // past the limit) and taken back when the login succeeds. Unknown emails count too,
-  // so a 429 never tells which emails have accounts.
-  const loginLimit = limits.guard(
-    [
-      { name: 'login-account', limit: limits.settings.loginPerAccount, key: (r) => privateKey(normalizeEmail((r.body as { email: string }).email)) },
-      { name: 'login-address', limit: limits.settings.loginPerAddress, key: (r) => addressKey(r.ip) },
-    ],
-    { forgiveBelowStatus: 400 },
-  );
+  const loginLimit = limits.guard(loginRules(limits.settings), { inFlight: { name: 'login-concurrent-address', max: limits.settings.loginConcurrentPerAddress, key: (r) => addressKey(r.ip) } });
 
   app.post('/register', {
     bodyLimit,
@@ -48,8 +82,10 @@ export const authRoutes: FastifyPluginAsyncTypebox<Options> = async (app, { auth
   app.post('/login', {
     bodyLimit,
     config: { noStore: true },
+    onRequest: loginLimit.onRequest,
     preHandler: loginLimit.preHandler,
     onSend: loginLimit.onSend,
+    onResponse: loginLimit.onResponse,
     schema: {
       tags,
       summary: 'Log in with email and password',

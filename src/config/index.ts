@@ -45,6 +45,11 @@ export interface Config {
   jwtRefreshTtlS: number;
   loginMaxFailuresPerAccount: number;
   loginMaxFailuresPerAddress: number;
+  loginSlowAfterFailuresPerAccount: number;
+  loginSlowDelayMs: number;
+  loginHashesPerAddress: number;
+  loginHashesPerAccount: number;
+  loginConcurrentPerAddress: number;
   registerMaxPerAddress: number;
   paymentInitMaxPerUser: number;
   databaseUrl: string | undefined;
@@ -223,6 +228,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     jwtRefreshTtlS: n('JWT_REFRESH_TTL_S'),
     loginMaxFailuresPerAccount: n('LOGIN_MAX_FAILURES_PER_ACCOUNT'),
     loginMaxFailuresPerAddress: n('LOGIN_MAX_FAILURES_PER_ADDRESS'),
+    loginSlowAfterFailuresPerAccount: n('LOGIN_SLOW_AFTER_FAILURES_PER_ACCOUNT'),
+    loginSlowDelayMs: n('LOGIN_SLOW_DELAY_MS'),
+    loginHashesPerAddress: n('LOGIN_HASHES_PER_ADDRESS'),
+    loginHashesPerAccount: n('LOGIN_HASHES_PER_ACCOUNT'),
+    loginConcurrentPerAddress: n('LOGIN_CONCURRENT_PER_ADDRESS'),
     registerMaxPerAddress: n('REGISTER_MAX_PER_ADDRESS'),
     paymentInitMaxPerUser: n('PAYMENT_INIT_MAX_PER_USER'),
     databaseUrl: s('DATABASE_URL'),

@@ -74,12 +74,13 @@ export const VARIABLES = {
   JWT_ACCESS_TTL_S: { kind: { type: 'int', min: 10, max: 86400 }, default: '900', group: 'Auth', doc: 'access token lifetime' },
   JWT_REFRESH_TTL_S: { kind: { type: 'int', min: 60, max: 31536000 }, default: '2592000', group: 'Auth', doc: 'refresh token lifetime' },
   // 10 per 15 minutes: a person who mistypes rarely fails ten times running, and a guesser
-  // is held to about a thousand tries a day against one account.
+  // is held to about a thousand tries a day against one account from one address. Counted
+  // per (account, address), so nobody else's guesses can use up the owner's allowance.
   LOGIN_MAX_FAILURES_PER_ACCOUNT: {
     kind: { type: 'int', min: 1, max: 10000 },
     default: '10',
     group: 'Auth',
-    doc: 'failed logins per account (email) in 15 minutes before 429; counted in Redis when set, else per process',
+    doc: 'failed logins per account (email) from one client address in 15 minutes before that address gets 429 for that account; counted in Redis when set, else per process',
   },
   // 50 per 15 minutes: a classroom behind one address mistyping stays under it; a
   // credential-stuffing run from one address does not.
@@ -88,6 +89,43 @@ export const VARIABLES = {
     default: '50',
     group: 'Auth',
     doc: 'failed logins per client address in 15 minutes before 429 (offices and campuses share one address)',
+  },
+  // 30 per 15 minutes: three addresses' worth of mistakes. Above it the account is being
+  // guessed from many places; every attempt on it then waits, but is never refused for it
+  // (refusing account-wide would let anyone lock the owner out).
+  LOGIN_SLOW_AFTER_FAILURES_PER_ACCOUNT: {
+    kind: { type: 'int', min: 1, max: 1000000 },
+    default: '30',
+    group: 'Auth',
+    doc: 'failed logins per account from all addresses in 15 minutes after which each login to it waits LOGIN_SLOW_DELAY_MS (slowed, never refused)',
+  },
+  // 2 s: a person notices but gets in; a guesser spends a held connection per try. Kept
+  // well under REQUEST_TIMEOUT_MS, and cut to a quarter of the time a request has left.
+  LOGIN_SLOW_DELAY_MS: { kind: ms(0, 5000), default: '2000', group: 'Auth', doc: 'the wait added to each login of an account past LOGIN_SLOW_AFTER_FAILURES_PER_ACCOUNT' },
+  // Password hashing is the costliest thing a caller can ask for (~50-100 ms of a core).
+  // 60 a minute: a campus behind one address logging in together gets one a second,
+  // a few percent of one process's hashing; a loop from one address gets no more.
+  LOGIN_HASHES_PER_ADDRESS: {
+    kind: { type: 'int', min: 1, max: 1000000 },
+    default: '60',
+    group: 'Auth',
+    doc: 'login attempts (successful or not: each costs one password hash) per client address per minute before 429',
+  },
+  // 10 a minute: a person logs in a few times an hour, several devices included; a
+  // script looping on its own account gets no more.
+  LOGIN_HASHES_PER_ACCOUNT: {
+    kind: { type: 'int', min: 1, max: 1000000 },
+    default: '10',
+    group: 'Auth',
+    doc: 'login attempts (successful or not) per account from one client address per minute before 429',
+  },
+  // 2, the hashing pool's own size: one address can keep the hashing threads busy but
+  // never queue ahead of everyone else; more at once gets 429 at once, not a queue slot.
+  LOGIN_CONCURRENT_PER_ADDRESS: {
+    kind: { type: 'int', min: 1, max: 1000 },
+    default: '2',
+    group: 'Auth',
+    doc: 'logins from one client address being checked at once, per process; more at once get 429',
   },
   // 20 an hour: a class signing up together fits; a script filling the users table does not.
   REGISTER_MAX_PER_ADDRESS: { kind: { type: 'int', min: 1, max: 100000 }, default: '20', group: 'Auth', doc: 'registrations per client address per hour before 429' },
