@@ -14,6 +14,8 @@ export interface FuzzRequest {
   url: string;
   headers: Record<string, string>;
   payload?: string | Buffer;
+  /** The client address the request comes from (default: loopback). */
+  remoteAddress?: string;
   /** What was mutated, for the failure message. */
   label: string;
 }

@@ -14,7 +14,10 @@ export const NGINX = process.env.NGINX_PATH ?? '/usr/sbin/nginx';
 export async function startNginx(upstreamPorts: number[]): Promise<{ url: string; port: number; errorLog(): string; stop(): Promise<void> }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'it360-nginx-'));
   const port = await freePort();
+  // nginx clears its environment; keeping the test run's marker lets `npm test` find an
+  // nginx a failed test left behind (scripts/run-tests.ts).
   const conf = `
+env IT360_TEST_RUN;
 worker_processes 1;
 error_log ${dir}/error.log warn;
 pid ${dir}/nginx.pid;
