@@ -37,11 +37,6 @@ function unavailable(err: unknown): Error {
   return new PaymentGatewayError((err as Error).message, retryAfterS, byDeadline, { cause: err });
 }
 
-/** A 4xx other than 429: a healthy Paystack saying no; nothing happened. */
-function isRefusal(err: unknown): boolean {
-  return isPaystackHttpError(err) && err.status < 500 && err.status !== 429;
-}
-
 function toRefund(r: RefundResult): GatewayRefund {
   const status: GatewayRefund['status'] = r.status === 'processed' ? 'processed' : r.status === 'failed' ? 'failed' : 'pending';
   return { id: r.id, status, amount: r.amount, transactionReference: r.transactionReference, createdAt: r.createdAt };
@@ -81,7 +76,8 @@ export function createPaystackGateway(o: { client: PaystackClient; secretKey: st
         return { status: 'sent', refund: toRefund(await client.refund({ transaction: input.reference, amount: input.amount })) };
       } catch (err) {
         if (isPaystackAmbiguousError(err)) return { status: 'ambiguous' };
-        if (isRefusal(err) && isPaystackHttpError(err)) return { status: 'refused', reason: err.paystackMessage ?? err.message, message: err.message };
+        // A 4xx other than 429: a healthy Paystack saying no; nothing happened.
+        if (isPaystackHttpError(err) && err.status < 500 && err.status !== 429) return { status: 'refused', reason: err.paystackMessage ?? err.message, message: err.message };
         throw unavailable(err);
       }
     },
