@@ -29,7 +29,7 @@ function gatewayAnswering(answer: () => unknown) {
 }
 
 const tx = (status: string, extra: Partial<VerifyResult> = {}): VerifyResult =>
-  ({ id: 12, status, reference: 'ref-1', amount: 5_000, currency: 'NGN', paidAt: '2026-01-01T00:00:00.000Z', gatewayResponse: 'Approved', metadata: null, channel: 'card', customerEmail: null, createdAt: null, ...extra }) as VerifyResult;
+  ({ id: 12, status, reference: 'ref-1', amount: 5_000, currency: 'NGN', paidAt: '2026-01-01T00:00:00.000Z', gatewayResponse: 'Approved', metadata: null, channel: 'card', customerEmail: null, createdAt: null, ...extra });
 const refund = (status: string): RefundResult => ({ id: 3, status, amount: 5_000, currency: 'NGN', transactionId: 12, transactionReference: 'ref-1' }) as RefundResult;
 
 describe('Paystack gateway: verify outcomes', () => {
