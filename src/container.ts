@@ -24,6 +24,7 @@ import { createUserService } from './users/service.ts';
 import { createEnrollmentRepository } from './enrollments/repository.ts';
 import { createEnrollmentService } from './enrollments/service.ts';
 import { createPaystackClient } from './infra/paystack/client.ts';
+import { createPaystackGateway } from './infra/paystack/gateway.ts';
 import { isPaystackOutage } from './infra/paystack/errors.ts';
 import { createPaymentRepository } from './payments/repository.ts';
 import { startReconciler } from './payments/reconciler.ts';
@@ -238,8 +239,7 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
       payments: createPaymentRepository(db),
       enrollments: enrollmentRepo,
       courses: courseRepo,
-      paystack,
-      paystackSecretKey,
+      gateway: createPaystackGateway({ client: paystack, secretKey: paystackSecretKey }),
       userEmail: async (id) => (await users.findById(id))?.email,
       logger,
       publicUrl: () => publicUrl.replace(/\/+$/, ''),

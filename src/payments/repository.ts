@@ -84,7 +84,9 @@ export function createPaymentRepository(db: Database) {
   };
 
   return {
-    db,
+    /** One unit of work: every call given `tx` (this repository's or another's, e.g. enrollments') commits or rolls back together. */
+    transaction: <T>(op: string, fn: (tx: Queryable) => Promise<T>): Promise<T> => db.transaction(op, fn),
+
     async findByReference(reference: string, q: Queryable = db): Promise<PaymentRow | undefined> {
       return one('payments.find', q, `SELECT ${COLUMNS} FROM payments WHERE reference = $1`, [reference]);
     },
