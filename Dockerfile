@@ -16,6 +16,7 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=deps --chown=node:node /app/node_modules ./node_modules
 COPY --chown=node:node package.json openapi.json ./
+# src/ only: development tools (tools/, the Paystack simulator), tests and benchmarks stay out.
 COPY --chown=node:node src ./src
 # The image's own user, never root.
 USER node

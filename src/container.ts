@@ -30,7 +30,7 @@ import { createPaymentRepository } from './payments/repository.ts';
 import { startReconciler } from './payments/reconciler.ts';
 import { createPaymentService, type PaymentService } from './payments/service.ts';
 import { createTelemetry } from './operations/telemetry.ts';
-import { createPaystackSimulator, type PaystackSimulator } from './paystack-sim/server.ts';
+import type { PaystackSimulator } from '../tools/paystack-sim/server.ts';
 
 export interface Container {
   config: Readonly<Config>;
@@ -208,6 +208,8 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
     if (!paystackSecretKey) {
       if (config.isProduction) throw new Error('PAYSTACK_SECRET_KEY is required in production');
       paystackSecretKey = 'sk_test_simulator';
+      // A development tool outside src/: loaded only when it is needed, never in the image.
+      const { createPaystackSimulator } = await import('../tools/paystack-sim/server.ts');
       simulator = createPaystackSimulator({ secretKey: paystackSecretKey });
       paystackBaseUrl = await simulator.listen(0, '127.0.0.1');
       closers.push(() => simulator!.close());

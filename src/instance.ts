@@ -46,7 +46,7 @@ export async function startSharedDependencies(config: Readonly<Config>, logger: 
     if (!config.paystackSecretKey && !config.isProduction) {
       // One simulator for all workers: a payment started through one worker is verified
       // or refunded through another, and its webhook may reach any of them.
-      const { createPaystackSimulator } = await import('./paystack-sim/server.ts');
+      const { createPaystackSimulator } = await import('../tools/paystack-sim/server.ts');
       const secretKey = 'sk_test_simulator';
       const sim = createPaystackSimulator({ secretKey });
       const url = await sim.listen(0, '127.0.0.1');

@@ -47,3 +47,13 @@ test('the nginx example is valid and its timeouts sit above the request deadline
   writeFileSync(path.join(dir, 'nginx.conf'), `events {}\nhttp {\n${conf.replace(/app(\d):3000/g, '127.0.0.$1:3000')}\n}\n`);
   execFileSync(NGINX, ['-t', '-p', dir, '-c', path.join(dir, 'nginx.conf'), '-g', `pid ${dir}/nginx.pid; error_log ${dir}/error.log;`], { stdio: 'pipe' });
 });
+
+test('the production image copies src/ and never the development tools (the Paystack simulator)', () => {
+  const df = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
+  const copies = df.split('\n').filter((l) => /^COPY /.test(l));
+  assert.ok(copies.some((l) => / src \.\/src$/.test(l)), 'src/ is copied');
+  for (const l of copies) {
+    assert.doesNotMatch(l, /\btools\b/, l);
+    assert.doesNotMatch(l, / \. \.\/?$/, `${l}: copies the whole tree`);
+  }
+});

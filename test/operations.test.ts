@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { PROBE_TIMEOUT_MS } from '../src/operations/readiness.ts';
 import { BUCKET_MS, createRecentWindow, mergeDependency, WINDOW_MS } from '../src/operations/recent.ts';
-import { createPaystackSimulator } from '../src/paystack-sim/server.ts';
+import { createPaystackSimulator } from '../tools/paystack-sim/server.ts';
 import { buildTestApp } from './helpers/app.ts';
 import { createTestSchema, TEST_DATABASE_URL } from './helpers/db.ts';
 import { eventually } from './helpers/payments.ts';

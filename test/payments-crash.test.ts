@@ -1,7 +1,7 @@
 import { api } from './helpers/http.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createPaystackSimulator } from '../src/paystack-sim/server.ts';
+import { createPaystackSimulator } from '../tools/paystack-sim/server.ts';
 import { createTestSchema, rawClient } from './helpers/db.ts';
 import { eventually } from './helpers/payments.ts';
 import { startService } from './helpers/service.ts';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { signPaystackBody } from '../src/infra/paystack/signature.ts';
 import { listMigrations } from '../src/infra/database/migrate.ts';
-import { createPaystackSimulator } from '../src/paystack-sim/server.ts';
+import { createPaystackSimulator } from '../tools/paystack-sim/server.ts';
 import { buildTestApp, type TestApp } from './helpers/app.ts';
 import { createTestSchema, rawClient } from './helpers/db.ts';
 import { makeCourse, makeUser, type TestUser } from './helpers/factories.ts';

@@ -21,7 +21,7 @@ import {
   isPaystackTimeoutError,
 } from '../src/infra/paystack/errors.ts';
 import { signPaystackBody, verifyPaystackSignature } from '../src/infra/paystack/signature.ts';
-import { createPaystackSimulator, type PaystackSimulator } from '../src/paystack-sim/server.ts';
+import { createPaystackSimulator, type PaystackSimulator } from '../tools/paystack-sim/server.ts';
 
 const SECRET = 'sk_test_client_suite';
 

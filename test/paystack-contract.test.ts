@@ -13,7 +13,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { createPaystackSimulator, type PaystackSimulator } from '../src/paystack-sim/server.ts';
+import { createPaystackSimulator, type PaystackSimulator } from '../tools/paystack-sim/server.ts';
 import { excusedBy, KNOWN_DIFFERENCES, loadPaystackOpenApi, type Json } from './helpers/paystack-openapi.ts';
 
 // ajv-formats is CommonJS; under NodeNext its default export arrives wrapped.

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { signPaystackBody } from '../src/infra/paystack/signature.ts';
 import { listMigrations } from '../src/infra/database/migrate.ts';
-import { createPaystackSimulator } from '../src/paystack-sim/server.ts';
+import { createPaystackSimulator } from '../tools/paystack-sim/server.ts';
 import { createTestSchema, rawClient } from './helpers/db.ts';
 import { startNginx } from './helpers/nginx.ts';
 import { eventually } from './helpers/payments.ts';

@@ -148,7 +148,7 @@ export interface Simulator {
 
 export async function startSimulator(logDir: string): Promise<Simulator> {
   const port = await freePort();
-  const group = spawnGroup('paystack-sim', process.execPath, ['--import', 'tsx', 'src/paystack-sim/main.ts'], {
+  const group = spawnGroup('paystack-sim', process.execPath, ['--import', 'tsx', 'tools/paystack-sim/main.ts'], {
     NODE_ENV: 'development',
     PAYSTACK_SIM_PORT: String(port),
     PAYSTACK_SIM_HOST: '127.0.0.1',

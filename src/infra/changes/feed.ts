@@ -1,3 +1,4 @@
+import { ExponentialBackoff, noJitterGenerator, type IBackoff } from 'cockatiel';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Database, Queryable } from '../database/client.ts';
@@ -81,12 +82,28 @@ export interface ChangeFeedOptions {
   sessionMemoryMs?: number;
   /** Sessions ended within the last `withinS` seconds (the auth repository's read), re-read on every (re)connect. */
   loadEndedSessions?: (withinS: number) => Promise<string[]>;
+  /**
+   * Users whose token version is above 0, as [userId, tokenVersion] (the users table's
+   * read), re-read on every (re)connect. Defaults to reading `users` directly.
+   */
+  loadTokenVersions?: () => Promise<[userId: string, tokenVersion: number][]>;
 }
 
-// Reconnect backoff for the LISTEN connection: fast first retry, capped so a long
-// outage costs one attempt every 5 s, not a busy loop.
-const RECONNECT_MIN_MS = 100;
-const RECONNECT_MAX_MS = 5000;
+/**
+ * Reconnect backoff for the LISTEN connection: 100 ms first (a restarted PostgreSQL or a
+ * dropped session is usually back at once), doubling (exponent 2), capped at 5 s so a long
+ * outage costs one attempt every 5 s, not a busy loop. No jitter: one connection per
+ * process, and processes lose it at different times anyway.
+ */
+const RECONNECT_BACKOFF = new ExponentialBackoff({ initialDelay: 100, maxDelay: 5_000, exponent: 2, generator: noJitterGenerator });
+
+/** Today's read of the token versions, until the users module passes its own. */
+function tokenVersionsFrom(db: Database): () => Promise<[string, number][]> {
+  return async () => {
+    const rows = await db.query<{ id: string; token_version: number }>('changes.load_tokens', 'SELECT id, token_version FROM users WHERE token_version > 0');
+    return rows.map((r) => [r.id, r.token_version]);
+  };
+}
 
 export function createChangeFeed(o: ChangeFeedOptions): ChangeFeed {
   const versions = new Map<string, number>();
@@ -99,7 +116,10 @@ export function createChangeFeed(o: ChangeFeedOptions): ChangeFeed {
   let loaded = false;
   let client: pg.Client | undefined;
   let stopped = false;
-  let backoff = RECONNECT_MIN_MS;
+  // The current reconnect delay; undefined while connected (the next loss starts at the first delay).
+  let backoff: IBackoff<unknown> | undefined;
+  let stopping: Promise<void> | undefined;
+  const loadTokenVersions = o.loadTokenVersions ?? tokenVersionsFrom(o.db);
   let reconnectTimer: NodeJS.Timeout | undefined;
   let namespace = '';
   let channel = '';
@@ -128,19 +148,19 @@ export function createChangeFeed(o: ChangeFeedOptions): ChangeFeed {
 
   async function reload(): Promise<void> {
     const scopes = await o.db.query<{ scope: string; version: number }>('changes.load_versions', 'SELECT scope, version FROM cache_versions');
-    const tokens = await o.db.query<{ id: string; token_version: number }>('changes.load_tokens', 'SELECT id, token_version FROM users WHERE token_version > 0');
+    const tokens = await loadTokenVersions();
     const sessions = o.loadEndedSessions ? await o.loadEndedSessions(Math.ceil(sessionMemoryMs / 1000)) : [];
-    merge({ scopes: Object.fromEntries(scopes.map((r) => [r.scope, r.version])), tokens: tokens.map((r) => [r.id, r.token_version]), sessions });
+    merge({ scopes: Object.fromEntries(scopes.map((r) => [r.scope, r.version])), tokens, sessions });
     loaded = true;
   }
 
   function scheduleReconnect(): void {
     if (stopped || reconnectTimer) return;
+    backoff = backoff ? backoff.next(undefined) : RECONNECT_BACKOFF.next();
     reconnectTimer = setTimeout(() => {
       reconnectTimer = undefined;
       void connect();
-    }, backoff);
-    backoff = Math.min(backoff * 2, RECONNECT_MAX_MS);
+    }, backoff.duration);
   }
 
   async function connect(): Promise<void> {
@@ -183,7 +203,7 @@ export function createChangeFeed(o: ChangeFeedOptions): ChangeFeed {
       if (client !== c) return;
       if (!listening) o.logger.info({ dependency: 'database', op: 'changes.listen', outcome: 'ok' }, 'change feed listening');
       listening = true;
-      backoff = RECONNECT_MIN_MS;
+      backoff = undefined;
     } catch (err) {
       lost((err as { code?: string }).code ?? (err as Error).message);
     }
@@ -220,19 +240,25 @@ export function createChangeFeed(o: ChangeFeedOptions): ChangeFeed {
     async start() {
       // Startable again after stop (a test's stand-in for a lost and regained connection).
       stopped = false;
+      stopping = undefined;
       const rows = await o.db.query<{ db: string; schema: string }>('changes.namespace', 'SELECT current_database() AS db, current_schema() AS schema');
       namespace = `${rows[0].db}.${rows[0].schema}`;
       channel = channelFor(namespace);
       if (o.listenUrl) await connect();
       else await reload();
     },
-    async stop() {
-      stopped = true;
-      if (reconnectTimer) clearTimeout(reconnectTimer);
-      const c = client;
-      client = undefined;
-      listening = false;
-      if (c) await c.end().catch(() => undefined);
+    /** Idempotent: a second call returns the first call's promise (until the next start). */
+    stop() {
+      stopping ??= (async () => {
+        stopped = true;
+        if (reconnectTimer) clearTimeout(reconnectTimer);
+        reconnectTimer = undefined;
+        const c = client;
+        client = undefined;
+        listening = false;
+        if (c) await c.end().catch(() => undefined);
+      })();
+      return stopping;
     },
   };
 }

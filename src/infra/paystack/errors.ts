@@ -181,9 +181,6 @@ export class PaystackInvalidResponseError extends PaystackError {
   }
 }
 
-export function isPaystackError(e: unknown): e is PaystackError {
-  return e instanceof PaystackError;
-}
 export function isPaystackTimeoutError(e: unknown): e is PaystackTimeoutError {
   return e instanceof PaystackTimeoutError;
 }
@@ -204,9 +201,6 @@ export function isPaystackDuplicateReferenceError(e: unknown): e is PaystackDupl
 }
 export function isPaystackAmbiguousError(e: unknown): e is PaystackAmbiguousError {
   return e instanceof PaystackAmbiguousError;
-}
-export function isPaystackInvalidResponseError(e: unknown): e is PaystackInvalidResponseError {
-  return e instanceof PaystackInvalidResponseError;
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { Agent } from 'undici';
-import { signPaystackBody } from '../infra/paystack/signature.ts';
+import { signPaystackBody } from '../../src/infra/paystack/signature.ts';
 
 /** Per delivery attempt: a receiver slower than this is failing the "answer 200 fast" rule anyway. */
 const DELIVERY_TIMEOUT_MS = 2_000;

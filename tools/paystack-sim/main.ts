@@ -1,6 +1,6 @@
 /**
  * Runs the Paystack simulator on its own:
- *   node --import tsx src/paystack-sim/main.ts
+ *   node --import tsx tools/paystack-sim/main.ts
  * Environment: PAYSTACK_SIM_PORT (4010), PAYSTACK_SIM_HOST (127.0.0.1),
  * PAYSTACK_SECRET_KEY (sk_test_simulator), PAYSTACK_SIM_WEBHOOK_URL (none).
  */
