@@ -17,7 +17,7 @@ test('the service is SIGKILLed after the payment row is written and before Payst
   t.after(async () => {
     await db.end();
     await sim.close();
-    await schema.drop();
+    await schema.release(t);
   });
   const env = {
     DATABASE_URL: schema.url,

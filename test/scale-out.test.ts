@@ -31,7 +31,7 @@ async function sharedEnv(t: TestContext) {
     for (const i of instances) await i.kill();
     await sim.close();
     await redis.stop();
-    await schema.drop();
+    await schema.release(t);
   });
   const env = {
     DATABASE_URL: schema.url,

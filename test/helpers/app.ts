@@ -47,7 +47,7 @@ export async function buildTestApp(t: TestContext, env: Record<string, string> =
   await c.app.ready();
   t.after(async () => {
     await c.close();
-    if (!opts.schema) await schema.drop();
+    if (!opts.schema) await schema.release(t);
   });
   return { c, schema, logs, calls, inject: c.app.inject.bind(c.app) };
 }
