@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { signPaystackBody } from '../src/infra/paystack/signature.ts';
 import { listMigrations } from '../src/infra/database/migrate.ts';
 import { createPaystackSimulator } from '../src/paystack-sim/server.ts';
+import { onTestEnd } from './helpers/children.ts';
 import { createTestSchema, rawClient } from './helpers/db.ts';
 import { startNginx } from './helpers/nginx.ts';
 import { eventually } from './helpers/payments.ts';
@@ -27,12 +28,14 @@ async function sharedEnv(t: TestContext) {
   const sim = createPaystackSimulator({ secretKey: KEY });
   const simUrl = await sim.listen(0, '127.0.0.1');
   const instances: RunningService[] = [];
-  t.after(async () => {
-    for (const i of instances) await i.kill();
-    await sim.close();
-    await redis.stop();
-    await schema.release(t);
-  });
+  // Every step runs even when one before it fails: no instance or redis-server outlives the test.
+  onTestEnd(
+    t,
+    () => Promise.all(instances.map((i) => i.kill())),
+    () => sim.close(),
+    () => redis.stop(),
+    () => schema.release(t),
+  );
   const env = {
     DATABASE_URL: schema.url,
     REDIS_URL: redis.url,
@@ -164,6 +167,10 @@ test('rolling deploy behind nginx: instances restarted one at a time under load,
   let ok = 0;
   const failures: string[] = [];
   let running = true;
+  // The load stops when the test ends, failed or not, instead of running on to its deadline.
+  t.after(() => {
+    running = false;
+  });
   // A bounded load: 4 loops of sequential GETs until the deploy is over (at most 90 s).
   const deadline = Date.now() + 90_000;
   const loops = Array.from({ length: 4 }, async () => {
