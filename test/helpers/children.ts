@@ -52,6 +52,14 @@ after(() => {
   if (n > 0) throw new Error(`${n} process(es) started by this file's tests were still running when its tests ended; killed`);
 });
 process.once('exit', killAll);
+// The runner ends a file that overran its time with a signal, which runs no 'exit'
+// listener: stop the children, then end as the signal would have.
+for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(sig, () => {
+    killAll();
+    process.kill(process.pid, sig);
+  });
+}
 
 /**
  * Lists a started child. A plain child leaves the list when it exits; a process group
