@@ -31,7 +31,7 @@ async function roleOf(app: TestApp, email: string): Promise<string | undefined> 
 /** A schema with an attacker's student account registered under the operator's address. */
 async function schemaWithAttacker(t: TestContext): Promise<{ schema: TestSchema; app: TestApp; attacker: Awaited<ReturnType<typeof register>> }> {
   const schema = await createTestSchema();
-  t.after(() => schema.drop());
+  t.after(() => schema.release(t));
   const app = await buildTestApp(t, {}, { schema });
   return { schema, app, attacker: await register(app, ATTACKER) };
 }
@@ -75,7 +75,7 @@ const cli = (t: TestContext, schema: TestSchema, args: string[], env: Record<str
 
 test('bootstrap: creates the first admin when none exists, and is ignored (with a log line) once one does', async (t) => {
   const schema = await createTestSchema();
-  t.after(() => schema.drop());
+  t.after(() => schema.release(t));
   const first = await buildTestApp(t, { BOOTSTRAP_ADMIN_EMAIL: OPERATOR.email, BOOTSTRAP_ADMIN_PASSWORD: OPERATOR.password }, { schema });
   assert.equal((await login(first, OPERATOR.email, OPERATOR.password)).json().user.role, 'admin');
   // Another address later: an admin exists, so nothing is created and the log says why.
@@ -154,7 +154,7 @@ test('create-admin reads the password from stdin, so it appears in no command li
 
 test('create-admin on a new address without a password generates a strong one and prints it once', async (t) => {
   const schema = await createTestSchema();
-  t.after(() => schema.drop());
+  t.after(() => schema.release(t));
   const done = await cli(t, schema, ['create-admin', 'new@academy.example']);
   assert.equal(done.code, 0, done.stderr);
   const m = /password: (\S+)/.exec(done.stdout);

@@ -8,6 +8,11 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { startEmbeddedPostgres, DataDirLockedError, type EmbeddedPostgres } from '../src/infra/database/embedded/index.ts';
 import { acquireDataDirLock, LOCK_FILE_NAME } from '../src/infra/database/embedded/lock.ts';
+import { waitFor as waitUntil } from './helpers/wait.ts';
+
+// A start takes under 1 s on a quiet machine; with the load average at 30 on 2 cores it
+// took over 30 s (the product default), so the tests give it 120 s: slow, not wedged.
+const START_TIMEOUT_MS = 120_000;
 
 const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 const indexUrl = new URL('../src/infra/database/embedded/index.ts', import.meta.url).href;
@@ -22,7 +27,7 @@ let coldMs: number;
 before(async () => {
   template = fs.mkdtempSync(path.join(os.tmpdir(), 'pglite-'));
   const t0 = Date.now();
-  const db = await startEmbeddedPostgres({ dataDir: template, log: quiet });
+  const db = await startEmbeddedPostgres({ dataDir: template, log: quiet, startTimeoutMs: START_TIMEOUT_MS });
   coldMs = Date.now() - t0;
   await db.stop();
   assert.ok(!fs.existsSync(path.join(template, LOCK_FILE_NAME)), 'stop() removes the lock');
@@ -55,7 +60,7 @@ function freshDir(t: TestCtx, { seeded = true } = {}): string {
 }
 
 async function start(t: TestCtx, dataDir: string): Promise<EmbeddedPostgres> {
-  const db = await startEmbeddedPostgres({ dataDir, log: quiet });
+  const db = await startEmbeddedPostgres({ dataDir, log: quiet, startTimeoutMs: START_TIMEOUT_MS });
   defer(t, () => db.stop());
   return db;
 }
@@ -84,12 +89,10 @@ function pidGone(pid: number): boolean {
   }
 }
 
+/** {@link waitUntil}, answering how long it took. */
 async function waitFor(cond: () => boolean, timeoutMs: number): Promise<number> {
   const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await waitUntil(cond, timeoutMs, 'condition', 50);
   return Date.now() - t0;
 }
 
@@ -138,7 +141,7 @@ test('serves queries over pg with a one-connection pool', async (t) => {
 
 test('data persists across stop() and a new start', async (t) => {
   const dir = freshDir(t);
-  const first = await startEmbeddedPostgres({ dataDir: dir, log: quiet });
+  const first = await startEmbeddedPostgres({ dataDir: dir, log: quiet, startTimeoutMs: START_TIMEOUT_MS });
   await withPool(first, async (pool) => {
     await pool.query('CREATE TABLE kept (v text)');
     await pool.query('INSERT INTO kept VALUES ($1)', ['survives']);
@@ -155,7 +158,7 @@ test('data persists across stop() and a new start', async (t) => {
 test('a second start on a directory in use is refused', async (t) => {
   const dir = freshDir(t);
   const first = await start(t, dir);
-  await assert.rejects(startEmbeddedPostgres({ dataDir: dir, log: quiet }), (err: Error) => {
+  await assert.rejects(startEmbeddedPostgres({ dataDir: dir, log: quiet, startTimeoutMs: START_TIMEOUT_MS }), (err: Error) => {
     assert.ok(err instanceof DataDirLockedError);
     assert.match(err.message, /in use by process \d+/);
     assert.ok(err.message.includes(dir));
@@ -168,7 +171,7 @@ test('a second start on a directory in use is refused', async (t) => {
 
 test('a stale lock left by a SIGKILLed child is taken over', async (t) => {
   const dir = freshDir(t);
-  const first = await startEmbeddedPostgres({ dataDir: dir, log: quiet });
+  const first = await startEmbeddedPostgres({ dataDir: dir, log: quiet, startTimeoutMs: START_TIMEOUT_MS });
   await withPool(first, async (pool) => {
     await pool.query('CREATE TABLE k (v text)');
     await pool.query("INSERT INTO k VALUES ('before-kill')");
@@ -190,7 +193,7 @@ test('a stale lock left by a SIGKILLed child is taken over', async (t) => {
 async function spawnParent(t: TestCtx, dataDir: string, busyQuery: boolean) {
   const code = `
     const { startEmbeddedPostgres } = await import(${JSON.stringify(indexUrl)});
-    const db = await startEmbeddedPostgres({ dataDir: ${JSON.stringify(dataDir)}, log: () => {} });
+    const db = await startEmbeddedPostgres({ dataDir: ${JSON.stringify(dataDir)}, log: () => {}, startTimeoutMs: ${START_TIMEOUT_MS} });
     if (${busyQuery}) {
       const { default: pg } = await import('pg');
       const client = new pg.Client({ connectionString: db.connectionString });

@@ -39,7 +39,7 @@ test('migrations on PostgreSQL 15: all apply, a second run applies none', async 
   const d = db(schema.url, 'postgres');
   t.after(async () => {
     await d.close();
-    await schema.drop();
+    await schema.release(t);
   });
   assert.deepEqual(await migrate(d, logger), listMigrations().map((m) => m.version));
   assert.deepEqual(await migrate(d, logger), []);
@@ -51,7 +51,7 @@ test('processes starting together against an empty database migrate it exactly o
   const dbs = Array.from({ length: 4 }, () => db(schema.url, 'postgres'));
   t.after(async () => {
     for (const d of dbs) await d.close();
-    await schema.drop();
+    await schema.release(t);
   });
   const applied = await Promise.all(dbs.map((d) => migrate(d, logger)));
   assert.deepEqual(applied.flat().sort(), listMigrations().map((m) => m.version));

@@ -5,6 +5,7 @@ import { buildTestApp, type TestApp } from './helpers/app.ts';
 import { rawClient } from './helpers/db.ts';
 import { makeCourse, makeUser, type TestUser } from './helpers/factories.ts';
 import { TestRedis, silentServer } from './helpers/redis.ts';
+import { waitFor } from './helpers/wait.ts';
 
 // Fault tests run with a short half-open delay so recovery fits in a test; the other
 // budgets are SPEC.md's defaults unless a test says otherwise.
@@ -14,6 +15,17 @@ async function timedGet(app: TestApp, url: string, who: TestUser) {
   const started = performance.now();
   const res = await app.inject({ method: 'GET', url, headers: who.auth });
   return { res, ms: performance.now() - started };
+}
+
+/** Sessions of this test's service in a given state, seen from a session of the test's own. */
+async function sessions(app: TestApp, what: 'pg_sleep' | 'lock wait'): Promise<number> {
+  const c = await rawClient();
+  try {
+    const where = what === 'pg_sleep' ? "state = 'active' AND query ILIKE '%pg_sleep%'" : "wait_event_type = 'Lock'";
+    return (await c.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND ${where} AND pid <> pg_backend_pid()`, [app.schema.schema])).rows[0].n;
+  } finally {
+    await c.end();
+  }
 }
 
 function median(xs: number[]): number {
@@ -161,8 +173,8 @@ test('a table lock held by another session: 503 after about DB_LOCK_TIMEOUT_MS, 
   await locker.query('LOCK TABLE users IN ACCESS EXCLUSIVE MODE');
 
   const locked = timedGet(app, '/api/v1/users?search=nobody-cached-this', admin);
-  // Meanwhile, a route that does not need the table keeps answering.
-  await sleep(200);
+  // Meanwhile (the request waits on the lock), a route that does not need the table keeps answering.
+  await waitFor(async () => (await sessions(app, 'lock wait')) >= 1, 10_000, 'the request waiting on the lock');
   const other = await app.inject({ method: 'GET', url: '/api/v1/courses?search=c' });
   assert.equal(other.statusCode, 200);
   const { res, ms } = await locked;
@@ -192,13 +204,11 @@ test('a query slower than the time left: 503 deadline_exceeded at the deadline, 
   assert.ok(ms >= 1500 && ms < 2600, `answered after ${ms.toFixed(0)} ms; deadline 2000 ms`);
   const c = await rawClient(app.schema.url);
   t.after(() => c.end());
-  let n = -1;
-  for (let i = 0; i < 10 && n !== 0; i++) {
-    const r = await c.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND state = 'active' AND query ILIKE '%pg_sleep%' AND pid <> pg_backend_pid()", [app.schema.schema]);
-    n = r.rows[0].n;
-    if (n !== 0) await sleep(50);
-  }
-  assert.equal(n, 0, 'pg_sleep still running on the server');
+  // The cancel reaches the server in milliseconds; 10 s is for a loaded machine (the
+  // query itself would run 20 s).
+  await waitFor(async () => (await sessions(app, 'pg_sleep')) === 0, 10_000, 'pg_sleep gone').catch(() => undefined);
+  const r = await c.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND state = 'active' AND query ILIKE '%pg_sleep%' AND pid <> pg_backend_pid()", [app.schema.schema]);
+  assert.equal(r.rows[0].n, 0, 'pg_sleep still running on the server');
   // The pool is healthy afterwards.
   assert.equal((await app.inject({ method: 'GET', url: '/api/v1/courses' })).statusCode, 200);
 });
@@ -255,19 +265,13 @@ test('the change feed connection dies: the cache is bypassed (never stale) until
   const c = await rawClient(app.schema.url);
   t.after(() => c.end());
   await c.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND query ILIKE 'LISTEN%'", [app.schema.schema]);
-  let bypassed = false;
-  for (let i = 0; i < 50 && !bypassed; i++) {
-    bypassed = (await timedGet(app, '/api/v1/users', admin)).res.headers['x-cache'] === 'bypass';
-    if (!bypassed) await sleep(20);
-  }
+  // The feed notices its connection is gone within milliseconds; 10 s is for a loaded machine.
+  const bypassed = await waitFor(async () => (await timedGet(app, '/api/v1/users', admin)).res.headers['x-cache'] === 'bypass', 10_000, 'cache bypassed', 20).catch(() => false);
   assert.ok(bypassed, 'the cache kept serving while the feed was down');
   // Tokens are checked in the database meanwhile: still works.
   assert.equal((await app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: admin.auth })).statusCode, 200);
-  let back = false;
-  for (let i = 0; i < 100 && !back; i++) {
-    back = (await timedGet(app, '/api/v1/users', admin)).res.headers['x-cache'] !== 'bypass';
-    if (!back) await sleep(50);
-  }
+  // The feed reconnects after its back-off (seconds); 20 s is for a loaded machine.
+  const back = await waitFor(async () => (await timedGet(app, '/api/v1/users', admin)).res.headers['x-cache'] !== 'bypass', 20_000, 'feed back', 50).catch(() => false);
   assert.ok(back, 'the feed did not come back');
 });
 
@@ -279,7 +283,8 @@ test('past MAX_INFLIGHT_REQUESTS, new requests get 503 overloaded at once', asyn
   await locker.query('BEGIN');
   await locker.query('LOCK TABLE users IN ACCESS EXCLUSIVE MODE');
   const stuck = Array.from({ length: 10 }, (_, i) => timedGet(app, `/api/v1/users?search=s${i}`, admin));
-  await sleep(150);
+  // All ten hold their slots, waiting on the lock (the pool has ten connections).
+  await waitFor(async () => (await sessions(app, 'lock wait')) >= 10, 10_000, 'ten requests waiting on the lock');
   const shed = await timedGet(app, '/api/v1/courses', admin);
   assert.equal(shed.res.statusCode, 503);
   assert.equal(shed.res.json().code, 'overloaded');
@@ -312,11 +317,13 @@ test('a client that hangs up mid-request frees its in-flight slot and stops the 
   for (let i = 0; i < 5; i++) {
     const ctl = new AbortController();
     const pending = fetch(`${url}/__fault/db-sleep?seconds=5`, { signal: ctl.signal }).catch(() => undefined);
-    await sleep(150);
+    // The request is under way: its query runs on the server.
+    await waitFor(async () => (await sessions(app, 'pg_sleep')) >= 1, 10_000, 'the query running');
     ctl.abort();
     await pending;
   }
-  await sleep(200);
+  // The abandoned queries end within milliseconds of the hang-up; 10 s is for a loaded machine.
+  await waitFor(async () => (await sessions(app, 'pg_sleep')) === 0, 10_000, 'the abandoned queries ended').catch(() => undefined);
   // Five abandoned requests with a cap of three: had any kept its slot, this would be 503.
   const res = await fetch(`${url}/api/v1/courses`);
   assert.equal(res.status, 200);

@@ -113,7 +113,7 @@ test('readiness: with Redis stopped it says degraded with 200, within its bound'
 
 test('readiness: with PostgreSQL unreachable after start it says down with 503, within its bound', async (t) => {
   const schema = await createTestSchema();
-  t.after(() => schema.drop());
+  t.after(() => schema.release(t));
   const proxy = await tcpProxy(Number(new URL(TEST_DATABASE_URL).port || 5432));
   const viaProxy = new URL(schema.url);
   viaProxy.port = String(proxy.port);
@@ -182,7 +182,7 @@ test('/metrics after a scripted sequence (misses, hits, one cache timeout openin
   const redis = await TestRedis.start();
   t.after(() => redis.stop());
   const schema = await createTestSchema();
-  t.after(() => schema.drop());
+  t.after(() => schema.release(t));
   const svc = await startService({
     WEB_CONCURRENCY: '2',
     DATABASE_URL: schema.url,

@@ -28,7 +28,7 @@ test('the /ops dashboard, while Redis is hung, shows the cache degraded and list
   const redis = await TestRedis.start();
   t.after(() => redis.stop());
   const schema = await createTestSchema();
-  t.after(() => schema.drop());
+  t.after(() => schema.release(t));
   const svc = await startService({
     WEB_CONCURRENCY: '2',
     DATABASE_URL: schema.url,

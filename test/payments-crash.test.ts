@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { createPaystackSimulator } from '../tools/paystack-sim/server.ts';
 import { createTestSchema, rawClient } from './helpers/db.ts';
 import { eventually } from './helpers/payments.ts';
-import { startService } from './helpers/service.ts';
+import { startService, type RunningService } from './helpers/service.ts';
+import { onTestEnd } from './helpers/children.ts';
 
 const KEY = 'sk_test_crash_simulator';
 
@@ -14,11 +15,15 @@ test('the service is SIGKILLed after the payment row is written and before Payst
   const sim = createPaystackSimulator({ secretKey: KEY });
   const simUrl = await sim.listen(0, '127.0.0.1');
   const db = await rawClient(schema.url);
-  t.after(async () => {
-    await db.end();
-    await sim.close();
-    await schema.drop();
-  });
+  // The services go first, so none holds the schema while it is released.
+  const services: RunningService[] = [];
+  onTestEnd(
+    t,
+    () => Promise.all(services.map((s) => s.kill())),
+    () => db.end(),
+    () => sim.close(),
+    () => schema.release(t),
+  );
   const env = {
     DATABASE_URL: schema.url,
     PAYSTACK_SECRET_KEY: KEY,
@@ -31,7 +36,7 @@ test('the service is SIGKILLed after the payment row is written and before Payst
   };
   // First life: the reconciler is far away, so only the crash and the restart matter.
   const first = await startService({ ...env, RECONCILE_INTERVAL_MS: '3600000' });
-  t.after(() => first.kill());
+  services.push(first);
   const admin = (await api(first.url, '/api/v1/auth/login', { method: 'POST', body: { email: 'admin@crash.test', password: 'admin-password-1' } })).body;
   const course = (await api(first.url, '/api/v1/courses', { method: 'POST', token: admin.accessToken, body: { title: 'Crash Course', description: '', price: 250_000, isPublished: true } })).body;
   const student = (await api(first.url, '/api/v1/auth/register', { method: 'POST', body: { email: 'student@crash.test', password: 'student-password', firstName: 'S', lastName: 'T' } })).body;
@@ -53,7 +58,7 @@ test('the service is SIGKILLed after the payment row is written and before Payst
 
   // Second life: the reconciler runs every 300 ms and finishes the payment.
   const second = await startService({ ...env, RECONCILE_INTERVAL_MS: '300' });
-  t.after(() => second.kill());
+  services.push(second);
   await eventually(async () => (await db.query('SELECT status FROM payments WHERE reference = $1', [reference])).rows[0].status === 'success', 15_000, 'settled by the reconciler');
   const enrolled = await db.query('SELECT count(*)::int AS n FROM enrollments WHERE payment_reference = $1', [reference]);
   assert.equal(enrolled.rows[0].n, 1);

@@ -112,7 +112,7 @@ test('a second charge paid at Paystack is refunded exactly once, with two instan
   const simUrl = await sim.listen(0, '127.0.0.1');
   t.after(async () => {
     await sim.close();
-    await schema.drop();
+    await schema.release(t);
   });
   const env = { PAYSTACK_SECRET_KEY: KEY, PAYSTACK_BASE_URL: simUrl, RECONCILE_MIN_AGE_MS: '0', ...MANY_INITS };
   const a = await buildTestApp(t, env, { schema });
@@ -306,7 +306,7 @@ test('the migration turns rows with the old flagged text into status flagged, ke
   const db = await rawClient(schema.url);
   t.after(async () => {
     await db.end();
-    await schema.drop();
+    await schema.release(t);
   });
   const migrations = listMigrations();
   const trust = migrations.find((m) => m.name === '003_payments_trust');

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { signPaystackBody } from '../src/infra/paystack/signature.ts';
 import { makeCourse, makeUser, type TestUser } from './helpers/factories.ts';
 import { buildPayApp, eventually, type PayApp } from './helpers/payments.ts';
+import { waitFor } from './helpers/wait.ts';
 
 const SIM_KEY = 'sk_test_simulator';
 
@@ -31,6 +32,13 @@ async function counts(app: PayApp, reference: string) {
     [reference],
   );
   return r[0];
+}
+
+/** Whether the simulator holds a refund and has processed every one (its refund list, as Paystack's API gives it). */
+async function refundsProcessedAtPaystack(app: PayApp): Promise<boolean> {
+  const res = await fetch(`${app.sim.url}/refund`, { headers: { authorization: `Bearer ${SIM_KEY}` }, signal: AbortSignal.timeout(5000) });
+  const items = ((await res.json()) as { data: { status: string }[] }).data;
+  return items.length > 0 && items.every((r) => r.status === 'processed');
 }
 
 function signedWebhook(body: unknown) {
@@ -246,7 +254,7 @@ test('refund finished by the reconciler when no webhook comes; a partial refund 
   await app.sim.control({ refundDelayMs: 100, webhookUrl: 'http://127.0.0.1:9/nowhere' });
   const r = await app.inject({ method: 'POST', url: `/api/v1/payments/${p.reference}/refund`, headers: admin.auth, payload: { amount: 500_000 } });
   assert.equal(r.statusCode, 202);
-  await new Promise((res) => setTimeout(res, 300));
+  await waitFor(() => refundsProcessedAtPaystack(app), 10_000, 'the refund processed at Paystack');
   await app.c.db.query('t', 'UPDATE payments SET next_check_at = now() WHERE reference = $1', [p.reference]);
   await app.c.payments.reconcileOnce();
   const row = await paymentRow(app, p.reference);
@@ -267,7 +275,7 @@ test('a refund whose answer is lost is looked up, not repeated', async (t) => {
   assert.equal(r.statusCode, 202);
   assert.equal(r.json().status, 'refund_pending');
   await app.sim.control({ mode: 'normal' });
-  await new Promise((res) => setTimeout(res, 200));
+  await waitFor(() => refundsProcessedAtPaystack(app), 10_000, 'the refund processed at Paystack');
   await app.c.db.query('t', 'UPDATE payments SET next_check_at = now() WHERE reference = $1', [p.reference]);
   await app.c.payments.reconcileOnce();
   assert.equal((await paymentRow(app, p.reference)).status, 'refunded');

@@ -15,6 +15,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { createPaystackSimulator, type PaystackSimulator } from '../tools/paystack-sim/server.ts';
 import { excusedBy, KNOWN_DIFFERENCES, loadPaystackOpenApi, type Json } from './helpers/paystack-openapi.ts';
+import { waitFor } from './helpers/wait.ts';
 
 // ajv-formats is CommonJS; under NodeNext its default export arrives wrapped.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
@@ -220,8 +221,8 @@ test('POST /refund, GET /refund/:id and GET /refund match the Refund* responses'
   assertMatches(responseValidator('/refund/{id}', 'get', '200'), fetched.body, 'fetch refund');
   assert.equal(fetched.body.data.transaction_reference, 'contract-refund-1');
 
-  // Three times the 50 ms processing delay set above, so a processed refund is validated too.
-  await new Promise((r) => setTimeout(r, 150));
+  // Processed after the 50 ms delay set above, so a processed refund is validated too.
+  await waitFor(async () => (await call('GET', `/refund/${refundId}`)).body.data.status === 'processed', 10_000, 'refund processed');
   const listed = await call('GET', `/refund?transaction=${transactionId}`);
   assert.equal(listed.status, 200);
   assertMatches(responseValidator('/refund', 'get', '200'), listed.body, 'list refunds');

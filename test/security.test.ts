@@ -471,7 +471,7 @@ test('the logger redacts every secret-bearing field, in a request, an error or a
 
 test('secrets never reach the log: a full flow with payment, webhook, refund and operator calls, at trace level', async (t) => {
   const schema = await createTestSchema();
-  t.after(() => schema.drop());
+  t.after(() => schema.release(t));
   const dbPassword = 'db-password-7f3a9c';
   const dbUrl = new URL(schema.url);
   // Only when the URL has no password of its own (the test server trusts local clients).

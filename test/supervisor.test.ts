@@ -13,8 +13,9 @@ import { BootBackoff, BootFailureWindow, causedByWorker } from '../src/superviso
 import { explainDeath } from '../src/supervisor/deaths.ts';
 import { hangRecord, pastDeadlineKeepsGrowing } from '../src/supervisor/heartbeat.ts';
 import { requestLimit, resolveWorkers } from '../src/supervisor/settings.ts';
-import { createTestSchema } from './helpers/db.ts';
+import { createTestSchema, rawClient } from './helpers/db.ts';
 import { freePort } from './helpers/redis.ts';
+import { waitFor } from './helpers/wait.ts';
 
 /*
  * The supervisor, driven from outside like an operator would: the real `src/main.ts`
@@ -44,8 +45,9 @@ const BASE_ENV = {
 // Hang detection: the check runs every half heartbeat and the kill may wait 500 ms for
 // a capture under way; 1.5 s over the timeout covers both on a busy box.
 const KILL_MARGIN_MS = 1500;
-// A worker boots in about 2 s here (tsx, migrations, listen); 12 s is for a loaded CI box.
-const BOOT_MARGIN_MS = 12_000;
+// A worker boots in about 2 s on a quiet machine (tsx, migrations, listen); with the load
+// average at 20 on 2 cores boots took 25-40 s, so 60 s means stuck, not slow.
+const BOOT_MARGIN_MS = 60_000;
 
 type Rec = Record<string, unknown> & { msg?: string; time?: string };
 
@@ -54,6 +56,8 @@ interface Instance {
   port: number;
   pidFile: string;
   records: Rec[];
+  /** The test schema the instance uses (its sessions' application name), when the test made one. */
+  schema?: string;
   stderr: () => string;
   /** Resolves with the first record, past or future, that matches. */
   waitFor(what: string, match: (r: Rec) => boolean, timeoutMs: number): Promise<Rec>;
@@ -67,10 +71,12 @@ async function startInstance(t: TestContext, env: Record<string, string> = {}): 
   const dir = mkdtempSync(path.join(tmpdir(), 'it360-sup-'));
   const pidFile = path.join(dir, 'it360acad.pid');
   let databaseUrl = env.DATABASE_URL;
+  let schemaName: string | undefined;
   if (!databaseUrl) {
     const schema = await createTestSchema('sup');
     databaseUrl = schema.url;
-    t.after(() => schema.drop());
+    schemaName = schema.schema;
+    t.after(() => schema.release(t));
   }
   const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: new URL('..', import.meta.url).pathname,
@@ -124,6 +130,7 @@ async function startInstance(t: TestContext, env: Record<string, string> = {}): 
     port,
     pidFile,
     records,
+    schema: schemaName,
     stderr: () => stderr,
     exited,
     waitFor(what, match, timeoutMs) {
@@ -149,12 +156,16 @@ async function startInstance(t: TestContext, env: Record<string, string> = {}): 
 async function startServing(t: TestContext, env: Record<string, string> = {}): Promise<Instance> {
   const inst = await startInstance(t, env);
   const workers = Number(env.WEB_CONCURRENCY ?? BASE_ENV.WEB_CONCURRENCY);
-  const until = performance.now() + 30_000;
-  while (inst.serving().length < workers) {
-    assert.ok(performance.now() < until, `${workers} workers not ready within 30 s; stderr: ${inst.stderr()}`);
-    assert.equal(inst.proc.exitCode, null, `the supervisor exited: ${inst.stderr()}`);
-    await sleep(50);
-  }
+  // Every worker boots; see BOOT_MARGIN_MS.
+  await waitFor(
+    () => {
+      assert.equal(inst.proc.exitCode, null, `the supervisor exited: ${inst.stderr()}`);
+      return inst.serving().length >= workers;
+    },
+    BOOT_MARGIN_MS + 30_000,
+    `${workers} workers ready`,
+    50,
+  ).catch((err: Error) => assert.fail(`${err.message}; stderr: ${inst.stderr()}`));
   return inst;
 }
 
@@ -190,7 +201,7 @@ async function probeUntil(port: number, done: Promise<unknown>, capMs: number): 
   const until = performance.now() + capMs;
   while (!finished && performance.now() < until) {
     out.push(await request(port, '/healthz', { timeoutMs: 2000 }));
-    await sleep(100);
+    await sleep(100); // pacing: a probe every 100 ms, not a flood
   }
   return out;
 }
@@ -211,6 +222,8 @@ test('a worker whose event loop is blocked is killed and replaced in time, the r
   // Blocks for longer than the timeout; the worker is killed mid-request, so this fails.
   const blocked = request(inst.port, '/__fault/block-event-loop?ms=20000', { method: 'POST', headers: { 'x-request-id': requestId }, timeoutMs: 25_000 });
   const hung = inst.waitFor('worker hung', (r) => r.msg === 'worker hung', WORKER_TIMEOUT_MS + KILL_MARGIN_MS + 2000);
+  // Pacing, not a wait for state: the probes start once the block is likely under way (a
+  // probe sent before it is answered at once, which the assertions below allow).
   await sleep(300);
   const probes = await probeUntil(inst.port, hung, 10_000);
   const hang = await hung;
@@ -299,10 +312,18 @@ test('SIGTERM under load: every accepted request is answered, and the instance e
   const loops = Array.from({ length: 3 }, async () => {
     for (let i = 0; i < 2000 && !stop; i++) {
       fast.push(await request(inst.port, '/healthz', { timeoutMs: 3000 }));
-      await sleep(10);
+      await sleep(10); // pacing the load
     }
   });
-  await sleep(400);
+  // The signal must find the slow requests in flight: their queries are running (or, on a
+  // slow machine, already done) before it is sent. 15 s is for a loaded machine.
+  let slowAnswered = 0;
+  for (const s of slow) void s.then(() => slowAnswered++);
+  const db = await rawClient();
+  t.after(() => db.end());
+  const sleeping = async () =>
+    (await db.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND state = 'active' AND query LIKE 'SELECT pg_sleep%'", [inst.schema])).rows[0].n;
+  await waitFor(async () => (await sleeping()) + slowAnswered >= slow.length, 15_000, 'the slow requests in flight');
   const signalAt = performance.now();
   inst.proc.kill('SIGTERM');
   const exit = await Promise.race([inst.exited, sleep(graceMs + 5000, undefined, { ref: false }).then(() => undefined)]);
@@ -339,16 +360,20 @@ test('SIGHUP under load (sent to the pid in the pid file): a rolling reload with
   // A bounded loopback load: four clients, one request at a time each, new connections,
   // a cheap route and a database-backed one, for as long as the reload takes (capped).
   const loops = Array.from({ length: 4 }, async (_v, n) => {
-    const until = performance.now() + 30_000;
+    // Capped: as long as a reload may take (see below) and a little more.
+    const until = performance.now() + 2 * (BOOT_MARGIN_MS + 2000) + 15_000;
     for (let i = 0; i < 3000 && !stop && performance.now() < until; i++) {
       results.push(await request(inst.port, (i + n) % 2 === 0 ? '/healthz' : '/api/v1/courses?pageSize=5', { timeoutMs: 5000 }));
-      await sleep(20);
+      await sleep(20); // pacing the load
     }
   });
-  await sleep(300);
+  // The load is under way before the signal, and goes on a little after the reload: a
+  // request failing at either edge of the reload is caught.
+  await waitFor(() => results.length >= 4, 15_000, 'the load under way');
   process.kill(pid, 'SIGHUP');
   const finished = await inst.waitFor('reload finished', (r) => r.msg === 'reload finished' || r.msg === 'reload incomplete', 2 * (BOOT_MARGIN_MS + 2000));
-  await sleep(300);
+  const atReload = results.length;
+  await waitFor(() => results.length >= atReload + 4, 15_000, 'the load after the reload');
   stop = true;
   await Promise.all(loops);
   assert.equal(finished.msg, 'reload finished');
@@ -363,7 +388,7 @@ test('SIGHUP under load (sent to the pid in the pid file): a rolling reload with
 
 test('a worker SIGKILLed during boot, before any worker was ready, is replaced and the service keeps running', async (t) => {
   const inst = await startInstance(t);
-  const first = await inst.waitFor('worker started', (r) => r.msg === 'worker started', 15_000);
+  const first = await inst.waitFor('worker started', (r) => r.msg === 'worker started', BOOT_MARGIN_MS);
   const victim = first.workerPid as number;
   process.kill(victim, 'SIGKILL');
   const exit = await inst.waitFor('worker exited', (r) => r.msg === 'worker exited' && r.workerPid === victim, 5000);
@@ -372,13 +397,16 @@ test('a worker SIGKILLed during boot, before any worker was ready, is replaced a
   assert.equal(exit.sentBySupervisor, false);
   const retry = await inst.waitFor('boot failure record', (r) => r.msg === 'worker failed to boot; retrying' && r.slot === first.slot, 5000);
   assert.equal(retry.counted, false, 'a kill from outside is not counted as a boot failure');
-  const replacement = await inst.waitFor('replacement started', (r) => r.msg === 'worker started' && r.reason === 'retry-boot' && r.slot === first.slot, 20_000);
-  const until = performance.now() + 60_000;
-  while (inst.serving().length < 2) {
-    assert.equal(inst.proc.exitCode, null, `the supervisor exited: ${inst.stderr()}`);
-    assert.ok(performance.now() < until, `2 workers not serving within 60 s: ${inst.stderr()}`);
-    await sleep(50);
-  }
+  const replacement = await inst.waitFor('replacement started', (r) => r.msg === 'worker started' && r.reason === 'retry-boot' && r.slot === first.slot, BOOT_MARGIN_MS);
+  await waitFor(
+    () => {
+      assert.equal(inst.proc.exitCode, null, `the supervisor exited: ${inst.stderr()}`);
+      return inst.serving().length >= 2;
+    },
+    BOOT_MARGIN_MS + 30_000,
+    '2 workers serving',
+    50,
+  ).catch((err: Error) => assert.fail(`${err.message}; stderr: ${inst.stderr()}`));
   assert.ok(inst.serving().includes(replacement.workerPid as number));
   assert.equal((await request(inst.port, '/healthz')).status, 200);
   assert.equal(inst.records.some((r) => r.msg === 'workers keep failing at boot; stopping'), false);

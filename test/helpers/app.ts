@@ -6,6 +6,7 @@ import path from 'node:path';
 import { loadConfig } from '../../src/config/index.ts';
 import { createContainer, type Container } from '../../src/container.ts';
 import { createLogger } from '../../src/logger.ts';
+import { onTestEnd } from './children.ts';
 import { createTestSchema, type TestSchema } from './db.ts';
 import type { DependencyCallEvent } from '../../src/resilience/policy.ts';
 
@@ -45,10 +46,11 @@ export async function buildTestApp(t: TestContext, env: Record<string, string> =
   const calls: DependencyCallEvent[] = [];
   const c = await createContainer(config, logger, { print: () => undefined, onDependencyCall: (e) => calls.push(e) });
   await c.app.ready();
-  t.after(async () => {
-    await c.close();
-    if (!opts.schema) await schema.drop();
-  });
+  onTestEnd(
+    t,
+    () => c.close(),
+    () => (opts.schema ? undefined : schema.release(t)),
+  );
   return { c, schema, logs, calls, inject: c.app.inject.bind(c.app) };
 }
 

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { trackChild } from './children.ts';
 import { freePort } from './redis.ts';
 
 export const NGINX = process.env.NGINX_PATH ?? '/usr/sbin/nginx';
@@ -53,20 +54,48 @@ http {
   }
 }`;
   writeFileSync(path.join(dir, 'nginx.conf'), conf);
-  const proc: ChildProcess = spawn(NGINX, ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc: ChildProcess = spawn(NGINX, ['-p', dir, '-c', path.join(dir, 'nginx.conf'), '-g', 'daemon off;'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    // A group of its own (master and worker), so a stop that must force kills both.
+    detached: true,
+  });
+  trackChild(proc, true);
+  const exited = new Promise((r) => proc.once('exit', r));
+  const stop = async () => {
+    if (proc.pid !== undefined && proc.exitCode === null && proc.signalCode === null) {
+      proc.kill('SIGTERM');
+      // nginx's fast shutdown takes milliseconds; past 10 s it is stuck and is killed.
+      const timer = setTimeout(() => killGroup(), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    killGroup(); // a worker that outlived its master
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const killGroup = () => {
+    try {
+      process.kill(-proc.pid!, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  };
   let err = '';
   proc.stderr!.on('data', (b: Buffer) => (err += b.toString()));
   proc.on('error', (e) => {
     err += `could not start nginx (apt-get install nginx; .ci/run does this): ${e.message}`;
   });
   const url = `http://127.0.0.1:${port}`;
-  const until = Date.now() + 10_000;
+  // nginx starts in milliseconds; 20 s covers a loaded machine.
+  const until = Date.now() + 20_000;
   for (;;) {
     try {
       await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) });
       break;
     } catch {
-      if (Date.now() > until || proc.exitCode !== null) throw new Error(`nginx did not start: ${err}`);
+      if (Date.now() > until || proc.exitCode !== null) {
+        await stop();
+        throw new Error(`nginx did not start: ${err}`);
+      }
       await sleep(100);
     }
   }
@@ -80,12 +109,6 @@ http {
         return '';
       }
     },
-    async stop() {
-      if (proc.exitCode === null) {
-        proc.kill('SIGTERM');
-        await new Promise((r) => proc.once('exit', r));
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
+    stop,
   };
 }

@@ -1,6 +1,6 @@
 import type { TestContext } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { buildTestApp, type TestApp } from './app.ts';
+import { waitFor } from './wait.ts';
 
 export interface PayApp extends TestApp {
   /** The service's own address (the simulator delivers webhooks there). */
@@ -43,13 +43,5 @@ export async function buildPayApp(t: TestContext, env: Record<string, string> = 
   };
 }
 
-/** Polls until `check` returns a truthy value, at most `ms`. */
-export async function eventually<T>(check: () => Promise<T | undefined | false>, ms = 5000, label = 'condition'): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`${label} not reached within ${ms} ms`);
-    await sleep(50);
-  }
-}
+/** Polls until `check` returns a truthy value, at most `ms`: {@link waitFor}, kept under the name the payment tests use. */
+export const eventually = <T>(check: () => Promise<T | undefined | false>, ms = 5000, label = 'condition'): Promise<T> => waitFor(check, ms, label, 50);

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { trackChild } from './children.ts';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -53,8 +54,15 @@ export class TestRedis {
     proc.on('error', (err) => {
       throw new Error(`could not start redis-server (apt-get install redis-server): ${err.message}`);
     });
+    trackChild(proc);
     this.proc = proc;
-    await waitForPort(this.port, 5000);
+    try {
+      // redis-server answers within milliseconds; 10 s covers a loaded machine.
+      await waitForPort(this.port, 10_000);
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
   }
 
   /** SIGSTOP: the process keeps its socket open but answers nothing — a hung Redis. */
@@ -69,11 +77,13 @@ export class TestRedis {
   /** Stops the process: connections are refused. */
   async stop(): Promise<void> {
     const p = this.proc;
-    if (!p || p.exitCode !== null) return;
+    if (!p) return;
+    this.proc = undefined;
+    if (p.exitCode !== null || p.signalCode !== null) return;
+    const exited = new Promise((r) => p.once('exit', r));
     p.kill('SIGCONT');
     p.kill('SIGKILL');
-    await new Promise((r) => p.once('exit', r));
-    this.proc = undefined;
+    await exited;
   }
 }
 

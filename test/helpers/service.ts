@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { trackChild } from './children.ts';
 import { freePort } from './redis.ts';
 
 export interface RunningService {
@@ -33,6 +34,7 @@ export async function startService(env: Record<string, string>, opts: { port?: n
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
+  trackChild(proc, true);
   const output: string[] = [];
   const collect = (buf: Buffer) => output.push(...buf.toString().split('\n').filter(Boolean));
   proc.stdout.on('data', collect);
@@ -64,13 +66,14 @@ export async function startService(env: Record<string, string>, opts: { port?: n
       }),
     signal: (sig) => proc.kill(sig),
     async kill() {
-      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      // The whole group, even when the main process has already exited: workers it left
+      // behind are members still.
       try {
         process.kill(-proc.pid!, 'SIGKILL');
       } catch {
         /* already gone */
       }
-      await exited;
+      if (proc.exitCode === null && proc.signalCode === null) await exited;
     },
   };
   if (!up) {
