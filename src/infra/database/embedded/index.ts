@@ -134,6 +134,9 @@ export async function startEmbeddedPostgres(opts: StartEmbeddedPostgresOptions):
       stopped ??= (async () => {
         stopping = true;
         if (child.exitCode !== null || child.signalCode !== null) return;
+        // Whoever awaits the stop must be kept alive until the child has exited: the
+        // child was unref'd above, and after the grace timer only its exit is pending.
+        child.ref();
         child.kill('SIGTERM');
         let graceTimer: NodeJS.Timeout | undefined;
         const graceOver = new Promise<'timeout'>((resolve) => {
