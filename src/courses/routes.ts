@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import { callerOf, type authHooks } from '../http/auth-hooks.ts';
 import { IdParams, PageQuery, pageOf, problems } from '../http/schemas.ts';
 import type { CourseService } from './service.ts';
+import { pageFrom } from '../shared/paging.ts';
 
 export const CourseSchema = Type.Object(
   {
@@ -41,7 +42,7 @@ export const courseRoutes: FastifyPluginAsyncTypebox<{ courses: CourseService; h
     },
   }, async (request, reply) => {
     const q = request.query;
-    const r = await courses.list({ page: q.page ?? 1, pageSize: q.pageSize ?? 20, search: q.search?.trim() || undefined });
+    const r = await courses.list({ ...pageFrom(q), search: q.search?.trim() || undefined });
     void reply.header('x-cache', r.cache);
     return r.value;
   });

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import type { AuthService } from '../auth/service.ts';
 import { errors } from '../errors/index.ts';
-import type { Caller } from '../users/types.ts';
+import type { Caller } from '../shared/types.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -1,6 +1,6 @@
 import type { Database, Queryable } from '../infra/database/client.ts';
 import { storable } from '../infra/database/text.ts';
-import type { Page } from '../users/types.ts';
+import type { Page } from '../shared/types.ts';
 import type { FlaggedPayment, Payment, PaymentRow, PaymentStatus, RefundRow } from './types.ts';
 
 const COLUMNS = `id, reference, user_id, course_id, amount, currency, status, authorization_url, access_code, paystack_transaction_id,

@@ -4,6 +4,7 @@ import { callerOf, type authHooks } from '../http/auth-hooks.ts';
 import type { RateLimiter } from '../http/rate-limit.ts';
 import { PageQuery, pageOf, problems } from '../http/schemas.ts';
 import type { PaymentService } from './service.ts';
+import { pageFrom } from '../shared/paging.ts';
 
 const Status = Type.Union([
   Type.Literal('pending'),
@@ -82,7 +83,7 @@ export const paymentRoutes: FastifyPluginAsyncTypebox<{ payments: PaymentService
     },
   }, async (request) => {
     const q = request.query;
-    return payments.list(callerOf(request), { page: q.page ?? 1, pageSize: q.pageSize ?? 20, status: q.status });
+    return payments.list(callerOf(request), { ...pageFrom(q), status: q.status });
   });
 
   app.post('/:reference/refund', {

@@ -18,7 +18,7 @@ import { verifyPaystackSignature } from '../infra/paystack/signature.ts';
 import type { RefundResult, VerifyResult } from '../infra/paystack/types.ts';
 import { isCallRejectedError, isCallTimeoutError } from '../resilience/policy.ts';
 import { runWithDeadline, timeLeftMs } from '../resilience/deadline.ts';
-import type { Caller, Page } from '../users/types.ts';
+import type { Caller, Page } from '../shared/types.ts';
 import { FULFILLABLE, toPublic, type PaymentRepository } from './repository.ts';
 import type { FlaggedPayment, Payment, PaymentRow, PaymentStatus, RefundRow } from './types.ts';
 

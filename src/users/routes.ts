@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import { callerOf, type authHooks } from '../http/auth-hooks.ts';
 import { IdParams, Name, PageQuery, pageOf, problems } from '../http/schemas.ts';
 import type { UserService } from './service.ts';
+import { pageFrom } from '../shared/paging.ts';
 
 export const Role = Type.Union([Type.Literal('student'), Type.Literal('instructor'), Type.Literal('admin')]);
 
@@ -43,7 +44,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UserService; hooks: 
     },
   }, async (request, reply) => {
     const q = request.query;
-    const r = await users.list(callerOf(request), { page: q.page ?? 1, pageSize: q.pageSize ?? 20, role: q.role, isActive: q.isActive, search: q.search?.trim() || undefined });
+    const r = await users.list(callerOf(request), { ...pageFrom(q), role: q.role, isActive: q.isActive, search: q.search?.trim() || undefined });
     void reply.header('x-cache', r.cache);
     return r.value;
   });
