@@ -4,15 +4,13 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp, type AppDeps } from './app.ts';
-import { createRefreshTokenRepository } from './auth/repository.ts';
-import { createAuthService } from './auth/service.ts';
-import { createTokenService } from './auth/tokens.ts';
+import { createAuthModule, createRefreshTokenRepository, createTokenService } from './auth/index.ts';
 import { ensureBootstrapAdmin, seedDemoData } from './bootstrap.ts';
 import type { Config } from './config/index.ts';
+import { createCoursesModule } from './courses/index.ts';
 import { createCourseRepository } from './courses/repository.ts';
-import { createCourseService } from './courses/service.ts';
+import { createEnrollmentsModule } from './enrollments/index.ts';
 import { createEnrollmentRepository } from './enrollments/repository.ts';
-import { createEnrollmentService } from './enrollments/service.ts';
 import { openCache, type CacheStore } from './infra/cache/index.ts';
 import { createCachedRead } from './infra/cache/cached-read.ts';
 import { createWindowCounters } from './infra/cache/counters.ts';
@@ -20,15 +18,14 @@ import { createChangeFeed, type ChangeFeed } from './infra/changes/feed.ts';
 import { openDatabase, type Database } from './infra/database/index.ts';
 import { migrate } from './infra/database/migrate.ts';
 import { openPaystack } from './infra/paystack/index.ts';
-import { createTelemetry, type Telemetry } from './operations/telemetry.ts';
+import { createTelemetry, type Telemetry } from './operations/index.ts';
+import { createPaymentsModule, startReconciler, type PaymentService } from './payments/index.ts';
 import { createPaymentRepository } from './payments/repository.ts';
-import { startReconciler } from './payments/reconciler.ts';
-import { createPaymentService, type PaymentService } from './payments/service.ts';
 import type { DependencyHooks } from './resilience/policies.ts';
 import type { DependencyCallEvent, DependencyPolicy } from './resilience/policy.ts';
 import { createClosers } from './shared/closers.ts';
+import { createUsersModule } from './users/index.ts';
 import { createUserRepository, type UserRepository } from './users/repository.ts';
-import { createUserService } from './users/service.ts';
 
 export interface Container {
   config: Readonly<Config>;
@@ -146,15 +143,16 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
     // --- Modules.
     const users = createUserRepository(db, feed, refreshTokens);
     const courseRepo = createCourseRepository(db, feed);
+    const enrollmentRepo = createEnrollmentRepository(db);
     const jwtSecret = config.jwtSecret ?? devJwtSecret(path.resolve(config.dataDir));
     const tokens = createTokenService({ secret: jwtSecret, accessTtlS: config.jwtAccessTtlS });
-    const auth = createAuthService({ users, refreshTokens, tokens, revocations: feed, refreshTtlS: config.jwtRefreshTtlS, accessTtlS: config.jwtAccessTtlS });
-    const userService = createUserService({ users, cache });
-    const courseService = createCourseService({ courses: courseRepo, cache });
+    const usersModule = createUsersModule({ users, cache });
+    const auth = createAuthModule({ users, refreshTokens, tokens, revocations: feed, refreshTtlS: config.jwtRefreshTtlS, accessTtlS: config.jwtAccessTtlS, userService: usersModule.service });
+    const courses = createCoursesModule({ courses: courseRepo, cache });
+    const enrollments = createEnrollmentsModule({ enrollments: enrollmentRepo, courses: courseRepo });
 
     let publicUrl = config.publicUrl ?? `http://${config.host}:${config.port}`;
-    const enrollmentRepo = createEnrollmentRepository(db);
-    const paymentService = createPaymentService({
+    const payments = createPaymentsModule({
       payments: createPaymentRepository(db),
       enrollments: enrollmentRepo,
       courses: courseRepo,
@@ -170,6 +168,7 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
       reconcileMinAgeMs: config.reconcileMinAgeMs,
       reconcileIntervalMs: config.reconcileIntervalMs,
     });
+    const paymentService = payments.service;
     if (opts.startReconciler) {
       const reconciler = startReconciler({ payments: paymentService, intervalMs: config.reconcileIntervalMs, logger });
       closers.push(() => reconciler.stop());
@@ -186,11 +185,11 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
       logger,
       // Rate-limit counters share the cache's Redis connection and its policy (one breaker per dependency).
       counters: createWindowCounters({ redis: cacheDep.store.redis, policy: cacheDep.policy, namespace: () => feed.namespace() }),
-      auth,
-      users: userService,
-      courses: courseService,
+      auth: auth.service,
+      users: usersModule.service,
+      courses: courses.service,
       payments: paymentService,
-      enrollments: createEnrollmentService({ enrollments: enrollmentRepo, courses: courseRepo }),
+      enrollments: enrollments.service,
       operations: {
         readiness: {
           database: { policy: db.policy, probe: async () => void (await db.query('readyz.database', 'SELECT 1')) },
