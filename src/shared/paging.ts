@@ -1,5 +1,9 @@
-import type { Queryable } from '../infra/database/client.ts';
 import type { Page } from './types.ts';
+
+/** What a paged query needs of the database (src/infra/database/client.ts Queryable). */
+interface Queryable {
+  query<R extends object = Record<string, unknown>>(op: string, text: string, values?: unknown[]): Promise<R[]>;
+}
 
 /** Page defaults for every list route (the query schema's own bounds: src/http/schemas.ts PageQuery). */
 export const DEFAULT_PAGE = 1;
