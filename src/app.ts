@@ -2,35 +2,26 @@ import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import underPressure from '@fastify/under-pressure';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { authRoutes } from './auth/routes.ts';
-import type { AuthService } from './auth/service.ts';
+import { authHooks, authHttp, type AuthService } from './auth/index.ts';
 import type { Config } from './config/index.ts';
-import { courseRoutes } from './courses/routes.ts';
-import type { CourseService } from './courses/service.ts';
+import { coursesHttp, type CourseService } from './courses/index.ts';
+import { enrollmentsHttp, type EnrollmentService } from './enrollments/index.ts';
 import { errors } from './errors/index.ts';
-import { authHooks } from './http/auth-hooks.ts';
 import { QUIET_ROUTES, registerLifecycle, type LifecycleOptions } from './http/lifecycle.ts';
-import underPressure from '@fastify/under-pressure';
+import type { HttpModule } from './http/module.ts';
+import { registerCacheControl } from './http/cache-control.ts';
 import { errorHandler, frameworkErrorHandler, sendProblem } from './http/problem.ts';
 import { createRateLimiter } from './http/rate-limit.ts';
-import { registerSecurity } from './http/security.ts';
-import { registerCacheControl } from './http/cache-control.ts';
 import { Problem } from './http/schemas.ts';
+import { registerSecurity } from './http/security.ts';
 import { createValidation } from './http/validation.ts';
 import { createWindowCounters, type WindowCounters } from './infra/cache/counters.ts';
-import { operationsRoutes, type OperationsDeps } from './operations/routes.ts';
-import { faultRoutes, type FaultDeps } from './operations/faults.ts';
-import { userRoutes } from './users/routes.ts';
-import type { UserService } from './users/service.ts';
-import { UserSchema } from './users/routes.ts';
-import { CourseSchema } from './courses/routes.ts';
-import { enrollmentRoutes } from './enrollments/routes.ts';
-import type { EnrollmentService } from './enrollments/service.ts';
-import { paymentCallbackPage } from './payments/callback-page.ts';
-import { PaymentSchema, paymentRoutes } from './payments/routes.ts';
-import type { PaymentService } from './payments/service.ts';
+import { faultRoutes, operationsRoutes, type FaultDeps, type OperationsDeps } from './operations/index.ts';
+import { paymentCallbackPage, paymentsHttp, type PaymentService } from './payments/index.ts';
+import { usersHttp, type UserService } from './users/index.ts';
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -105,7 +96,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // up beyond what the process can hold (MAX_CONNECTIONS says why the default).
   app.server.maxConnections = config.maxConnections;
 
-  const shared = [Problem, UserSchema, CourseSchema, PaymentSchema];
+  // Every domain under /api/v1, in the order their routes and schemas are registered.
+  const modules: HttpModule[] = [authHttp(deps.auth, deps.users), usersHttp(deps.users), coursesHttp(deps.courses), paymentsHttp(deps.payments), enrollmentsHttp(deps.enrollments)];
+  const shared = [Problem, ...modules.flatMap((m) => m.schemas)];
   app.setValidatorCompiler(createValidation(shared));
   for (const s of shared) app.addSchema(s);
   // Only JSON is accepted: text/plain bodies get 415, not a confusing 400.
@@ -194,11 +187,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }, logger);
   await app.register(
     async (api) => {
-      await api.register(authRoutes, { prefix: '/auth', auth: deps.auth, users: deps.users, hooks, limits });
-      await api.register(userRoutes, { prefix: '/users', users: deps.users, hooks });
-      await api.register(courseRoutes, { prefix: '/courses', courses: deps.courses, hooks });
-      await api.register(paymentRoutes, { prefix: '/payments', payments: deps.payments, hooks, limits });
-      await api.register(enrollmentRoutes, { prefix: '/enrollments', enrollments: deps.enrollments, hooks });
+      for (const m of modules) await api.register(m.routes.plugin, { prefix: m.routes.prefix, hooks, limits });
     },
     { prefix: '/api/v1' },
   );

@@ -4,33 +4,29 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildApp, type AppDeps } from './app.ts';
-import { createRefreshTokenRepository } from './auth/repository.ts';
-import { createAuthService } from './auth/service.ts';
-import { createTokenService } from './auth/tokens.ts';
+import { createAuthModule, createRefreshTokenRepository, createTokenService } from './auth/index.ts';
 import { ensureBootstrapAdmin, seedDemoData } from './bootstrap.ts';
 import type { Config } from './config/index.ts';
+import { createCoursesModule } from './courses/index.ts';
 import { createCourseRepository } from './courses/repository.ts';
-import { createCourseService } from './courses/service.ts';
+import { createEnrollmentsModule } from './enrollments/index.ts';
+import { createEnrollmentRepository } from './enrollments/repository.ts';
+import { openCache, type CacheStore } from './infra/cache/index.ts';
 import { createCachedRead } from './infra/cache/cached-read.ts';
 import { createWindowCounters } from './infra/cache/counters.ts';
-import { createMemoryStore, createRedisStore, type CacheStore } from './infra/cache/store.ts';
 import { createChangeFeed, type ChangeFeed } from './infra/changes/feed.ts';
-import { createDatabase, type Database } from './infra/database/client.ts';
-import { startEmbeddedPostgres } from './infra/database/embedded/index.ts';
+import { openDatabase, type Database } from './infra/database/index.ts';
 import { migrate } from './infra/database/migrate.ts';
-import { createDependencyPolicy, type DependencyCallEvent, type DependencyPolicy } from './resilience/policy.ts';
-import { createUserRepository, type UserRepository } from './users/repository.ts';
-import { createUserService } from './users/service.ts';
-import { createEnrollmentRepository } from './enrollments/repository.ts';
-import { createEnrollmentService } from './enrollments/service.ts';
-import { createPaystackClient } from './infra/paystack/client.ts';
 import { createPaystackGateway } from './infra/paystack/gateway.ts';
-import { isPaystackOutage } from './infra/paystack/errors.ts';
+import { openPaystack } from './infra/paystack/index.ts';
+import { createTelemetry, type Telemetry } from './operations/index.ts';
+import { createPaymentsModule, startReconciler, type PaymentService } from './payments/index.ts';
 import { createPaymentRepository } from './payments/repository.ts';
-import { startReconciler } from './payments/reconciler.ts';
-import { createPaymentService, type PaymentService } from './payments/service.ts';
-import { createTelemetry } from './operations/telemetry.ts';
-import type { PaystackSimulator } from '../tools/paystack-sim/server.ts';
+import type { DependencyHooks } from './resilience/policies.ts';
+import type { DependencyCallEvent, DependencyPolicy } from './resilience/policy.ts';
+import { createClosers } from './shared/closers.ts';
+import { createUsersModule } from './users/index.ts';
+import { createUserRepository, type UserRepository } from './users/repository.ts';
 
 export interface Container {
   config: Readonly<Config>;
@@ -94,53 +90,19 @@ function devJwtSecret(dataDir: string): string {
   return readFileSync(file, 'utf8').trim();
 }
 
-/** The composition root: builds every client, repository and service, then the app. */
+/** The composition root: opens the dependencies, builds the modules, then the app. */
 export async function createContainer(config: Readonly<Config>, logger: Logger, opts: ContainerOptions = {}): Promise<Container> {
-  const closers: (() => Promise<void>)[] = [];
-  const close = async () => {
-    for (const c of closers.reverse()) await c().catch((err: unknown) => logger.warn({ err }, 'error while closing'));
-  };
+  const closers = createClosers((err) => logger.warn({ err }, 'error while closing'));
   try {
-    // Metrics and the /ops window, fed by every hook below.
+    // Metrics and the /ops window, fed by every dependency's hooks.
     const telemetry = createTelemetry();
     closers.push(async () => telemetry.close());
-    const onCall = (e: DependencyCallEvent) => {
-      telemetry.onDependencyCall(e);
-      opts.onDependencyCall?.(e);
-      // A call its caller abandoned (client gone) is the request's story, told by its own line.
-      if (e.outcome === 'ok' || e.errorCode === 'caller_gone') return;
-      // One warn line per failed dependency call, naming dependency, operation and request.
-      logger.warn({ dependency: e.dependency, op: e.op, outcome: e.outcome, elapsedMs: e.elapsedMs, budgetMs: e.budgetMs, errorCode: e.errorCode, route: e.route }, `${e.dependency} ${e.op} ${e.outcome}`);
-    };
+    const hooks: DependencyHooks = { logger, onCall: dependencyCallReporter(logger, telemetry, opts.onDependencyCall), onStateChange: telemetry.onBreakerChange };
 
-    let connectionString = config.databaseUrl;
-    let engine: 'postgres' | 'pglite' = 'postgres';
-    if (!connectionString && opts.embeddedDatabaseUrl) {
-      connectionString = opts.embeddedDatabaseUrl;
-      engine = 'pglite';
-    } else if (!connectionString) {
-      const embedded = await startEmbeddedPostgres({ dataDir: path.resolve(config.dataDir), log: (msg, extra) => logger.info(extra ?? {}, msg) });
-      closers.push(() => embedded.stop());
-      connectionString = embedded.connectionString;
-      engine = 'pglite';
-    }
-    const db = createDatabase({
-      connectionString,
-      engine,
-      // PGlite is one connection: a second would wait behind the first's transaction.
-      poolMax: engine === 'pglite' ? 1 : config.dbPoolMax,
-      connectTimeoutMs: config.dbConnectTimeoutMs,
-      statementTimeoutMs: config.dbStatementTimeoutMs,
-      lockTimeoutMs: config.dbLockTimeoutMs,
-      idleInTransactionTimeoutMs: config.dbIdleInTransactionTimeoutMs,
-      replyMarginMs: config.replyMarginMs,
-      breakerConsecutiveFailures: config.breakerConsecutiveFailures,
-      breakerHalfOpenMs: config.breakerHalfOpenMs,
-      logger,
-      onCall,
-      onStateChange: telemetry.onBreakerChange,
-    });
-    closers.push(() => db.close());
+    // --- Dependencies: each front door makes its own choice and builds its own policy.
+    const database = await openDatabase(config, hooks, { embeddedUrl: opts.embeddedDatabaseUrl });
+    closers.push(() => database.close());
+    const { db, engine } = database;
     if (!opts.skipMigrations) await migrate(db, logger);
     const settings = await db.verifySessionSettings();
     for (const p of settings.problems) logger.error({ dependency: 'database', op: 'verify_settings' }, p);
@@ -161,29 +123,11 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
     closers.push(() => feed.stop());
     await feed.start();
 
-    const cacheStore = config.redisUrl
-      ? createRedisStore({ url: config.redisUrl, connectTimeoutMs: config.redisConnectTimeoutMs, commandTimeoutMs: config.redisCommandTimeoutMs, logger })
-      : createMemoryStore();
-    closers.push(() => cacheStore.close());
-    const cachePolicy = createDependencyPolicy({
-      dependency: 'cache',
-      timeoutMs: config.redisCommandTimeoutMs,
-      replyMarginMs: config.replyMarginMs,
-      consecutiveFailures: config.breakerConsecutiveFailures,
-      halfOpenMs: config.breakerHalfOpenMs,
-      // Redis answers in well under a millisecond when healthy; more than 100 calls
-      // in flight means it is not, and waiting in a queue would only add latency.
-      concurrency: 100,
-      queue: 0,
-      isDependencyFailure: () => true,
-      errorCode: (err) => (err as { code?: string }).code ?? (err as Error).name ?? 'error',
-      logger,
-      onCall,
-      onStateChange: telemetry.onBreakerChange,
-    });
+    const cacheDep = openCache(config, hooks);
+    closers.push(() => cacheDep.close());
     const cache = createCachedRead({
-      store: cacheStore,
-      policy: cachePolicy,
+      store: cacheDep.store,
+      policy: cacheDep.policy,
       feed,
       logger,
       prefix: () => feed.namespace(),
@@ -193,55 +137,27 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
       onOutcome: telemetry.onCacheOutcome,
     });
 
+    const paystackDep = await openPaystack(config, hooks);
+    closers.push(() => paystackDep.close());
+    telemetry.track({ breakers: { database: db.policy, cache: cacheDep.policy, paystack: paystackDep.policy }, poolStats: () => db.poolStats() });
+
+    // --- Modules.
     const users = createUserRepository(db, feed, refreshTokens);
     const courseRepo = createCourseRepository(db, feed);
+    const enrollmentRepo = createEnrollmentRepository(db);
     const jwtSecret = config.jwtSecret ?? devJwtSecret(path.resolve(config.dataDir));
     const tokens = createTokenService({ secret: jwtSecret, accessTtlS: config.jwtAccessTtlS });
-    const auth = createAuthService({ users, refreshTokens, tokens, revocations: feed, refreshTtlS: config.jwtRefreshTtlS, accessTtlS: config.jwtAccessTtlS });
-    const userService = createUserService({ users, cache });
-    const courseService = createCourseService({ courses: courseRepo, cache });
+    const usersModule = createUsersModule({ users, cache });
+    const auth = createAuthModule({ users, refreshTokens, tokens, revocations: feed, refreshTtlS: config.jwtRefreshTtlS, accessTtlS: config.jwtAccessTtlS, userService: usersModule.service });
+    const courses = createCoursesModule({ courses: courseRepo, cache });
+    const enrollments = createEnrollmentsModule({ enrollments: enrollmentRepo, courses: courseRepo });
 
-    // --- Paystack: the real API with a key, else the simulator (never in production).
-    let paystackBaseUrl = config.paystackBaseUrl;
-    let paystackSecretKey = config.paystackSecretKey;
-    let simulator: PaystackSimulator | undefined;
-    if (!paystackSecretKey) {
-      if (config.isProduction) throw new Error('PAYSTACK_SECRET_KEY is required in production');
-      paystackSecretKey = 'sk_test_simulator';
-      // A development tool outside src/: loaded only when it is needed, never in the image.
-      const { createPaystackSimulator } = await import('../tools/paystack-sim/server.ts');
-      simulator = createPaystackSimulator({ secretKey: paystackSecretKey });
-      paystackBaseUrl = await simulator.listen(0, '127.0.0.1');
-      closers.push(() => simulator!.close());
-    }
-    const paystackPolicy = createDependencyPolicy({
-      dependency: 'paystack',
-      timeoutMs: config.paystackTimeoutMs,
-      replyMarginMs: config.replyMarginMs,
-      // The client's own per-attempt timer fires first and names the phase; this is the net.
-      safetyMs: 200,
-      consecutiveFailures: config.breakerConsecutiveFailures,
-      halfOpenMs: config.breakerHalfOpenMs,
-      // Paystack calls take hundreds of ms; 50 in flight per process is far above need,
-      // and a hung Paystack cannot hold more than that many requests hostage.
-      concurrency: 50,
-      queue: 0,
-      isDependencyFailure: isPaystackOutage,
-      errorCode: (err) => (err as { code?: string }).code ?? (err as Error).name ?? 'error',
-      logger,
-      onCall,
-      onStateChange: telemetry.onBreakerChange,
-    });
-    telemetry.track({ breakers: { database: db.policy, cache: cachePolicy, paystack: paystackPolicy }, poolStats: () => db.poolStats() });
-    const paystack = createPaystackClient({ baseUrl: paystackBaseUrl, secretKey: paystackSecretKey, timeoutMs: config.paystackTimeoutMs, replyMarginMs: config.replyMarginMs, policy: paystackPolicy });
-    closers.push(() => paystack.close());
     let publicUrl = config.publicUrl ?? `http://${config.host}:${config.port}`;
-    const enrollmentRepo = createEnrollmentRepository(db);
-    const paymentService = createPaymentService({
+    const payments = createPaymentsModule({
       payments: createPaymentRepository(db),
       enrollments: enrollmentRepo,
       courses: courseRepo,
-      gateway: createPaystackGateway({ client: paystack, secretKey: paystackSecretKey }),
+      gateway: createPaystackGateway({ client: paystackDep.client, secretKey: paystackDep.secretKey }),
       userEmail: async (id) => (await users.findById(id))?.email,
       logger,
       publicUrl: () => publicUrl.replace(/\/+$/, ''),
@@ -252,6 +168,7 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
       reconcileMinAgeMs: config.reconcileMinAgeMs,
       reconcileIntervalMs: config.reconcileIntervalMs,
     });
+    const paymentService = payments.service;
     if (opts.startReconciler) {
       const reconciler = startReconciler({ payments: paymentService, intervalMs: config.reconcileIntervalMs, logger });
       closers.push(() => reconciler.stop());
@@ -267,17 +184,17 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
       config,
       logger,
       // Rate-limit counters share the cache's Redis connection and its policy (one breaker per dependency).
-      counters: createWindowCounters({ redis: cacheStore.redis, policy: cachePolicy, namespace: () => feed.namespace() }),
-      auth,
-      users: userService,
-      courses: courseService,
+      counters: createWindowCounters({ redis: cacheDep.store.redis, policy: cacheDep.policy, namespace: () => feed.namespace() }),
+      auth: auth.service,
+      users: usersModule.service,
+      courses: courses.service,
       payments: paymentService,
-      enrollments: createEnrollmentService({ enrollments: enrollmentRepo, courses: courseRepo }),
+      enrollments: enrollments.service,
       operations: {
         readiness: {
           database: { policy: db.policy, probe: async () => void (await db.query('readyz.database', 'SELECT 1')) },
-          cache: { policy: cachePolicy, probe: () => cacheStore.ping(), kind: cacheStore.kind },
-          paystack: { policy: paystackPolicy, recentFailureRatio: () => telemetry.failureRatio('paystack') },
+          cache: { policy: cacheDep.policy, probe: () => cacheDep.store.ping(), kind: cacheDep.store.kind },
+          paystack: { policy: paystackDep.policy, recentFailureRatio: () => telemetry.failureRatio('paystack') },
           feedHealthy: () => feed.healthy(),
         },
         telemetry,
@@ -292,28 +209,36 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
     return {
       config,
       payments: paymentService,
-      paystackPolicy,
-      simulatorUrl: simulator ? paystackBaseUrl : undefined,
+      paystackPolicy: paystackDep.policy,
+      simulatorUrl: paystackDep.simulatorUrl,
       listening(address: string) {
         if (!config.publicUrl) publicUrl = address;
-        simulator?.setWebhookUrl(`${address}/api/v1/payments/webhook`);
+        paystackDep.listening(address);
       },
       logger,
       db,
       feed,
-      cacheStore,
-      cachePolicy,
+      cacheStore: cacheDep.store,
+      cachePolicy: cacheDep.policy,
       users,
       app,
-      components: {
-        database: engine === 'pglite' ? `embedded PGlite in ${path.resolve(config.dataDir)}` : 'PostgreSQL (DATABASE_URL)',
-        cache: cacheStore.kind === 'redis' ? 'Redis (REDIS_URL)' : 'in-process LRU',
-        paystack: simulator ? `Paystack simulator at ${paystackBaseUrl}` : `Paystack at ${paystackBaseUrl}`,
-      },
-      close,
+      components: { database: database.description, cache: cacheDep.description, paystack: paystackDep.description },
+      close: closers.close,
     };
   } catch (err) {
-    await close();
+    await closers.close();
     throw err;
   }
+}
+
+/** Every dependency call goes to telemetry and the caller's hook; a failed one also gets a warn line. */
+function dependencyCallReporter(logger: Logger, telemetry: Telemetry, extra?: (e: DependencyCallEvent) => void) {
+  return (e: DependencyCallEvent) => {
+    telemetry.onDependencyCall(e);
+    extra?.(e);
+    // A call its caller abandoned (client gone) is the request's story, told by its own line.
+    if (e.outcome === 'ok' || e.errorCode === 'caller_gone') return;
+    // One warn line per failed dependency call, naming dependency, operation and request.
+    logger.warn({ dependency: e.dependency, op: e.op, outcome: e.outcome, elapsedMs: e.elapsedMs, budgetMs: e.budgetMs, errorCode: e.errorCode, route: e.route }, `${e.dependency} ${e.op} ${e.outcome}`);
+  };
 }

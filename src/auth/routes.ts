@@ -2,10 +2,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { errors } from '../errors/index.ts';
-import { callerOf, type authHooks } from '../http/auth-hooks.ts';
+import { callerOf, type AuthHooks } from '../http/caller.ts';
 import { addressKey, privateKey, type LimitRule, type RateLimiter } from '../http/rate-limit.ts';
 import { Email, Name, Password, problems } from '../http/schemas.ts';
-import { UserSchema } from '../users/routes.ts';
+import { UserSchema } from '../users/schemas.ts';
 import type { UserService } from '../users/service.ts';
 import { normalizeEmail, type AuthService } from './service.ts';
 
@@ -57,7 +57,7 @@ const RefreshBody = Type.Object({ refreshToken: Type.String({ minLength: 1, maxL
 // Logout requests that came with no body at all (logout by bearer token).
 const bodyless = new WeakSet<object>();
 
-type Options = { auth: AuthService; users: UserService; hooks: ReturnType<typeof authHooks>; limits: RateLimiter };
+type Options = { auth: AuthService; users: UserService; hooks: AuthHooks; limits: RateLimiter };
 
 export const authRoutes: FastifyPluginAsyncTypebox<Options> = async (app, { auth, users, hooks, limits }) => {
   const tags = ['auth'];

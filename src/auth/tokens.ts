@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createSigner, createVerifier } from 'fast-jwt';
+import type { Role } from '../shared/types.ts';
 
-export type Role = 'student' | 'instructor' | 'admin';
+export type { Role };
 
 export interface AccessClaims {
   sub: string;

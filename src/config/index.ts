@@ -193,16 +193,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   }
   const n = (k: VarName) => raw[k] as number;
   const s = (k: VarName) => raw[k] as string | undefined;
+  // The table's default, for a variable that has one: also when the given value was
+  // refused, so the checks below still run on a value (the problem is reported anyway).
+  const sd = (k: VarName) => s(k) ?? (VARIABLES[k] as VarSpec).default!;
   const l = (k: VarName) => (raw[k] as string[] | undefined) ?? [];
 
   const cfg: Config = {
-    nodeEnv: (s('NODE_ENV') ?? 'development') as Config['nodeEnv'],
+    nodeEnv: sd('NODE_ENV') as Config['nodeEnv'],
     isProduction: s('NODE_ENV') === 'production',
-    host: s('HOST') ?? '127.0.0.1',
+    host: sd('HOST'),
     port: n('PORT'),
     publicUrl: s('PUBLIC_URL'),
-    logLevel: s('LOG_LEVEL') ?? 'info',
-    trustProxy: parseTrustProxy(s('TRUST_PROXY') ?? 'false'),
+    logLevel: sd('LOG_LEVEL'),
+    trustProxy: parseTrustProxy(sd('TRUST_PROXY')),
     corsOrigins: l('CORS_ORIGINS'),
     webConcurrency: raw.WEB_CONCURRENCY as number | undefined,
     maxInflightRequests: n('MAX_INFLIGHT_REQUESTS'),
@@ -237,11 +240,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     paymentInitMaxPerUser: n('PAYMENT_INIT_MAX_PER_USER'),
     databaseUrl: s('DATABASE_URL'),
     databaseListenUrl: s('DATABASE_LISTEN_URL') ?? s('DATABASE_URL'),
-    dataDir: s('DATA_DIR') ?? './data',
+    dataDir: sd('DATA_DIR'),
     redisUrl: s('REDIS_URL'),
     cacheDisabled: raw.CACHE_DISABLED === true,
     paystackSecretKey: s('PAYSTACK_SECRET_KEY'),
-    paystackBaseUrl: (s('PAYSTACK_BASE_URL') ?? 'https://api.paystack.co').replace(/\/+$/, ''),
+    paystackBaseUrl: sd('PAYSTACK_BASE_URL').replace(/\/+$/, ''),
     callbackUrlAllowlist: l('CALLBACK_URL_ALLOWLIST').map((o) => o.replace(/\/+$/, '')),
     jwtSecret: s('JWT_SECRET'),
     opsToken: s('OPS_TOKEN'),
@@ -253,7 +256,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     maxRequestsJitter: n('MAX_REQUESTS_JITTER'),
     crashLoopBootFailures: n('CRASH_LOOP_BOOT_FAILURES'),
     crashLoopWindowMs: n('CRASH_LOOP_WINDOW_MS'),
-    pidFile: path.resolve(s('PID_FILE') ?? path.join(s('DATA_DIR') ?? './data', 'it360acad.pid')),
+    pidFile: path.resolve(s('PID_FILE') ?? path.join(sd('DATA_DIR'), 'it360acad.pid')),
   };
 
   // Combinations that cannot hold, each checked when its own parts parsed, so one bad

@@ -1,7 +1,8 @@
 import type { ChangeFeed } from '../infra/changes/feed.ts';
 import type { Database, Queryable } from '../infra/database/client.ts';
-import { likePattern } from '../users/repository.ts';
-import type { Page } from '../users/types.ts';
+import { likePattern, pagedQuery } from '../shared/paging.ts';
+import { SQLSTATE } from '../shared/sqlstate.ts';
+import type { Page } from '../shared/types.ts';
 import type { Course, CourseChanges } from './types.ts';
 
 interface CourseRow {
@@ -56,18 +57,7 @@ export function createCourseRepository(db: Database, feed: ChangeFeed) {
         values.push(likePattern(q.search));
         filter += ` AND title ILIKE $1`;
       }
-      values.push(q.pageSize, (q.page - 1) * q.pageSize);
-      const rows = await db.query<CourseRow & { total: number }>(
-        'courses.list',
-        `SELECT ${COLUMNS}, count(*) OVER () AS total FROM courses ${filter} ORDER BY created_at, id LIMIT $${values.length - 1} OFFSET $${values.length}`,
-        values,
-      );
-      let total = rows[0]?.total ?? 0;
-      if (rows.length === 0 && q.page > 1) {
-        const c = await db.query<{ n: number }>('courses.count', `SELECT count(*)::int AS n FROM courses ${filter}`, values.slice(0, -2));
-        total = c[0]?.n ?? 0;
-      }
-      return { items: rows.map(toCourse), page: q.page, pageSize: q.pageSize, total };
+      return pagedQuery<CourseRow, Course>(db, { op: 'courses.list', table: 'courses', columns: COLUMNS, filter, values, orderBy: 'created_at, id', page: q.page, pageSize: q.pageSize, map: toCourse });
     },
 
     async findByIdOrSlug(idOrSlug: string): Promise<Course | undefined> {
@@ -94,7 +84,7 @@ export function createCourseRepository(db: Database, feed: ChangeFeed) {
           return toCourse(rows[0]);
         });
       } catch (err) {
-        if ((err as { code?: string }).code === '23505') return 'slug_taken';
+        if ((err as { code?: string }).code === SQLSTATE.uniqueViolation) return 'slug_taken';
         throw err;
       }
     },
@@ -118,7 +108,7 @@ export function createCourseRepository(db: Database, feed: ChangeFeed) {
           return rows[0] && toCourse(rows[0]);
         });
       } catch (err) {
-        if ((err as { code?: string }).code === '23505') return 'slug_taken';
+        if ((err as { code?: string }).code === SQLSTATE.uniqueViolation) return 'slug_taken';
         throw err;
       }
     },

@@ -1,24 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { callerOf, type authHooks } from '../http/auth-hooks.ts';
+import { callerOf, type AuthHooks } from '../http/caller.ts';
 import { IdParams, PageQuery, pageOf, problems } from '../http/schemas.ts';
+import { CourseSchema } from './schemas.ts';
 import type { CourseService } from './service.ts';
-
-export const CourseSchema = Type.Object(
-  {
-    id: Type.String({ format: 'uuid' }),
-    slug: Type.String(),
-    title: Type.String(),
-    description: Type.String(),
-    price: Type.Integer({ description: 'minor units (kobo for NGN)' }),
-    currency: Type.String(),
-    isPublished: Type.Boolean(),
-    instructorId: Type.String({ format: 'uuid' }),
-    createdAt: Type.String({ format: 'date-time' }),
-    updatedAt: Type.String({ format: 'date-time' }),
-  },
-  { $id: 'Course' },
-);
+import { pageFrom } from '../shared/paging.ts';
 
 const Title = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' });
 const Slug = Type.String({ minLength: 1, maxLength: 100, pattern: '^[a-z0-9]+(?:-[a-z0-9]+)*$' });
@@ -26,7 +12,7 @@ const Description = Type.String({ maxLength: 10000 });
 const Price = Type.Integer({ minimum: 0, maximum: 1_000_000_000, description: 'minor units (kobo for NGN)' });
 const Currency = Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code' });
 
-export const courseRoutes: FastifyPluginAsyncTypebox<{ courses: CourseService; hooks: ReturnType<typeof authHooks> }> = async (app, { courses, hooks }) => {
+export const courseRoutes: FastifyPluginAsyncTypebox<{ courses: CourseService; hooks: AuthHooks }> = async (app, { courses, hooks }) => {
   const tags = ['courses'];
   const security = [{ bearerAuth: [] }];
   // Descriptions are up to 10,000 characters (40 KB of UTF-8 at worst); 64 KiB is ample.
@@ -41,7 +27,7 @@ export const courseRoutes: FastifyPluginAsyncTypebox<{ courses: CourseService; h
     },
   }, async (request, reply) => {
     const q = request.query;
-    const r = await courses.list({ page: q.page ?? 1, pageSize: q.pageSize ?? 20, search: q.search?.trim() || undefined });
+    const r = await courses.list({ ...pageFrom(q), search: q.search?.trim() || undefined });
     void reply.header('x-cache', r.cache);
     return r.value;
   });

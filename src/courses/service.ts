@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { errors } from '../errors/index.ts';
-import type { CachedRead } from '../users/service.ts';
-import type { Caller, Page } from '../users/types.ts';
+import type { CachedRead } from '../shared/cached-read.ts';
+import type { Caller, Page } from '../shared/types.ts';
 import type { CourseRepository } from './repository.ts';
 import type { Course, CourseChanges, NewCourse } from './types.ts';
 

@@ -1,11 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { CourseSchema } from '../courses/routes.ts';
-import { callerOf, type authHooks } from '../http/auth-hooks.ts';
+import { CourseSchema } from '../courses/schemas.ts';
+import { callerOf, type AuthHooks } from '../http/caller.ts';
 import { problems } from '../http/schemas.ts';
 import type { EnrollmentService } from './service.ts';
 
-export const enrollmentRoutes: FastifyPluginAsyncTypebox<{ enrollments: EnrollmentService; hooks: ReturnType<typeof authHooks> }> = async (app, { enrollments, hooks }) => {
+export const enrollmentRoutes: FastifyPluginAsyncTypebox<{ enrollments: EnrollmentService; hooks: AuthHooks }> = async (app, { enrollments, hooks }) => {
   app.get('/', {
     preHandler: hooks.requireAuth,
     schema: {

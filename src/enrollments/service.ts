@@ -1,6 +1,6 @@
 import type { CourseRepository } from '../courses/repository.ts';
 import type { Course } from '../courses/types.ts';
-import type { Caller } from '../users/types.ts';
+import type { Caller } from '../shared/types.ts';
 import type { EnrollmentRepository } from './repository.ts';
 
 export function createEnrollmentService(deps: { enrollments: EnrollmentRepository; courses: CourseRepository }) {

@@ -1,6 +1,6 @@
 /**
  * The error catalogue: every error the API can answer with has a stable `code`, an
- * HTTP status and a title. Code anywhere throws these; one handler (src/http/errors.ts)
+ * HTTP status and a title. Code anywhere throws these; one handler (src/http/problem.ts)
  * renders them as application/problem+json. Anything else that escapes is a 500 whose
  * details are logged and never sent.
  */

@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { DEFAULT_PAGE, DEFAULT_PAGE_SIZE } from '../shared/paging.ts';
 
 export const Problem = Type.Object(
   {
@@ -14,8 +15,8 @@ export const Problem = Type.Object(
 );
 
 export const PageQuery = {
-  page: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000, default: 1 })),
-  pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+  page: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000, default: DEFAULT_PAGE })),
+  pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: DEFAULT_PAGE_SIZE })),
 };
 
 export const Uuid = Type.String({ format: 'uuid' });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Course } from '../courses/types.ts';
 import { errors } from '../errors/index.ts';
 import { timeLeftMs } from '../resilience/deadline.ts';
-import type { Caller } from '../users/types.ts';
+import type { Caller } from '../shared/types.ts';
 import { ageMs, gatewayProblem, type PaymentContext } from './context.ts';
 import { toPublic } from './repository.ts';
 import type { Payment, PaymentRow } from './types.ts';

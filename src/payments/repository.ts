@@ -1,6 +1,7 @@
 import type { Database, Queryable } from '../infra/database/client.ts';
 import { storable } from '../infra/database/text.ts';
-import type { Page } from '../users/types.ts';
+import type { Page } from '../shared/types.ts';
+import { hasSqlState, SQLSTATE } from '../shared/sqlstate.ts';
 import type { FlaggedPayment, Payment, PaymentRow, PaymentStatus, RefundRow } from './types.ts';
 
 const COLUMNS = `id, reference, user_id, course_id, amount, currency, status, authorization_url, access_code, paystack_transaction_id,
@@ -107,7 +108,7 @@ export function createPaymentRepository(db: Database) {
         );
         return row;
       } catch (err) {
-        if ((err as { code?: string }).code === '23505') return 'conflict';
+        if (hasSqlState(err, SQLSTATE.uniqueViolation)) return 'conflict';
         throw err;
       }
     },
@@ -244,7 +245,7 @@ export function createPaymentRepository(db: Database) {
         );
         return rows.length === 1;
       } catch (err) {
-        if ((err as { code?: string }).code === '23505') return false;
+        if (hasSqlState(err, SQLSTATE.uniqueViolation)) return false;
         throw err;
       }
     },

@@ -1,39 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { callerOf, type authHooks } from '../http/auth-hooks.ts';
+import { callerOf, type AuthHooks } from '../http/caller.ts';
 import type { RateLimiter } from '../http/rate-limit.ts';
 import { PageQuery, pageOf, problems } from '../http/schemas.ts';
+import { PaymentSchema, Status } from './schemas.ts';
 import type { PaymentService } from './service.ts';
-
-const Status = Type.Union([
-  Type.Literal('pending'),
-  Type.Literal('success'),
-  Type.Literal('failed'),
-  Type.Literal('abandoned'),
-  Type.Literal('expired'),
-  Type.Literal('flagged'),
-  Type.Literal('refund_pending'),
-  Type.Literal('refunded'),
-]);
-
-export const PaymentSchema = Type.Object(
-  {
-    reference: Type.String(),
-    status: Status,
-    amount: Type.Integer({ description: 'minor units' }),
-    currency: Type.String(),
-    courseId: Type.String({ format: 'uuid' }),
-    userId: Type.String({ format: 'uuid' }),
-    paidAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-    createdAt: Type.String({ format: 'date-time' }),
-    updatedAt: Type.String({ format: 'date-time' }),
-  },
-  { $id: 'Payment' },
-);
+import { pageFrom } from '../shared/paging.ts';
 
 const Reference = Type.Object({ reference: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_.=-]+$' }) }, { additionalProperties: false });
 
-export const paymentRoutes: FastifyPluginAsyncTypebox<{ payments: PaymentService; hooks: ReturnType<typeof authHooks>; limits: RateLimiter }> = async (app, { payments, hooks, limits }) => {
+export const paymentRoutes: FastifyPluginAsyncTypebox<{ payments: PaymentService; hooks: AuthHooks; limits: RateLimiter }> = async (app, { payments, hooks, limits }) => {
   const tags = ['payments'];
   const security = [{ bearerAuth: [] }];
   // Per user (known after authentication): every attempt counts, since each may call Paystack.
@@ -82,7 +58,7 @@ export const paymentRoutes: FastifyPluginAsyncTypebox<{ payments: PaymentService
     },
   }, async (request) => {
     const q = request.query;
-    return payments.list(callerOf(request), { page: q.page ?? 1, pageSize: q.pageSize ?? 20, status: q.status });
+    return payments.list(callerOf(request), { ...pageFrom(q), status: q.status });
   });
 
   app.post('/:reference/refund', {

@@ -6,7 +6,7 @@ import type { EnrollmentRepository } from '../enrollments/repository.ts';
 import { errors, isAppError } from '../errors/index.ts';
 import type { PaystackClient } from '../infra/paystack/client.ts';
 import { createPaystackGateway } from '../infra/paystack/gateway.ts';
-import type { Caller, Page } from '../users/types.ts';
+import type { Caller, Page } from '../shared/types.ts';
 import { createCheckout } from './checkout.ts';
 import type { PaymentClock, PaymentContext } from './context.ts';
 import type { PaymentGateway } from './gateway.ts';

@@ -1,6 +1,9 @@
 import type { Database, Queryable } from '../infra/database/client.ts';
 import type { ChangeFeed } from '../infra/changes/feed.ts';
-import type { Page, Role, User, UserListQuery, UserWithSecrets } from './types.ts';
+import { likePattern, pagedQuery } from '../shared/paging.ts';
+import { SQLSTATE } from '../shared/sqlstate.ts';
+import type { Page, Role } from '../shared/types.ts';
+import type { User, UserListQuery, UserWithSecrets } from './types.ts';
 
 interface UserRow {
   id: string;
@@ -32,11 +35,6 @@ function toUser(r: UserRow): User {
 
 function toUserWithSecrets(r: UserRow): UserWithSecrets {
   return { ...toUser(r), passwordHash: r.password_hash, tokenVersion: r.token_version };
-}
-
-/** Escapes LIKE wildcards so a search for "50%" means the text "50%". */
-export function likePattern(s: string): string {
-  return `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
 export interface NewUser {
@@ -92,7 +90,7 @@ export function createUserRepository(db: Database, feed: ChangeFeed, sessions: S
           () => undefined,
         );
       } catch (err) {
-        if ((err as { code?: string }).code === '23505') return 'email_taken';
+        if ((err as { code?: string }).code === SQLSTATE.uniqueViolation) return 'email_taken';
         throw err;
       }
     },
@@ -129,19 +127,7 @@ export function createUserRepository(db: Database, feed: ChangeFeed, sessions: S
         where.push(`(first_name ILIKE ${p} OR last_name ILIKE ${p} OR email ILIKE ${p} OR (first_name || ' ' || last_name) ILIKE ${p})`);
       }
       const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
-      values.push(q.pageSize, (q.page - 1) * q.pageSize);
-      // One statement for items and total: one round trip, one snapshot.
-      const rows = await db.query<UserRow & { total: number }>(
-        'users.list',
-        `SELECT ${COLUMNS}, count(*) OVER () AS total FROM users ${filter} ORDER BY created_at, id LIMIT $${values.length - 1} OFFSET $${values.length}`,
-        values,
-      );
-      let total = rows[0]?.total ?? 0;
-      if (rows.length === 0 && q.page > 1) {
-        const c = await db.query<{ n: number }>('users.count', `SELECT count(*)::int AS n FROM users ${filter}`, values.slice(0, -2));
-        total = c[0]?.n ?? 0;
-      }
-      return { items: rows.map(toUser), page: q.page, pageSize: q.pageSize, total };
+      return pagedQuery<UserRow, User>(db, { op: 'users.list', table: 'users', columns: COLUMNS, filter, values, orderBy: 'created_at, id', page: q.page, pageSize: q.pageSize, map: toUser });
     },
 
     /** Applies changes; a change of role or deactivation revokes the user's access tokens. */

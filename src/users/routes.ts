@@ -1,26 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { callerOf, type authHooks } from '../http/auth-hooks.ts';
+import { callerOf, type AuthHooks } from '../http/caller.ts';
 import { IdParams, Name, PageQuery, pageOf, problems } from '../http/schemas.ts';
+import { Role, UserSchema } from './schemas.ts';
 import type { UserService } from './service.ts';
+import { pageFrom } from '../shared/paging.ts';
 
-export const Role = Type.Union([Type.Literal('student'), Type.Literal('instructor'), Type.Literal('admin')]);
-
-export const UserSchema = Type.Object(
-  {
-    id: Type.String({ format: 'uuid' }),
-    email: Type.String(),
-    firstName: Type.String(),
-    lastName: Type.String(),
-    role: Role,
-    isActive: Type.Boolean(),
-    createdAt: Type.String({ format: 'date-time' }),
-    updatedAt: Type.String({ format: 'date-time' }),
-  },
-  { $id: 'User' },
-);
-
-export const userRoutes: FastifyPluginAsyncTypebox<{ users: UserService; hooks: ReturnType<typeof authHooks> }> = async (app, { users, hooks }) => {
+export const userRoutes: FastifyPluginAsyncTypebox<{ users: UserService; hooks: AuthHooks }> = async (app, { users, hooks }) => {
   const tags = ['users'];
   const security = [{ bearerAuth: [] }];
   app.addHook('preHandler', hooks.requireAuth);
@@ -43,7 +29,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UserService; hooks: 
     },
   }, async (request, reply) => {
     const q = request.query;
-    const r = await users.list(callerOf(request), { page: q.page ?? 1, pageSize: q.pageSize ?? 20, role: q.role, isActive: q.isActive, search: q.search?.trim() || undefined });
+    const r = await users.list(callerOf(request), { ...pageFrom(q), role: q.role, isActive: q.isActive, search: q.search?.trim() || undefined });
     void reply.header('x-cache', r.cache);
     return r.value;
   });

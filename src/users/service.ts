@@ -1,11 +1,8 @@
 import { errors } from '../errors/index.ts';
 import type { UserRepository, UserChanges } from './repository.ts';
-import type { Caller, Page, User, UserListQuery } from './types.ts';
-
-export interface CachedRead {
-  /** Serves `load` through the cache under `scope`/`key`; reports how it was served. */
-  read<T>(scope: string, key: string, load: () => Promise<T>): Promise<{ value: T; cache: 'hit' | 'miss' | 'bypass' }>;
-}
+import type { CachedRead } from '../shared/cached-read.ts';
+import type { Caller, Page } from '../shared/types.ts';
+import type { User, UserListQuery } from './types.ts';
 
 /**
  * Permissions follow SPEC.md's 403-or-404 rule: what the caller may not know exists is

@@ -1,4 +1,4 @@
-import type { Role } from '../auth/tokens.ts';
+import type { Role } from '../shared/types.ts';
 
 export type { Role };
 
@@ -24,19 +24,4 @@ export interface UserListQuery {
   role?: Role;
   isActive?: boolean;
   search?: string;
-}
-
-export interface Page<T> {
-  items: T[];
-  page: number;
-  pageSize: number;
-  total: number;
-}
-
-/** Who is asking: set by the auth hook, passed to services explicitly. */
-export interface Caller {
-  id: string;
-  role: Role;
-  /** The session of the access token that authenticated the caller. */
-  sessionId?: string;
 }

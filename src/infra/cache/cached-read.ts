@@ -1,7 +1,10 @@
 import type { Logger } from 'pino';
 import type { ChangeFeed } from '../changes/feed.ts';
 import { isCallRejectedError, type DependencyPolicy } from '../../resilience/policy.ts';
+import type { CachedRead } from '../../shared/cached-read.ts';
 import type { CacheStore } from './store.ts';
+
+export type { CachedRead };
 
 export type CacheOutcome = 'hit' | 'miss' | 'bypass';
 
@@ -38,7 +41,7 @@ export interface CachedReadOptions {
  * With versions in PostgreSQL the layer that remains is a get, a set and a coalescing
  * map, which is all this module is; the breaker, bulkhead and timeouts are cockatiel's.
  */
-export function createCachedRead(o: CachedReadOptions) {
+export function createCachedRead(o: CachedReadOptions): CachedRead {
   const inflight = new Map<string, Promise<unknown>>();
 
   function warn(op: string, key: string, err: unknown) {
@@ -88,4 +91,3 @@ export function createCachedRead(o: CachedReadOptions) {
   };
 }
 
-export type CachedRead = ReturnType<typeof createCachedRead>;

@@ -2,8 +2,9 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { AppError, errors } from '../../errors/index.ts';
 import { currentContext } from '../../resilience/deadline.ts';
+import { databasePolicy } from '../../resilience/policies.ts';
+import { SQLSTATE } from '../../shared/sqlstate.ts';
 import {
-  createDependencyPolicy,
   isCallAbortedError,
   isCallRejectedError,
   isCallTimeoutError,
@@ -62,8 +63,8 @@ export interface DatabaseOptions {
 function isConnectionFailure(err: unknown): boolean {
   const e = err as { code?: string; message?: string };
   if (typeof e?.code === 'string') {
-    if (e.code.startsWith('08')) return true; // connection exception
-    if (['57P01', '57P02', '57P03', '53300', '53400'].includes(e.code)) return true; // shutdown, cannot connect now, too many connections
+    if (e.code.startsWith(SQLSTATE.connectionExceptionClass)) return true;
+    if (SQLSTATE.serverUnavailable.includes(e.code)) return true;
     if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND'].includes(e.code)) return true;
   }
   const m = e?.message ?? '';
@@ -89,9 +90,9 @@ function toAvailabilityError(err: unknown): unknown {
   if (isCallTimeoutError(err)) return err.byDeadline ? errors.deadlineExceeded('database', err) : errors.dependencyUnavailable('database', err);
   const code = (err as { code?: string })?.code;
   // statement_timeout fired on the server: inside a request that is the deadline.
-  if (code === '57014') return currentContext() ? errors.deadlineExceeded('database', err) : errors.dependencyUnavailable('database', err);
+  if (code === SQLSTATE.queryCanceled) return currentContext() ? errors.deadlineExceeded('database', err) : errors.dependencyUnavailable('database', err);
   // lock_timeout: the table is held by someone else; give up early, answer 503.
-  if (code === '55P03') return errors.dependencyUnavailable('database', err);
+  if (code === SQLSTATE.lockNotAvailable) return errors.dependencyUnavailable('database', err);
   if (isConnectionFailure(err)) return errors.dependencyUnavailable('database', err);
   return err;
 }
@@ -133,25 +134,19 @@ export function createDatabase(o: DatabaseOptions): Database {
       : undefined;
   cancelPool?.on('error', () => undefined);
 
-  const policy = createDependencyPolicy({
-    dependency: 'database',
-    timeoutMs: o.statementTimeoutMs,
-    replyMarginMs: o.replyMarginMs,
-    consecutiveFailures: o.breakerConsecutiveFailures,
-    halfOpenMs: o.breakerHalfOpenMs,
-    // One call per pooled connection, and a short queue: beyond that the pool would
-    // only make callers wait, so they get a fast 503 instead.
-    concurrency: o.poolMax,
-    queue: o.poolMax * 4,
-    // The server's statement_timeout should answer first; the client-side timer
-    // fires 100 ms later, for a server that does not (a pooler, a frozen host).
-    safetyMs: 100,
-    isDependencyFailure: isConnectionFailure,
-    errorCode,
-    logger: o.logger,
-    onCall: o.onCall,
-    onStateChange: o.onStateChange,
-  });
+  // The numbers and their reasons: src/resilience/policies.ts.
+  const policy = databasePolicy(
+    {
+      statementTimeoutMs: o.statementTimeoutMs,
+      poolMax: o.poolMax,
+      replyMarginMs: o.replyMarginMs,
+      breakerConsecutiveFailures: o.breakerConsecutiveFailures,
+      breakerHalfOpenMs: o.breakerHalfOpenMs,
+      isConnectionFailure,
+      errorCode,
+    },
+    { logger: o.logger, onCall: o.onCall, onStateChange: o.onStateChange },
+  );
 
   const defaultStatementTimeout = o.statementTimeoutMs;
   const currentTimeout = new WeakMap<pg.PoolClient, number>();

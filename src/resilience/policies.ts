@@ -1,0 +1,96 @@
+/**
+ * The one named policy of each dependency, with every breaker, bulkhead and timeout
+ * number and the reason for it. The front doors (src/infra/database, src/infra/cache,
+ * src/infra/paystack) build their dependency's policy here and nowhere else.
+ */
+import type { Logger } from 'pino';
+import type { Config } from '../config/index.ts';
+import type { Dependency } from '../errors/index.ts';
+import { createDependencyPolicy, type BreakerState, type DependencyCallEvent, type DependencyPolicy } from './policy.ts';
+
+/** What telemetry needs from every dependency: its logs, its calls and its breaker's changes. */
+export interface DependencyHooks {
+  logger: Logger;
+  onCall?: (e: DependencyCallEvent) => void;
+  onStateChange?: (dependency: Dependency, from: BreakerState, to: BreakerState) => void;
+}
+
+/** The breaker settings every dependency shares (BREAKER_* in the config table). */
+type BreakerSettings = Pick<Config, 'replyMarginMs' | 'breakerConsecutiveFailures' | 'breakerHalfOpenMs'>;
+
+/** A short stable code for an error, for logs and metrics: its own code, else its class name. */
+export function errorCode(err: unknown): string {
+  return (err as { code?: string }).code ?? (err as Error).name ?? 'error';
+}
+
+function common(config: BreakerSettings, hooks: DependencyHooks) {
+  return {
+    replyMarginMs: config.replyMarginMs,
+    consecutiveFailures: config.breakerConsecutiveFailures,
+    halfOpenMs: config.breakerHalfOpenMs,
+    logger: hooks.logger,
+    onCall: hooks.onCall,
+    onStateChange: hooks.onStateChange,
+  };
+}
+
+export interface DatabasePolicySettings extends BreakerSettings {
+  statementTimeoutMs: number;
+  poolMax: number;
+  /** Which errors say the server or the connection is unwell (SQLSTATE classes, socket errors). */
+  isConnectionFailure: (err: unknown) => boolean;
+  errorCode: (err: unknown) => string;
+}
+
+export function databasePolicy(s: DatabasePolicySettings, hooks: DependencyHooks): DependencyPolicy {
+  return createDependencyPolicy({
+    ...common(s, hooks),
+    dependency: 'database',
+    timeoutMs: s.statementTimeoutMs,
+    // One call per pooled connection, and a short queue: beyond that the pool would
+    // only make callers wait, so they get a fast 503 instead.
+    concurrency: s.poolMax,
+    queue: s.poolMax * 4,
+    // The server's statement_timeout should answer first; the client-side timer
+    // fires 100 ms later, for a server that does not (a pooler, a frozen host).
+    safetyMs: 100,
+    isDependencyFailure: s.isConnectionFailure,
+    errorCode: s.errorCode,
+  });
+}
+
+export function cachePolicy(config: BreakerSettings & Pick<Config, 'redisCommandTimeoutMs'>, hooks: DependencyHooks): DependencyPolicy {
+  return createDependencyPolicy({
+    ...common(config, hooks),
+    dependency: 'cache',
+    timeoutMs: config.redisCommandTimeoutMs,
+    // Redis answers in well under a millisecond when healthy; more than 100 calls
+    // in flight means it is not, and waiting in a queue would only add latency.
+    concurrency: 100,
+    queue: 0,
+    // Every cache error is the cache's: a miss is not an error, and nothing it is asked can be refused as the caller's fault.
+    isDependencyFailure: () => true,
+    errorCode,
+  });
+}
+
+export function paystackPolicy(
+  config: BreakerSettings & Pick<Config, 'paystackTimeoutMs'>,
+  hooks: DependencyHooks,
+  isOutage: (err: unknown) => boolean,
+): DependencyPolicy {
+  return createDependencyPolicy({
+    ...common(config, hooks),
+    dependency: 'paystack',
+    timeoutMs: config.paystackTimeoutMs,
+    // The client's own per-attempt timer fires first and names the phase; this is the net.
+    safetyMs: 200,
+    // Paystack calls take hundreds of ms; 50 in flight per process is far above need,
+    // and a hung Paystack cannot hold more than that many requests hostage.
+    concurrency: 50,
+    queue: 0,
+    // Only outages count (5xx, timeouts, refused connections); a declined card is one payment's story.
+    isDependencyFailure: isOutage,
+    errorCode,
+  });
+}
