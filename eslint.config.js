@@ -1,10 +1,16 @@
 // One type-aware linter; the promise rules are the ones that matter most here:
 // a floating promise is exactly how a dependency call escapes its deadline.
+import simpleImportSort from 'eslint-plugin-simple-import-sort';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'data/**', 'bench/results/**', 'public/**', 'eslint.config.js', 'test-artifacts/**'] },
   ...tseslint.configs.recommendedTypeChecked,
+  {
+    // Imports in one order everywhere (packages, then the project's own, each sorted), fixed by `npm run format`.
+    plugins: { 'simple-import-sort': simpleImportSort },
+    rules: { 'simple-import-sort/imports': 'error', 'simple-import-sort/exports': 'error' },
+  },
   {
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
@@ -22,7 +28,11 @@ export default tseslint.config(
     },
   },
   // The /ops page's script runs in the browser as it is, outside the TypeScript project.
-  { files: ['src/operations/ops-page/**/*.js'], ...tseslint.configs.disableTypeChecked, languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, sourceType: 'script' } },
+  {
+    files: ['src/operations/ops-page/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, sourceType: 'script' },
+  },
   {
     files: ['test/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts'],
     rules: {
