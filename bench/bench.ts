@@ -13,13 +13,15 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+
 import autocannon from 'autocannon';
+
 import { freePort } from '../test/helpers/redis.ts';
-import { ADMIN, freshDatabase } from './lib.ts';
 import { CpuMonitor, postgresBackends } from './chaos/cpu.ts';
 import { installSignalHandlers, runMain, spawnGroup, waitForPort } from './chaos/procs.ts';
 import { logIn, seed } from './chaos/seed.ts';
 import { startRedis, startService } from './chaos/stack.ts';
+import { ADMIN, freshDatabase } from './lib.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 // Three seconds of unrecorded load per endpoint: V8 optimises the route's hot path and
@@ -48,7 +50,10 @@ interface Row {
 // else running on the machine skews the numbers, and the table says how much.
 const cpu = new CpuMonitor(() => [process.pid, ...postgresBackends('it360_bench')]);
 
-async function measure(endpoint: string, opts: { url: string; method?: 'GET' | 'POST'; headers?: Record<string, string>; body?: () => string }): Promise<Row> {
+async function measure(
+  endpoint: string,
+  opts: { url: string; method?: 'GET' | 'POST'; headers?: Record<string, string>; body?: () => string },
+): Promise<Row> {
   const body = opts.body;
   const base = {
     url: opts.url,
@@ -85,7 +90,12 @@ async function main(): Promise<number> {
   const dbUrl = await freshDatabase('it360_bench');
   const redis = await startRedis();
   process.stdout.write('starting the service (production mode, 2 workers)…\n');
-  const svc = await startService('service', { DATABASE_URL: dbUrl, REDIS_URL: redis.url, PAYSTACK_BASE_URL: 'http://127.0.0.1:9' }, logDir, WORKERS);
+  const svc = await startService(
+    'service',
+    { DATABASE_URL: dbUrl, REDIS_URL: redis.url, PAYSTACK_BASE_URL: 'http://127.0.0.1:9' },
+    logDir,
+    WORKERS,
+  );
   await seed(dbUrl, { users: 1000, courses: 20, detailUsers: 0 });
   const admin = await logIn(svc.url, ADMIN.email, ADMIN.password);
   const auth = { authorization: `Bearer ${admin}` };
@@ -97,7 +107,13 @@ async function main(): Promise<number> {
   const pageBytes = Buffer.byteLength(await page.text());
   if (!page.ok) throw new Error(`the user list answered ${page.status}`);
   const constantPort = await freePort();
-  const constant = spawnGroup('constant server', process.execPath, ['--import', 'tsx', 'bench/constant-server.ts'], { PORT: String(constantPort), CONSTANT_BYTES: String(pageBytes), WORKERS: String(WORKERS) }, path.join(logDir, 'constant.log'));
+  const constant = spawnGroup(
+    'constant server',
+    process.execPath,
+    ['--import', 'tsx', 'bench/constant-server.ts'],
+    { PORT: String(constantPort), CONSTANT_BYTES: String(pageBytes), WORKERS: String(WORKERS) },
+    path.join(logDir, 'constant.log'),
+  );
   // Two processes loading Fastify take a second or two.
   await waitForPort(constantPort, 30_000);
   const constantUrl = `http://127.0.0.1:${constantPort}/constant`;
@@ -105,7 +121,9 @@ async function main(): Promise<number> {
   const check = await fetch(constantUrl, { signal: AbortSignal.timeout(5000) });
   const constantBytes = Buffer.byteLength(await check.text());
 
-  process.stdout.write(`measuring (${CONNECTIONS} connections each, one endpoint at a time; page ${pageBytes} bytes, constant ${constantBytes} bytes)…\n`);
+  process.stdout.write(
+    `measuring (${CONNECTIONS} connections each, one endpoint at a time; page ${pageBytes} bytes, constant ${constantBytes} bytes)…\n`,
+  );
   const rows: Row[] = [];
   rows.push(await measure('constant route (bare Fastify, same size)', { url: constantUrl }));
   rows.push(await measure('GET /api/v1/users?page=1&pageSize=20 (admin, cached)', { url: listUrl, headers: auth }));
@@ -138,9 +156,14 @@ async function main(): Promise<number> {
     `- service: NODE_ENV=production, WEB_CONCURRENCY=${WORKERS}, LOG_LEVEL=info, PostgreSQL, redis-server; constant route: bare Fastify, ${WORKERS} processes, ${constantBytes}-byte body (the user list page is ${pageBytes} bytes)`,
     `- load: autocannon, ${CONNECTIONS} connections, ${WARMUP_S} s warm-up then ${SECONDS} s per endpoint, one endpoint at a time, loopback; the user list answered x-cache: ${xCache ?? 'none'} after its run`,
     '',
-    '| endpoint | req/s | p50 ms | p99 ms | max ms | answers by status | errors | bytes/response | other processes\' CPU | ratio to constant |',
+    "| endpoint | req/s | p50 ms | p99 ms | max ms | answers by status | errors | bytes/response | other processes' CPU | ratio to constant |",
     '|---|---:|---:|---:|---:|---|---:|---:|---:|---:|',
-    ...rows.map((r) => `| ${r.endpoint} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.max} | ${Object.entries(r.statuses).map(([k, v]) => `${k}: ${v}`).join(', ')} | ${r.errors} | ${r.bytes} | ${r.othersCpu ?? '–'}% | ${ceiling > 0 ? (r.rps / ceiling).toFixed(2) : 'n/a'} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.endpoint} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.max} | ${Object.entries(r.statuses)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join(', ')} | ${r.errors} | ${r.bytes} | ${r.othersCpu ?? '–'}% | ${ceiling > 0 ? (r.rps / ceiling).toFixed(2) : 'n/a'} |`,
+    ),
     '',
     `Target (healthy): the cached user list serves at least half the constant route's requests per second, p99 under 20 ms at ${CONNECTIONS} connections.`,
     `- ratio ${(list.rps / Math.max(1, ceiling)).toFixed(2)} (${list.rps >= 0.5 * ceiling ? 'met' : 'MISSED'}); p99 ${list.p99} ms (${list.p99 < 20 ? 'met' : 'MISSED'})`,
@@ -150,8 +173,13 @@ async function main(): Promise<number> {
   process.stdout.write(`\n${md}\n`);
   mkdirSync(outDir, { recursive: true });
   writeFileSync(path.join(outDir, 'bench.md'), md);
-  writeFileSync(path.join(outDir, 'bench.json'), `${JSON.stringify({ date: new Date().toISOString(), connections: CONNECTIONS, seconds: SECONDS, pageBytes, constantBytes, xCache, rows }, null, 1)}\n`);
-  process.stdout.write(`written: ${path.join(outDir, 'bench.md')}, bench.json; took ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
+  writeFileSync(
+    path.join(outDir, 'bench.json'),
+    `${JSON.stringify({ date: new Date().toISOString(), connections: CONNECTIONS, seconds: SECONDS, pageBytes, constantBytes, xCache, rows }, null, 1)}\n`,
+  );
+  process.stdout.write(
+    `written: ${path.join(outDir, 'bench.md')}, bench.json; took ${((performance.now() - started) / 1000).toFixed(0)} s\n`,
+  );
   rmSync(logDir, { recursive: true, force: true });
   const broken = rows.filter((r) => r.non2xx > 0 || r.errors > 0);
   if (broken.length) {

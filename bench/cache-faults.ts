@@ -6,9 +6,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+
 import { TestRedis } from '../test/helpers/redis.ts';
 import { startService } from '../test/helpers/service.ts';
-import { ADMIN, freshDatabase, load, login, seedUsers, table, type LoadResult } from './lib.ts';
+import { ADMIN, freshDatabase, load, type LoadResult, login, seedUsers, table } from './lib.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
@@ -54,7 +55,13 @@ async function main(): Promise<void> {
   try {
     const token = await login(noCache.url);
     process.stderr.write('no cache…\n');
-    rows.push(await load('no cache configured', `${noCache.url}/api/v1/users?page=1&pageSize=20`, { seconds: SECONDS, connections: CONNECTIONS, headers: { authorization: `Bearer ${token}` } }));
+    rows.push(
+      await load('no cache configured', `${noCache.url}/api/v1/users?page=1&pageSize=20`, {
+        seconds: SECONDS,
+        connections: CONNECTIONS,
+        headers: { authorization: `Bearer ${token}` },
+      }),
+    );
   } finally {
     await noCache.kill();
   }
@@ -62,7 +69,9 @@ async function main(): Promise<void> {
   const hung = rows.find((r) => r.label.startsWith('Redis hung'))!;
   process.stdout.write(`\nGET /api/v1/users (1,000 users, page of 20), ${CONNECTIONS} connections, ${SECONDS} s per state\n\n`);
   process.stdout.write(table(rows));
-  process.stdout.write(`\nRedis hung vs no cache: p99 ${hung.p99} / ${base.p99} ms = ${(hung.p99 / Math.max(1, base.p99)).toFixed(2)}×, throughput ${((hung.rps / Math.max(1, base.rps)) * 100).toFixed(0)}%\n`);
+  process.stdout.write(
+    `\nRedis hung vs no cache: p99 ${hung.p99} / ${base.p99} ms = ${(hung.p99 / Math.max(1, base.p99)).toFixed(2)}×, throughput ${((hung.rps / Math.max(1, base.rps)) * 100).toFixed(0)}%\n`,
+  );
 }
 
 main().then(

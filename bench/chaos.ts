@@ -16,22 +16,36 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ADMIN, freshDatabase } from './lib.ts';
-import { OUTCOME_ERROR, OUTCOME_OK, OUTCOME_TIMEOUT, ROUTES, startLoad, type LoadRun, type LoadType, type Route, type Sample } from './chaos/load.ts';
-import { CpuMonitor, postgresBackends, type CpuShare } from './chaos/cpu.ts';
+
+import { CpuMonitor, type CpuShare, postgresBackends } from './chaos/cpu.ts';
+import {
+  type LoadRun,
+  type LoadType,
+  OUTCOME_ERROR,
+  OUTCOME_OK,
+  OUTCOME_TIMEOUT,
+  type Route,
+  ROUTES,
+  type Sample,
+  startLoad,
+} from './chaos/load.ts';
 import { scenarioSvg } from './chaos/plot.ts';
 import { cleanupAll, installSignalHandlers, runMain } from './chaos/procs.ts';
-import { evaluateTargets, markdown, type BreakerTransition, type ScenarioResult, type TouchedFailures } from './chaos/report.ts';
-import { loginLoadTypes, SCENARIOS, type ActiveFault, type Scenario } from './chaos/scenarios.ts';
+import { type BreakerTransition, evaluateTargets, markdown, type ScenarioResult, type TouchedFailures } from './chaos/report.ts';
+import { type ActiveFault, loginLoadTypes, type Scenario, SCENARIOS } from './chaos/scenarios.ts';
 import { logIn, loginStudents, paymentStatuses, seed } from './chaos/seed.ts';
-import { modeFor, type Mode } from './chaos/settings.ts';
-import { startRedis, startService, startSimulator, waitHealthy, type LogRecord, type Service } from './chaos/stack.ts';
+import { type Mode, modeFor } from './chaos/settings.ts';
+import { type LogRecord, type Service, startRedis, startService, startSimulator, waitHealthy } from './chaos/stack.ts';
 import { percentile, phaseOf, summarize } from './chaos/stats.ts';
+import { ADMIN, freshDatabase } from './lib.ts';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const keepLogs = args.includes('--keep-logs');
-const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
+const only = args
+  .find((a) => a.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',');
 const outDir = path.resolve(args.find((a) => a.startsWith('--out='))?.slice('--out='.length) ?? 'bench/results');
 
 const WORKERS = 2;
@@ -60,9 +74,17 @@ function loadTypes(o: { admin: string; students: string[]; detailIds: string[]; 
   let detail = 0;
   let pair = 0;
   return [
-    { route: 'userList', connections: READ_CONNECTIONS, next: () => ({ method: 'GET', path: '/api/v1/users?page=1&pageSize=20', headers: admin }) },
+    {
+      route: 'userList',
+      connections: READ_CONNECTIONS,
+      next: () => ({ method: 'GET', path: '/api/v1/users?page=1&pageSize=20', headers: admin }),
+    },
     { route: 'courseList', connections: READ_CONNECTIONS, next: () => ({ method: 'GET', path: '/api/v1/courses', headers: {} }) },
-    { route: 'userDetail', connections: READ_CONNECTIONS, next: () => ({ method: 'GET', path: `/api/v1/users/${o.detailIds[detail++ % o.detailIds.length]}`, headers: admin }) },
+    {
+      route: 'userDetail',
+      connections: READ_CONNECTIONS,
+      next: () => ({ method: 'GET', path: `/api/v1/users/${o.detailIds[detail++ % o.detailIds.length]}`, headers: admin }),
+    },
     {
       route: 'paymentInit',
       connections: PAYMENT_CONNECTIONS,
@@ -72,13 +94,23 @@ function loadTypes(o: { admin: string; students: string[]; detailIds: string[]; 
         const k = pair++;
         const student = o.students[k % o.students.length];
         const course = o.courseIds[Math.floor(k / o.students.length) % o.courseIds.length];
-        return { method: 'POST', path: '/api/v1/payments/initialize', headers: { authorization: `Bearer ${student}`, 'content-type': 'application/json' }, body: JSON.stringify({ courseId: course }) };
+        return {
+          method: 'POST',
+          path: '/api/v1/payments/initialize',
+          headers: { authorization: `Bearer ${student}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ courseId: course }),
+        };
       },
     },
   ];
 }
 
-function progress(load: LoadRun, window: () => { faultStart: number; faultEnd: number }, everyMs: number, cpu: () => CpuShare | undefined): NodeJS.Timeout {
+function progress(
+  load: LoadRun,
+  window: () => { faultStart: number; faultEnd: number },
+  everyMs: number,
+  cpu: () => CpuShare | undefined,
+): NodeJS.Timeout {
   let seen = 0;
   let last = performance.now();
   return setInterval(() => {
@@ -98,7 +130,9 @@ function progress(load: LoadRun, window: () => { faultStart: number; faultEnd: n
     const t = now - load.t0;
     const w = window();
     const c = cpu();
-    log(`    ${fmtS(t).padStart(6)} ${phaseOf(t, { ...w, end: 0 }).padEnd(6)} ${parts.join('  ')}${c ? `  | others' CPU ${c.foreign}%` : ''}`);
+    log(
+      `    ${fmtS(t).padStart(6)} ${phaseOf(t, { ...w, end: 0 }).padEnd(6)} ${parts.join('  ')}${c ? `  | others' CPU ${c.foreign}%` : ''}`,
+    );
   }, everyMs);
 }
 
@@ -109,20 +143,43 @@ function progress(load: LoadRun, window: () => { faultStart: number; faultEnd: n
  */
 async function warmUp(service: Service, types: LoadType[], mode: Mode, cache: boolean): Promise<void> {
   log(`warming up for ${fmtS(mode.warmUpMs)} (not recorded)…`);
-  const load = startLoad({ origin: service.url, types, durationMs: mode.warmUpMs, clientTimeoutMs: mode.clientTimeoutMs, connectionLifetimeMs: CONNECTION_LIFETIME_MS });
+  const load = startLoad({
+    origin: service.url,
+    types,
+    durationMs: mode.warmUpMs,
+    clientTimeoutMs: mode.clientTimeoutMs,
+    connectionLifetimeMs: CONNECTION_LIFETIME_MS,
+  });
   await load.done;
   const bad = load.samples.filter((x) => x.outcome !== OUTCOME_OK || x.status >= 500);
-  if (bad.length) log(`  warm-up: ${bad.length} of ${load.samples.length} requests failed or got a 5xx (${[...new Set(bad.map((x) => x.code ?? x.error ?? x.status))].join(', ')})`);
+  if (bad.length)
+    log(
+      `  warm-up: ${bad.length} of ${load.samples.length} requests failed or got a 5xx (${[...new Set(bad.map((x) => x.code ?? x.error ?? x.status))].join(', ')})`,
+    );
   await waitHealthy(service.url, mode.recoverMaxMs, { cache });
 }
 
 const recTime = (r: LogRecord, load: LoadRun) => Date.parse(r.time) - load.wall0;
 
-async function runScenario(sc: Scenario, index: number, total: number, ctx: { mode: Mode; service: Service; dbUrl: string; redis: Awaited<ReturnType<typeof startRedis>>; sim: Awaited<ReturnType<typeof startSimulator>>; types: LoadType[] }): Promise<ScenarioResult> {
+async function runScenario(
+  sc: Scenario,
+  index: number,
+  total: number,
+  ctx: {
+    mode: Mode;
+    service: Service;
+    dbUrl: string;
+    redis: Awaited<ReturnType<typeof startRedis>>;
+    sim: Awaited<ReturnType<typeof startSimulator>>;
+    types: LoadType[];
+  },
+): Promise<ScenarioResult> {
   const { mode, service } = ctx;
   const timing = sc.kind === 'worker' ? mode.workerTiming : mode.timing;
   const durationMs = timing.beforeMs + timing.faultMs + timing.afterMs;
-  log(`\n▶ [${index}/${total}] ${sc.id}: ${sc.title} (${fmtS(timing.beforeMs)} before, ${fmtS(timing.faultMs)} fault, ${fmtS(timing.afterMs)} after)`);
+  log(
+    `\n▶ [${index}/${total}] ${sc.id}: ${sc.title} (${fmtS(timing.beforeMs)} before, ${fmtS(timing.faultMs)} fault, ${fmtS(timing.afterMs)} after)`,
+  );
   service.log.skip();
   const startedAt = new Date().toISOString();
   // The run's processes are the bench's descendants (service, simulator, redis-server)
@@ -132,11 +189,22 @@ async function runScenario(sc: Scenario, index: number, total: number, ctx: { mo
   cpu.sample();
   const cpuSeries: (CpuShare & { t: number })[] = [];
   const types = sc.logins ? [...ctx.types, ...loginLoadTypes()] : ctx.types;
-  const load = startLoad({ origin: service.url, types, durationMs, clientTimeoutMs: mode.clientTimeoutMs, connectionLifetimeMs: CONNECTION_LIFETIME_MS });
+  const load = startLoad({
+    origin: service.url,
+    types,
+    durationMs,
+    clientTimeoutMs: mode.clientTimeoutMs,
+    connectionLifetimeMs: CONNECTION_LIFETIME_MS,
+  });
   let faultStart = timing.beforeMs;
   let faultEnd = timing.beforeMs + timing.faultMs;
   // Progress every 2 s (1 s in quick mode, whose phases last 3-6 s).
-  const ticker = progress(load, () => ({ faultStart, faultEnd }), mode.name === 'quick' ? 1000 : 2000, () => cpuSeries.at(-1));
+  const ticker = progress(
+    load,
+    () => ({ faultStart, faultEnd }),
+    mode.name === 'quick' ? 1000 : 2000,
+    () => cpuSeries.at(-1),
+  );
   // Once a second, as the rates are binned.
   const cpuTicker = setInterval(() => {
     const share = cpu.sample();
@@ -178,8 +246,14 @@ async function runScenario(sc: Scenario, index: number, total: number, ctx: { mo
     }
     const hung = records.find((r) => r.msg === 'worker hung' && r.workerPid === frozenPid);
     const ready = records.find((r) => r.msg === 'worker ready' && r.reason === 'replace-hung');
-    worker = { frozenPid, killedAfterMs: hung ? Math.round(recTime(hung, load) - faultStart) : null, replacementReadyAfterMs: ready ? Math.round(recTime(ready, load) - faultStart) : null };
-    log(`    frozen worker ${frozenPid}: killed after ${worker.killedAfterMs ?? '–'} ms, replacement serving after ${worker.replacementReadyAfterMs ?? '–'} ms`);
+    worker = {
+      frozenPid,
+      killedAfterMs: hung ? Math.round(recTime(hung, load) - faultStart) : null,
+      replacementReadyAfterMs: ready ? Math.round(recTime(ready, load) - faultStart) : null,
+    };
+    log(
+      `    frozen worker ${frozenPid}: killed after ${worker.killedAfterMs ?? '–'} ms, replacement serving after ${worker.replacementReadyAfterMs ?? '–'} ms`,
+    );
   }
 
   let payments: ScenarioResult['payments'];
@@ -211,8 +285,16 @@ async function runScenario(sc: Scenario, index: number, total: number, ctx: { mo
   const inScenario = records.filter((r) => recTime(r, load) >= 0);
   const breakerTransitions: BreakerTransition[] = inScenario
     .filter((r) => typeof r.from === 'string' && typeof r.to === 'string' && typeof r.dependency === 'string')
-    .map((r) => ({ t: Math.round(recTime(r, load)), pid: Number(r.pid), dependency: String(r.dependency), from: String(r.from), to: String(r.to) }));
-  const workerReplacements = inScenario.filter((r) => r.msg === 'worker started' && r.reason !== 'start').map((r) => ({ t: Math.round(recTime(r, load)), reason: String(r.reason), workerPid: Number(r.workerPid) }));
+    .map((r) => ({
+      t: Math.round(recTime(r, load)),
+      pid: Number(r.pid),
+      dependency: String(r.dependency),
+      from: String(r.from),
+      to: String(r.to),
+    }));
+  const workerReplacements = inScenario
+    .filter((r) => r.msg === 'worker started' && r.reason !== 'start')
+    .map((r) => ({ t: Math.round(recTime(r, load)), reason: String(r.reason), workerPid: Number(r.workerPid) }));
   const s5 = new Map<string, number>();
   for (const r of inScenario) {
     if (r.msg !== 'request completed' || Number(r.statusCode) < 500) continue;
@@ -257,7 +339,13 @@ async function runScenario(sc: Scenario, index: number, total: number, ctx: { mo
     routes,
     apart: {
       connections: frozenSockets.size,
-      samples: onApart.map((x) => ({ route: ROUTES[x.route], start: Math.round(x.start), latency: Math.round(x.latency), status: x.status, error: x.error })),
+      samples: onApart.map((x) => ({
+        route: ROUTES[x.route],
+        start: Math.round(x.start),
+        latency: Math.round(x.latency),
+        status: x.status,
+        error: x.error,
+      })),
       requests: onApart.length,
       answered: onApart.filter((x) => x.outcome === OUTCOME_OK).length,
       dropped: onApart.filter((x) => x.outcome === OUTCOME_ERROR).length,
@@ -306,7 +394,11 @@ async function main(): Promise<number> {
   watchdog.unref();
 
   log(`chaos benchmark, ${mode.name} mode: ${scenarios.length} scenarios, about ${Math.round(expectedS)} s of load`);
-  log(mode.name === 'quick' ? 'Timeouts shortened to fit (quick mode), and other settings changed for the bench:' : 'Settings changed for the bench (time budgets at their defaults):');
+  log(
+    mode.name === 'quick'
+      ? 'Timeouts shortened to fit (quick mode), and other settings changed for the bench:'
+      : 'Settings changed for the bench (time budgets at their defaults):',
+  );
   for (const c of mode.changes) log(`  ${c.name}: ${c.from} → ${c.to}  (${c.why})`);
 
   const logDir = mkdtempSync(path.join(os.tmpdir(), 'it360-chaos-'));
@@ -323,7 +415,9 @@ async function main(): Promise<number> {
   const admin = await logIn(service.url, ADMIN.email, ADMIN.password);
   const students = await loginStudents(service.url, STUDENTS, 8);
   const types = loadTypes({ admin, students, detailIds: seeded.detailIds, courseIds: seeded.courseIds });
-  log(`load: ${READ_CONNECTIONS} connections each for the user list, course list and user detail; ${PAYMENT_CONNECTIONS} for payments, each at most one per ${PAYMENT_PACE_MS} ms; connections live ${CONNECTION_LIFETIME_MS} ms`);
+  log(
+    `load: ${READ_CONNECTIONS} connections each for the user list, course list and user detail; ${PAYMENT_CONNECTIONS} for payments, each at most one per ${PAYMENT_PACE_MS} ms; connections live ${CONNECTION_LIFETIME_MS} ms`,
+  );
   log(`set-up took ${fmtS(performance.now() - started)}`);
   await warmUp(service, types, mode, true);
 
@@ -349,7 +443,9 @@ async function main(): Promise<number> {
   const plots: Record<string, string> = {};
   for (const r of results) {
     const markers = [
-      ...r.breakerTransitions.filter((t) => t.to === 'open' || t.to === 'closed').map((t) => ({ t: t.t, label: `${t.dependency} ${t.to}` })),
+      ...r.breakerTransitions
+        .filter((t) => t.to === 'open' || t.to === 'closed')
+        .map((t) => ({ t: t.t, label: `${t.dependency} ${t.to}` })),
       ...r.workerReplacements.map((x) => ({ t: x.t, label: `worker ${x.reason}` })),
     ];
     // At most one marker label per dependency and state, or the plot is unreadable.
@@ -368,7 +464,10 @@ async function main(): Promise<number> {
   };
   const md = markdown({ results, targets, mode, meta, durationS, plots });
   writeFileSync(path.join(outDir, `${prefix}.md`), md);
-  writeFileSync(path.join(outDir, `${prefix}.json`), `${JSON.stringify({ mode: mode.name, meta, changes: mode.changes, durationS: Math.round(durationS), targets, results }, null, 1)}\n`);
+  writeFileSync(
+    path.join(outDir, `${prefix}.json`),
+    `${JSON.stringify({ mode: mode.name, meta, changes: mode.changes, durationS: Math.round(durationS), targets, results }, null, 1)}\n`,
+  );
 
   log(`\n${md}`);
   log(`written: ${path.join(outDir, `${prefix}.md`)}, ${prefix}.json and ${results.length} plots`);

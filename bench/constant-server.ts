@@ -6,6 +6,7 @@
  * Environment: PORT, CONSTANT_BYTES, WORKERS (default 2).
  */
 import cluster from 'node:cluster';
+
 import Fastify from 'fastify';
 
 const port = Number(process.env.PORT);

@@ -1,5 +1,6 @@
 import autocannon from 'autocannon';
 import pg from 'pg';
+
 import { hashPassword } from '../src/auth/passwords.ts';
 
 export const ADMIN = { email: 'bench-admin@example.com', password: 'bench-admin-password' };
@@ -32,7 +33,12 @@ export async function seedUsers(url: string, n: number): Promise<void> {
 }
 
 export async function login(url: string): Promise<string> {
-  const res = await fetch(`${url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(ADMIN), signal: AbortSignal.timeout(10_000) });
+  const res = await fetch(`${url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(ADMIN),
+    signal: AbortSignal.timeout(10_000),
+  });
   if (!res.ok) throw new Error(`login failed: ${res.status}`);
   return ((await res.json()) as { accessToken: string }).accessToken;
 }
@@ -50,7 +56,11 @@ export interface LoadResult {
 }
 
 /** A bounded loopback load: fixed duration, fixed connections, one URL. */
-export async function load(label: string, url: string, opts: { seconds: number; connections: number; headers?: Record<string, string> }): Promise<LoadResult> {
+export async function load(
+  label: string,
+  url: string,
+  opts: { seconds: number; connections: number; headers?: Record<string, string> },
+): Promise<LoadResult> {
   const r = await autocannon({
     url,
     connections: opts.connections,
@@ -73,6 +83,13 @@ export async function load(label: string, url: string, opts: { seconds: number; 
 }
 
 export function table(rows: LoadResult[]): string {
-  const head = '| state | requests | req/s | p50 ms | p99 ms | max ms | non-2xx | errors | timeouts |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n';
-  return head + rows.map((r) => `| ${r.label} | ${r.requests} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.max} | ${r.non2xx} | ${r.errors} | ${r.timeouts} |`).join('\n') + '\n';
+  const head =
+    '| state | requests | req/s | p50 ms | p99 ms | max ms | non-2xx | errors | timeouts |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n';
+  return (
+    head +
+    rows
+      .map((r) => `| ${r.label} | ${r.requests} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.max} | ${r.non2xx} | ${r.errors} | ${r.timeouts} |`)
+      .join('\n') +
+    '\n'
+  );
 }

@@ -19,13 +19,14 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freshDatabase, seedUsers } from './lib.ts';
+
 import { CpuMonitor, postgresBackends } from './chaos/cpu.ts';
-import { OUTCOME_OK, startLoad, type LoadType, type RequestSpec, type Sample } from './chaos/load.ts';
+import { type LoadType, OUTCOME_OK, type RequestSpec, type Sample, startLoad } from './chaos/load.ts';
 import { installSignalHandlers, runMain } from './chaos/procs.ts';
 import { studentAddress } from './chaos/seed.ts';
-import { startRedis, startService, startSimulator, type Service } from './chaos/stack.ts';
+import { type Service, startRedis, startService, startSimulator } from './chaos/stack.ts';
 import { percentile } from './chaos/stats.ts';
+import { freshDatabase, seedUsers } from './lib.ts';
 
 const SECONDS = Number(process.env.LOGIN_BENCH_SECONDS ?? 10);
 const USER_CONNECTIONS = Number(process.env.LOGIN_BENCH_USERS ?? 4);
@@ -52,7 +53,14 @@ function users(): LoadType {
   let n = 0;
   // Students 1-900, each from an address of its own: at a few dozen logins a second each
   // comes back every half minute or so, within its per-account share (10 a minute).
-  return { route: 'login', connections: USER_CONNECTIONS, next: () => { const k = (n++ % 900) + 1; return spec(k, PASSWORD, studentAddress(k)); } };
+  return {
+    route: 'login',
+    connections: USER_CONNECTIONS,
+    next: () => {
+      const k = (n++ % 900) + 1;
+      return spec(k, PASSWORD, studentAddress(k));
+    },
+  };
 }
 
 // The attacker's two closed loops: 16 connections logging in to three accounts of its
@@ -91,7 +99,8 @@ const counts = (samples: Sample[]) => {
 async function run(label: string, svc: Service, withAttacker: boolean, dbName: string): Promise<Measured> {
   // Connections live 5 s: real clients reconnect now and then; not the subject here. A
   // login unanswered after 12 s (past the 10 s request deadline) is not coming.
-  const go = (types: LoadType[], ms: number) => startLoad({ origin: svc.url, types, durationMs: ms, clientTimeoutMs: 12_000, connectionLifetimeMs: 5000 });
+  const go = (types: LoadType[], ms: number) =>
+    startLoad({ origin: svc.url, types, durationMs: ms, clientTimeoutMs: 12_000, connectionLifetimeMs: 5000 });
   await go([users()], WARMUP_S * 1000).done;
   const worker = svc.workerPids()[0];
   const cpu = new CpuMonitor(() => [process.pid, ...postgresBackends(dbName)]);
@@ -112,7 +121,10 @@ async function run(label: string, svc: Service, withAttacker: boolean, dbName: s
   const cores = (cpuSeconds(worker) - cpu0) / wallS;
   const mine = load.samples;
   const ok = mine.filter((x) => x.outcome === OUTCOME_OK && x.status === 200);
-  const lat = mine.filter((x) => x.outcome === OUTCOME_OK).map((x) => x.latency).sort((p, q) => p - q);
+  const lat = mine
+    .filter((x) => x.outcome === OUTCOME_OK)
+    .map((x) => x.latency)
+    .sort((p, q) => p - q);
   const loginsPerS = ok.length / wallS;
   const per = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Math.round((v / wallS) * 10) / 10]));
   return {
@@ -138,20 +150,33 @@ async function main(): Promise<number> {
   const sim = await startSimulator(logDir);
   // Production mode, one worker; the default login limits, TRUST_PROXY so that each
   // client's X-Forwarded-For is its address.
-  const svc = await startService('service', { DATABASE_URL: dbUrl, REDIS_URL: redis.url, PAYSTACK_BASE_URL: sim.url, TRUST_PROXY: '127.0.0.1' }, logDir, 1);
+  const svc = await startService(
+    'service',
+    { DATABASE_URL: dbUrl, REDIS_URL: redis.url, PAYSTACK_BASE_URL: sim.url, TRUST_PROXY: '127.0.0.1' },
+    logDir,
+    1,
+  );
   try {
     await seedUsers(dbUrl, 1000);
-    log(`login capacity: 1 worker process, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}; ${SECONDS} s per run after ${WARMUP_S} s of warm-up; ${USER_CONNECTIONS} user connections`);
+    log(
+      `login capacity: 1 worker process, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}; ${SECONDS} s per run after ${WARMUP_S} s of warm-up; ${USER_CONNECTIONS} user connections`,
+    );
     const rows = [await run('users only', svc, false, dbName), await run('users + attacker at full speed', svc, true, dbName)];
     log('');
-    log('| run | users\' logins/s | p50 ms | p99 ms | users\' answers | worker CPU (cores) | logins per CPU-second | attacker\'s answers per s (own accounts, one address) | guesses per s (20 addresses) | other processes\' CPU |');
+    log(
+      "| run | users' logins/s | p50 ms | p99 ms | users' answers | worker CPU (cores) | logins per CPU-second | attacker's answers per s (own accounts, one address) | guesses per s (20 addresses) | other processes' CPU |",
+    );
     log('|---|---:|---:|---:|---|---:|---:|---|---|---:|');
     for (const r of rows) {
-      log(`| ${r.label} | ${r.loginsPerS} | ${r.p50?.toFixed(0) ?? '–'} | ${r.p99?.toFixed(0) ?? '–'} | ${JSON.stringify(r.userStatuses)} | ${r.cores} | ${r.perCore} | ${JSON.stringify(r.attacker)} | ${JSON.stringify(r.guesses)} | ${r.foreignCpu ?? '–'}% |`);
+      log(
+        `| ${r.label} | ${r.loginsPerS} | ${r.p50?.toFixed(0) ?? '–'} | ${r.p99?.toFixed(0) ?? '–'} | ${JSON.stringify(r.userStatuses)} | ${r.cores} | ${r.perCore} | ${JSON.stringify(r.attacker)} | ${JSON.stringify(r.guesses)} | ${r.foreignCpu ?? '–'}% |`,
+      );
     }
     const [base, attacked] = rows;
     log('');
-    log(`With the attacker at full speed the users kept ${base.loginsPerS > 0 ? Math.round((attacked.loginsPerS / base.loginsPerS) * 100) : 0}% of their login rate: ${attacked.loginsPerS} logins/s on ${attacked.cores} cores, ${attacked.perCore} logins per second per core.`);
+    log(
+      `With the attacker at full speed the users kept ${base.loginsPerS > 0 ? Math.round((attacked.loginsPerS / base.loginsPerS) * 100) : 0}% of their login rate: ${attacked.loginsPerS} logins/s on ${attacked.cores} cores, ${attacked.perCore} logins per second per core.`,
+    );
     return 0;
   } finally {
     // The simulator and redis-server are stopped by runMain's clean-up, as every process started here.

@@ -11,6 +11,7 @@
  * Usage: npm run test:clean [-- --dry-run] [-- --all] [-- --min-age-minutes=N]
  */
 import pg from 'pg';
+
 import { TEST_DATABASE_URL, TEST_SCHEMA_COMMENT, TEST_SCHEMA_NAME } from '../test/helpers/db.ts';
 
 // At most this many schemas per run: a bound on the work, never reached in practice
@@ -75,7 +76,10 @@ try {
     }
     try {
       // The test's sessions carry the schema's name as their application name.
-      const ended = await client.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()', [name]);
+      const ended = await client.query(
+        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()',
+        [name],
+      );
       await client.query(`DROP SCHEMA IF EXISTS ${client.escapeIdentifier(name)} CASCADE`);
       console.log(`dropped ${name}${ended.rowCount ? ` (ended ${ended.rowCount} session(s))` : ''}`);
     } catch (err) {

@@ -4,6 +4,7 @@
  * miss one it does. `npm run docs:config`; test/config.test.ts fails when either is stale.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+
 import { VARIABLES } from '../src/config/variables.ts';
 
 export function configTable(): string {

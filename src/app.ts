@@ -1,27 +1,29 @@
 import { randomUUID } from 'node:crypto';
+
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import underPressure from '@fastify/under-pressure';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
+
 import { authHooks, authHttp, type AuthService } from './auth/index.ts';
 import type { Config } from './config/index.ts';
-import { coursesHttp, type CourseService } from './courses/index.ts';
-import { enrollmentsHttp, type EnrollmentService } from './enrollments/index.ts';
+import { type CourseService, coursesHttp } from './courses/index.ts';
+import { type EnrollmentService, enrollmentsHttp } from './enrollments/index.ts';
 import { errors } from './errors/index.ts';
-import { QUIET_ROUTES, registerLifecycle, type LifecycleOptions } from './http/lifecycle.ts';
-import type { HttpModule } from './http/module.ts';
 import { registerCacheControl } from './http/cache-control.ts';
+import { type LifecycleOptions, QUIET_ROUTES, registerLifecycle } from './http/lifecycle.ts';
+import type { HttpModule } from './http/module.ts';
 import { errorHandler, frameworkErrorHandler, sendProblem } from './http/problem.ts';
 import { createRateLimiter } from './http/rate-limit.ts';
 import { Problem } from './http/schemas.ts';
 import { registerSecurity } from './http/security.ts';
 import { createValidation } from './http/validation.ts';
 import { createWindowCounters, type WindowCounters } from './infra/cache/counters.ts';
-import { faultRoutes, operationsRoutes, type FaultDeps, type OperationsDeps } from './operations/index.ts';
-import { paymentCallbackPage, paymentsHttp, type PaymentService } from './payments/index.ts';
-import { usersHttp, type UserService } from './users/index.ts';
+import { type FaultDeps, faultRoutes, type OperationsDeps, operationsRoutes } from './operations/index.ts';
+import { paymentCallbackPage, type PaymentService, paymentsHttp } from './payments/index.ts';
+import { type UserService, usersHttp } from './users/index.ts';
 
 export interface AppDeps {
   config: Readonly<Config>;
@@ -97,7 +99,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.server.maxConnections = config.maxConnections;
 
   // Every domain under /api/v1, in the order their routes and schemas are registered.
-  const modules: HttpModule[] = [authHttp(deps.auth, deps.users), usersHttp(deps.users), coursesHttp(deps.courses), paymentsHttp(deps.payments), enrollmentsHttp(deps.enrollments)];
+  const modules: HttpModule[] = [
+    authHttp(deps.auth, deps.users),
+    usersHttp(deps.users),
+    coursesHttp(deps.courses),
+    paymentsHttp(deps.payments),
+    enrollmentsHttp(deps.enrollments),
+  ];
   const shared = [Problem, ...modules.flatMap((m) => m.schemas)];
   app.setValidatorCompiler(createValidation(shared));
   for (const s of shared) app.addSchema(s);
@@ -139,7 +147,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       info: {
         title: 'it360acad API',
         version: '1.0.0',
-        description: 'The it360acad online IT academy: accounts, courses, Paystack payments and enrollments. Errors are application/problem+json.',
+        description:
+          'The it360acad online IT academy: accounts, courses, Paystack payments and enrollments. Errors are application/problem+json.',
       },
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
       tags: [
@@ -156,7 +165,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // schema cannot say: the document says it here.
     transformObject: (doc) => {
       const spec = 'openapiObject' in doc ? doc.openapiObject : doc.swaggerObject;
-      const logout = (spec.paths as Record<string, Record<string, { requestBody?: { required?: boolean } }>> | undefined)?.['/api/v1/auth/logout']?.post;
+      const logout = (spec.paths as Record<string, Record<string, { requestBody?: { required?: boolean } }>> | undefined)?.[
+        '/api/v1/auth/logout'
+      ]?.post;
       if (logout?.requestBody) logout.requestBody.required = false;
       return spec;
     },
@@ -173,18 +184,22 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Fifteen minutes for login failures (long enough to slow guessing to a crawl, short
   // enough that a person who mistyped is back soon); an hour for registrations; ten
   // minutes for payment starts, about the life of a checkout session being retried.
-  const limits = createRateLimiter(deps.counters ?? createWindowCounters({ namespace: () => 'local' }), {
-    loginPerAccount: { max: config.loginMaxFailuresPerAccount, windowMs: 15 * 60_000 },
-    loginPerAddress: { max: config.loginMaxFailuresPerAddress, windowMs: 15 * 60_000 },
-    loginSlowPerAccount: { max: config.loginSlowAfterFailuresPerAccount, windowMs: 15 * 60_000, delayMs: config.loginSlowDelayMs },
-    // Hashing shares by the minute: short enough that a caller over its share is back
-    // soon, long enough that a loop cannot take more than its share in bursts.
-    loginHashesPerAddress: { max: config.loginHashesPerAddress, windowMs: 60_000 },
-    loginHashesPerAccount: { max: config.loginHashesPerAccount, windowMs: 60_000 },
-    loginConcurrentPerAddress: config.loginConcurrentPerAddress,
-    registerPerAddress: { max: config.registerMaxPerAddress, windowMs: 60 * 60_000 },
-    paymentInitPerUser: { max: config.paymentInitMaxPerUser, windowMs: 10 * 60_000 },
-  }, logger);
+  const limits = createRateLimiter(
+    deps.counters ?? createWindowCounters({ namespace: () => 'local' }),
+    {
+      loginPerAccount: { max: config.loginMaxFailuresPerAccount, windowMs: 15 * 60_000 },
+      loginPerAddress: { max: config.loginMaxFailuresPerAddress, windowMs: 15 * 60_000 },
+      loginSlowPerAccount: { max: config.loginSlowAfterFailuresPerAccount, windowMs: 15 * 60_000, delayMs: config.loginSlowDelayMs },
+      // Hashing shares by the minute: short enough that a caller over its share is back
+      // soon, long enough that a loop cannot take more than its share in bursts.
+      loginHashesPerAddress: { max: config.loginHashesPerAddress, windowMs: 60_000 },
+      loginHashesPerAccount: { max: config.loginHashesPerAccount, windowMs: 60_000 },
+      loginConcurrentPerAddress: config.loginConcurrentPerAddress,
+      registerPerAddress: { max: config.registerMaxPerAddress, windowMs: 60 * 60_000 },
+      paymentInitPerUser: { max: config.paymentInitMaxPerUser, windowMs: 10 * 60_000 },
+    },
+    logger,
+  );
   await app.register(
     async (api) => {
       for (const m of modules) await api.register(m.routes.plugin, { prefix: m.routes.prefix, hooks, limits });

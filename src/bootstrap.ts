@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+
 import type { Logger } from 'pino';
+
 import { hashPassword } from './auth/passwords.ts';
 import { normalizeEmail } from './auth/service.ts';
 import { ConfigError } from './config/index.ts';
@@ -13,13 +15,24 @@ import type { UserRepository } from './users/repository.ts';
  * attacker who guessed the operator's address: it is never promoted, and start-up
  * refuses (a ConfigError, exit 78) so the operator settles it with `create-admin`.
  */
-export async function ensureBootstrapAdmin(users: UserRepository, email: string, password: string, logger: Logger): Promise<'created' | 'exists'> {
+export async function ensureBootstrapAdmin(
+  users: UserRepository,
+  email: string,
+  password: string,
+  logger: Logger,
+): Promise<'created' | 'exists'> {
   const address = normalizeEmail(email);
   if ((await users.countAdmins()) > 0) {
     logger.info({ email: address }, 'BOOTSTRAP_ADMIN_EMAIL ignored: an admin exists already');
     return 'exists';
   }
-  const created = await users.create({ email: address, firstName: 'Admin', lastName: 'User', passwordHash: await hashPassword(password), role: 'admin' });
+  const created = await users.create({
+    email: address,
+    firstName: 'Admin',
+    lastName: 'User',
+    passwordHash: await hashPassword(password),
+    role: 'admin',
+  });
   if (created === 'email_taken') {
     const existing = await users.findByEmail(address);
     // A sibling worker starting at the same moment created it: that is the admin we wanted.
@@ -50,14 +63,25 @@ export type CreateAdminResult =
  * changed only with an explicit password: it is set, the account becomes an admin, and
  * every session it had ends (whoever held it before is out).
  */
-export async function createAdmin(users: UserRepository, email: string, password: string | undefined, attempt = 1): Promise<CreateAdminResult> {
+export async function createAdmin(
+  users: UserRepository,
+  email: string,
+  password: string | undefined,
+  attempt = 1,
+): Promise<CreateAdminResult> {
   // Each retry follows a concurrent change (a registration, a deletion); two are plenty.
   if (attempt > 3) throw new Error(`the account ${normalizeEmail(email)} kept changing while create-admin ran; try again`);
   const address = normalizeEmail(email);
   const existing = await users.findByEmail(address);
   if (!existing) {
     const generated = password === undefined ? generatePassword() : undefined;
-    const created = await users.create({ email: address, firstName: 'Admin', lastName: 'User', passwordHash: await hashPassword(password ?? generated!), role: 'admin' });
+    const created = await users.create({
+      email: address,
+      firstName: 'Admin',
+      lastName: 'User',
+      passwordHash: await hashPassword(password ?? generated!),
+      role: 'admin',
+    });
     // Registered between the look-up and the insert: treat it as the existing account it now is.
     if (created === 'email_taken') return createAdmin(users, email, password, attempt + 1);
     return { outcome: 'created', email: address, generatedPassword: generated };
@@ -78,7 +102,13 @@ const DEMO_INSTRUCTOR_EMAIL = 'instructor@it360acad.local';
 export async function seedDemoData(users: UserRepository, courses: CourseRepository, print: (s: string) => void): Promise<void> {
   if ((await users.countAdmins()) > 0) return;
   const password = randomBytes(9).toString('base64url');
-  await users.create({ email: DEMO_ADMIN_EMAIL, firstName: 'Demo', lastName: 'Admin', passwordHash: await hashPassword(password), role: 'admin' });
+  await users.create({
+    email: DEMO_ADMIN_EMAIL,
+    firstName: 'Demo',
+    lastName: 'Admin',
+    passwordHash: await hashPassword(password),
+    role: 'admin',
+  });
   const instructor = await users.create({
     email: DEMO_INSTRUCTOR_EMAIL,
     firstName: 'Ada',
@@ -88,9 +118,24 @@ export async function seedDemoData(users: UserRepository, courses: CourseReposit
   });
   if (instructor !== 'email_taken') {
     const demo = [
-      { title: 'Introduction to Linux', slug: 'intro-to-linux', price: 0, description: 'The shell, files, processes and permissions. Free.' },
-      { title: 'Networking Fundamentals', slug: 'networking-fundamentals', price: 2_500_000, description: 'TCP/IP, DNS, routing and troubleshooting.' },
-      { title: 'Cloud Engineering with AWS', slug: 'cloud-engineering-aws', price: 7_500_000, description: 'Compute, storage, IAM and infrastructure as code.' },
+      {
+        title: 'Introduction to Linux',
+        slug: 'intro-to-linux',
+        price: 0,
+        description: 'The shell, files, processes and permissions. Free.',
+      },
+      {
+        title: 'Networking Fundamentals',
+        slug: 'networking-fundamentals',
+        price: 2_500_000,
+        description: 'TCP/IP, DNS, routing and troubleshooting.',
+      },
+      {
+        title: 'Cloud Engineering with AWS',
+        slug: 'cloud-engineering-aws',
+        price: 7_500_000,
+        description: 'Compute, storage, IAM and infrastructure as code.',
+      },
     ];
     for (const c of demo) await courses.create({ ...c, currency: 'NGN', isPublished: true, instructorId: instructor.id });
   }

@@ -1,9 +1,11 @@
-import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { buildApp, type AppDeps } from './app.ts';
+
+import { type AppDeps, buildApp } from './app.ts';
 import { createAuthModule, createRefreshTokenRepository, createTokenService } from './auth/index.ts';
 import { ensureBootstrapAdmin, seedDemoData } from './bootstrap.ts';
 import type { Config } from './config/index.ts';
@@ -11,16 +13,16 @@ import { createCoursesModule } from './courses/index.ts';
 import { createCourseRepository } from './courses/repository.ts';
 import { createEnrollmentsModule } from './enrollments/index.ts';
 import { createEnrollmentRepository } from './enrollments/repository.ts';
-import { openCache, type CacheStore } from './infra/cache/index.ts';
 import { createCachedRead } from './infra/cache/cached-read.ts';
 import { createWindowCounters } from './infra/cache/counters.ts';
-import { createChangeFeed, type ChangeFeed } from './infra/changes/feed.ts';
-import { openDatabase, type Database } from './infra/database/index.ts';
+import { type CacheStore, openCache } from './infra/cache/index.ts';
+import { type ChangeFeed, createChangeFeed } from './infra/changes/feed.ts';
+import { type Database, openDatabase } from './infra/database/index.ts';
 import { migrate } from './infra/database/migrate.ts';
 import { createPaystackGateway } from './infra/paystack/gateway.ts';
 import { openPaystack } from './infra/paystack/index.ts';
 import { createTelemetry, type Telemetry } from './operations/index.ts';
-import { createPaymentsModule, startReconciler, type PaymentService } from './payments/index.ts';
+import { createPaymentsModule, type PaymentService, startReconciler } from './payments/index.ts';
 import { createPaymentRepository } from './payments/repository.ts';
 import type { DependencyHooks } from './resilience/policies.ts';
 import type { DependencyCallEvent, DependencyPolicy } from './resilience/policy.ts';
@@ -97,7 +99,11 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
     // Metrics and the /ops window, fed by every dependency's hooks.
     const telemetry = createTelemetry();
     closers.push(async () => telemetry.close());
-    const hooks: DependencyHooks = { logger, onCall: dependencyCallReporter(logger, telemetry, opts.onDependencyCall), onStateChange: telemetry.onBreakerChange };
+    const hooks: DependencyHooks = {
+      logger,
+      onCall: dependencyCallReporter(logger, telemetry, opts.onDependencyCall),
+      onStateChange: telemetry.onBreakerChange,
+    };
 
     // --- Dependencies: each front door makes its own choice and builds its own policy.
     const database = await openDatabase(config, hooks, { embeddedUrl: opts.embeddedDatabaseUrl });
@@ -139,7 +145,10 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
 
     const paystackDep = await openPaystack(config, hooks);
     closers.push(() => paystackDep.close());
-    telemetry.track({ breakers: { database: db.policy, cache: cacheDep.policy, paystack: paystackDep.policy }, poolStats: () => db.poolStats() });
+    telemetry.track({
+      breakers: { database: db.policy, cache: cacheDep.policy, paystack: paystackDep.policy },
+      poolStats: () => db.poolStats(),
+    });
 
     // --- Modules.
     const users = createUserRepository(db, feed, refreshTokens);
@@ -148,7 +157,15 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
     const jwtSecret = config.jwtSecret ?? devJwtSecret(path.resolve(config.dataDir));
     const tokens = createTokenService({ secret: jwtSecret, accessTtlS: config.jwtAccessTtlS });
     const usersModule = createUsersModule({ users, cache });
-    const auth = createAuthModule({ users, refreshTokens, tokens, revocations: feed, refreshTtlS: config.jwtRefreshTtlS, accessTtlS: config.jwtAccessTtlS, userService: usersModule.service });
+    const auth = createAuthModule({
+      users,
+      refreshTokens,
+      tokens,
+      revocations: feed,
+      refreshTtlS: config.jwtRefreshTtlS,
+      accessTtlS: config.jwtAccessTtlS,
+      userService: usersModule.service,
+    });
     const courses = createCoursesModule({ courses: courseRepo, cache });
     const enrollments = createEnrollmentsModule({ enrollments: enrollmentRepo, courses: courseRepo });
 
@@ -239,6 +256,17 @@ function dependencyCallReporter(logger: Logger, telemetry: Telemetry, extra?: (e
     // A call its caller abandoned (client gone) is the request's story, told by its own line.
     if (e.outcome === 'ok' || e.errorCode === 'caller_gone') return;
     // One warn line per failed dependency call, naming dependency, operation and request.
-    logger.warn({ dependency: e.dependency, op: e.op, outcome: e.outcome, elapsedMs: e.elapsedMs, budgetMs: e.budgetMs, errorCode: e.errorCode, route: e.route }, `${e.dependency} ${e.op} ${e.outcome}`);
+    logger.warn(
+      {
+        dependency: e.dependency,
+        op: e.op,
+        outcome: e.outcome,
+        elapsedMs: e.elapsedMs,
+        budgetMs: e.budgetMs,
+        errorCode: e.errorCode,
+        route: e.route,
+      },
+      `${e.dependency} ${e.op} ${e.outcome}`,
+    );
   };
 }

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+
 import type { Config } from './config/index.ts';
 import { startDatabaseServer } from './infra/database/index.ts';
 import { startPaystackSimulator } from './infra/paystack/index.ts';

@@ -1,4 +1,5 @@
-import pino, { type Logger, type DestinationStream } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
+
 import { currentContext } from './resilience/deadline.ts';
 
 /**

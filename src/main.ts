@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+
 import { loadConfigOrExit } from './config/index.ts';
 import { startSharedDependencies } from './instance.ts';
 import { createLogger } from './logger.ts';
@@ -49,7 +50,8 @@ async function main(): Promise<void> {
     crashLoopBootFailures: config.crashLoopBootFailures,
     crashLoopWindowMs: config.crashLoopWindowMs,
   });
-  if (settings.note) logger.warn({ webConcurrency: config.webConcurrency, workers: settings.workers, reason: settings.note }, 'WEB_CONCURRENCY ignored');
+  if (settings.note)
+    logger.warn({ webConcurrency: config.webConcurrency, workers: settings.workers, reason: settings.note }, 'WEB_CONCURRENCY ignored');
 
   try {
     writePidFile(config.pidFile);

@@ -1,4 +1,4 @@
-import { buildApp, type AppDeps } from './app.ts';
+import { type AppDeps, buildApp } from './app.ts';
 import { loadConfig } from './config/index.ts';
 import { createLogger } from './logger.ts';
 
@@ -42,8 +42,11 @@ export async function generateOpenApi(): Promise<unknown> {
 /** Every route the app serves, hidden ones included (HEAD twins of GET routes left out). */
 export async function listRoutes(): Promise<RouteEntry[]> {
   const routes: RouteEntry[] = [];
-  await withInertApp(() => undefined, (r) => {
-    if (r.method !== 'HEAD') routes.push(r);
-  });
+  await withInertApp(
+    () => undefined,
+    (r) => {
+      if (r.method !== 'HEAD') routes.push(r);
+    },
+  );
   return routes;
 }

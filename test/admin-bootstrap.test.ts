@@ -1,9 +1,10 @@
-import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { test, type TestContext } from 'node:test';
+
 import { buildTestApp, type TestApp } from './helpers/app.ts';
 import { createTestSchema, type TestSchema } from './helpers/db.ts';
 import { eventually } from './helpers/payments.ts';
@@ -21,7 +22,8 @@ async function register(app: TestApp, body: Record<string, string>) {
   return session;
 }
 
-const login = (app: TestApp, email: string, password: string) => app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password } });
+const login = (app: TestApp, email: string, password: string) =>
+  app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password } });
 
 async function roleOf(app: TestApp, email: string): Promise<string | undefined> {
   const rows = await app.c.db.query<{ role: string }>('t.role', 'SELECT role FROM users WHERE email = $1', [email.toLowerCase()]);
@@ -29,7 +31,9 @@ async function roleOf(app: TestApp, email: string): Promise<string | undefined> 
 }
 
 /** A schema with an attacker's student account registered under the operator's address. */
-async function schemaWithAttacker(t: TestContext): Promise<{ schema: TestSchema; app: TestApp; attacker: Awaited<ReturnType<typeof register>> }> {
+async function schemaWithAttacker(
+  t: TestContext,
+): Promise<{ schema: TestSchema; app: TestApp; attacker: Awaited<ReturnType<typeof register>> }> {
   const schema = await createTestSchema();
   t.after(() => schema.release(t));
   const app = await buildTestApp(t, {}, { schema });
@@ -37,10 +41,23 @@ async function schemaWithAttacker(t: TestContext): Promise<{ schema: TestSchema;
 }
 
 /** Runs a command to its end (bounded), collecting its output. */
-function run(t: TestContext, args: string[], env: Record<string, string>, o: { stdin?: string; timeoutMs?: number } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(
+  t: TestContext,
+  args: string[],
+  env: Record<string, string>,
+  o: { stdin?: string; timeoutMs?: number } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const proc = spawn(process.execPath, ['--import', 'tsx', ...args], {
     cwd: ROOT,
-    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn', JWT_SECRET: SECRET, DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'it360-adm-')), ADMIN_PASSWORD: '', ...env },
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      JWT_SECRET: SECRET,
+      DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'it360-adm-')),
+      ADMIN_PASSWORD: '',
+      ...env,
+    },
     stdio: ['pipe', 'pipe', 'pipe'],
     detached: true,
   });
@@ -79,9 +96,16 @@ test('bootstrap: creates the first admin when none exists, and is ignored (with 
   const first = await buildTestApp(t, { BOOTSTRAP_ADMIN_EMAIL: OPERATOR.email, BOOTSTRAP_ADMIN_PASSWORD: OPERATOR.password }, { schema });
   assert.equal((await login(first, OPERATOR.email, OPERATOR.password)).json().user.role, 'admin');
   // Another address later: an admin exists, so nothing is created and the log says why.
-  const second = await buildTestApp(t, { BOOTSTRAP_ADMIN_EMAIL: 'second@academy.example', BOOTSTRAP_ADMIN_PASSWORD: 'second-password-1' }, { schema });
+  const second = await buildTestApp(
+    t,
+    { BOOTSTRAP_ADMIN_EMAIL: 'second@academy.example', BOOTSTRAP_ADMIN_PASSWORD: 'second-password-1' },
+    { schema },
+  );
   assert.equal(await roleOf(second, 'second@academy.example'), undefined);
-  assert.ok(second.logs.some((l) => /BOOTSTRAP_ADMIN_EMAIL ignored/.test(String(l.msg))), 'a log line says the bootstrap was ignored');
+  assert.ok(
+    second.logs.some((l) => /BOOTSTRAP_ADMIN_EMAIL ignored/.test(String(l.msg))),
+    'a log line says the bootstrap was ignored',
+  );
   assert.equal(JSON.stringify(second.logs).includes('second-password-1'), false);
 });
 
@@ -99,7 +123,11 @@ test('bootstrap: an account someone registered under the bootstrap address is ne
 
 test('bootstrap: once an admin exists, a student account under the bootstrap address is left alone and start-up goes on', async (t) => {
   const { schema, app } = await schemaWithAttacker(t);
-  const admin = await buildTestApp(t, { BOOTSTRAP_ADMIN_EMAIL: 'root@academy.example', BOOTSTRAP_ADMIN_PASSWORD: 'root-password-12' }, { schema });
+  const admin = await buildTestApp(
+    t,
+    { BOOTSTRAP_ADMIN_EMAIL: 'root@academy.example', BOOTSTRAP_ADMIN_PASSWORD: 'root-password-12' },
+    { schema },
+  );
   assert.equal(await roleOf(admin, 'root@academy.example'), 'admin');
   const later = await buildTestApp(t, { BOOTSTRAP_ADMIN_EMAIL: OPERATOR.email, BOOTSTRAP_ADMIN_PASSWORD: OPERATOR.password }, { schema });
   assert.equal(await roleOf(later, OPERATOR.email), 'student');
@@ -108,14 +136,19 @@ test('bootstrap: once an admin exists, a student account under the bootstrap add
 
 test('the service started with a bootstrap address someone registered exits non-zero and says why', async (t) => {
   const { schema } = await schemaWithAttacker(t);
-  const r = await run(t, ['src/main.ts'], {
-    DATABASE_URL: schema.url,
-    HOST: '127.0.0.1',
-    PORT: String(await freePort()),
-    WEB_CONCURRENCY: '1',
-    BOOTSTRAP_ADMIN_EMAIL: OPERATOR.email,
-    BOOTSTRAP_ADMIN_PASSWORD: OPERATOR.password,
-  }, { timeoutMs: 120_000 });
+  const r = await run(
+    t,
+    ['src/main.ts'],
+    {
+      DATABASE_URL: schema.url,
+      HOST: '127.0.0.1',
+      PORT: String(await freePort()),
+      WEB_CONCURRENCY: '1',
+      BOOTSTRAP_ADMIN_EMAIL: OPERATOR.email,
+      BOOTSTRAP_ADMIN_PASSWORD: OPERATOR.password,
+    },
+    { timeoutMs: 120_000 },
+  );
   assert.notEqual(r.code, 0);
   assert.match(r.stdout + r.stderr, /BOOTSTRAP_ADMIN_EMAIL[^\n]*not an admin/);
   // A refused configuration is refused again on every boot: the supervisor stops at the first.
@@ -135,11 +168,20 @@ test('create-admin on an existing account needs an explicit password; with one i
   assert.match(done.stdout, /sessions? ended/i);
   assert.equal(done.stdout.includes(OPERATOR.password), false, 'a given password is not printed back');
   assert.equal(await roleOf(app, OPERATOR.email), 'admin');
-  assert.equal((await login(app, OPERATOR.email, ATTACKER.password)).statusCode, 401, "the old password no longer works");
+  assert.equal((await login(app, OPERATOR.email, ATTACKER.password)).statusCode, 401, 'the old password no longer works');
   assert.equal((await login(app, OPERATOR.email, OPERATOR.password)).statusCode, 200);
   // The running service hears it through the change feed: the old sessions end.
-  await eventually(async () => (await app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { authorization: `Bearer ${attacker.accessToken}` } })).statusCode === 401, 2000, 'old access token refused');
-  assert.equal((await app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken: attacker.refreshToken } })).statusCode, 401);
+  await eventually(
+    async () =>
+      (await app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { authorization: `Bearer ${attacker.accessToken}` } }))
+        .statusCode === 401,
+    2000,
+    'old access token refused',
+  );
+  assert.equal(
+    (await app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken: attacker.refreshToken } })).statusCode,
+    401,
+  );
 });
 
 test('create-admin reads the password from stdin, so it appears in no command line', async (t) => {

@@ -1,5 +1,6 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
 import { buildTestApp } from './helpers/app.ts';
 import { makeUser } from './helpers/factories.ts';
 
@@ -28,8 +29,16 @@ test('login: right password works; wrong password and unknown email get the same
   await app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: REG });
   const ok = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'ada@example.com', password: REG.password } });
   assert.equal(ok.statusCode, 200);
-  const wrong = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'ada@example.com', password: 'wrong-password' } });
-  const unknown = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'nobody@example.com', password: 'wrong-password' } });
+  const wrong = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/login',
+    payload: { email: 'ada@example.com', password: 'wrong-password' },
+  });
+  const unknown = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/login',
+    payload: { email: 'nobody@example.com', password: 'wrong-password' },
+  });
   assert.equal(wrong.statusCode, 401);
   assert.equal(unknown.statusCode, 401);
   assert.equal(wrong.json().detail, unknown.json().detail);
@@ -79,8 +88,14 @@ test('a deactivated user: access token and refresh token stop working at once, l
   assert.equal((await app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: u.auth })).statusCode, 200);
   assert.equal((await app.inject({ method: 'DELETE', url: `/api/v1/users/${u.id}`, headers: admin.auth })).statusCode, 204);
   assert.equal((await app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: u.auth })).statusCode, 401);
-  assert.equal((await app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken: u.refreshToken } })).statusCode, 401);
-  assert.equal((await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: u.email, password: u.password } })).statusCode, 401);
+  assert.equal(
+    (await app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken: u.refreshToken } })).statusCode,
+    401,
+  );
+  assert.equal(
+    (await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: u.email, password: u.password } })).statusCode,
+    401,
+  );
 });
 
 test('a role change revokes tokens carrying the old role', async (t) => {
@@ -89,7 +104,12 @@ test('a role change revokes tokens carrying the old role', async (t) => {
   const u = await makeUser(app, 'instructor');
   const res = await app.inject({ method: 'PATCH', url: `/api/v1/users/${u.id}`, headers: admin.auth, payload: { role: 'student' } });
   assert.equal(res.statusCode, 200);
-  const create = await app.inject({ method: 'POST', url: '/api/v1/courses', headers: u.auth, payload: { title: 'X', description: '', price: 1 } });
+  const create = await app.inject({
+    method: 'POST',
+    url: '/api/v1/courses',
+    headers: u.auth,
+    payload: { title: 'X', description: '', price: 1 },
+  });
   assert.equal(create.statusCode, 401);
 });
 
@@ -114,13 +134,20 @@ test('passwords and tokens never reach the log', async (t) => {
   for (const secret of [REG.password, accessToken, refreshToken]) assert.equal(all.includes(secret), false, 'a secret was logged');
   const completed = app.logs.filter((l) => l.msg === 'request completed');
   assert.ok(completed.length >= 4);
-  for (const l of completed) for (const k of ['time', 'level', 'requestId', 'method', 'route', 'statusCode', 'durationMs']) assert.ok(k in l, `log record lacks ${k}`);
+  for (const l of completed)
+    for (const k of ['time', 'level', 'requestId', 'method', 'route', 'statusCode', 'durationMs'])
+      assert.ok(k in l, `log record lacks ${k}`);
 });
 
 test('bursts of correct logins never lock an account; failed ones do', async (t) => {
   // The hashing shares (concurrent logins per address, attempts per account a minute) are
   // opened wide: this is about how failures are counted, not about those shares.
-  const app = await buildTestApp(t, { LOGIN_MAX_FAILURES_PER_ACCOUNT: '5', LOGIN_MAX_FAILURES_PER_ADDRESS: '1000', LOGIN_CONCURRENT_PER_ADDRESS: '10', LOGIN_HASHES_PER_ACCOUNT: '100' });
+  const app = await buildTestApp(t, {
+    LOGIN_MAX_FAILURES_PER_ACCOUNT: '5',
+    LOGIN_MAX_FAILURES_PER_ADDRESS: '1000',
+    LOGIN_CONCURRENT_PER_ADDRESS: '10',
+    LOGIN_HASHES_PER_ACCOUNT: '100',
+  });
   const u = await makeUser(app);
   const good = () => app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: u.email, password: u.password } });
   for (let round = 0; round < 3; round++) {
@@ -128,7 +155,11 @@ test('bursts of correct logins never lock an account; failed ones do', async (t)
     for (const r of burst) assert.equal(r.statusCode, 200);
   }
   assert.equal((await good()).statusCode, 200);
-  for (let i = 0; i < 5; i++) assert.equal((await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: u.email, password: 'wrong-password' } })).statusCode, 401);
+  for (let i = 0; i < 5; i++)
+    assert.equal(
+      (await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: u.email, password: 'wrong-password' } })).statusCode,
+      401,
+    );
   const limited = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: u.email, password: 'wrong-password' } });
   assert.equal(limited.statusCode, 429);
   assert.ok(limited.headers['retry-after']);

@@ -1,6 +1,7 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
+import { test } from 'node:test';
+
 import { launchBrowser } from './helpers/browser.ts';
 import { makeCourse, makeUser } from './helpers/factories.ts';
 import { buildPayApp, eventually } from './helpers/payments.ts';
@@ -10,10 +11,19 @@ test('a person pays in a real browser: checkout page → Pay → our callback pa
   const app = await buildPayApp(t);
   const inst = await makeUser(app, 'instructor');
   const course = await makeCourse(app, inst, { title: 'Browser Course', price: 1_234_500 });
-  const reg = await app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { email: 'buyer@example.com', password: 'buyer-password', firstName: 'Buyer', lastName: 'One' } });
+  const reg = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/register',
+    payload: { email: 'buyer@example.com', password: 'buyer-password', firstName: 'Buyer', lastName: 'One' },
+  });
   assert.equal(reg.statusCode, 201);
   const token = reg.json().accessToken as string;
-  const init = await app.inject({ method: 'POST', url: '/api/v1/payments/initialize', headers: { authorization: `Bearer ${token}` }, payload: { courseId: course.id } });
+  const init = await app.inject({
+    method: 'POST',
+    url: '/api/v1/payments/initialize',
+    headers: { authorization: `Bearer ${token}` },
+    payload: { courseId: course.id },
+  });
   assert.equal(init.statusCode, 201);
   const { authorizationUrl, reference } = init.json();
 
@@ -22,20 +32,24 @@ test('a person pays in a real browser: checkout page → Pay → our callback pa
   const page = await browser.newPage();
   page.setDefaultTimeout(15_000);
   await page.goto(authorizationUrl);
-  assert.match(await page.textContent('body') ?? '', /12,345\.00/);
+  assert.match((await page.textContent('body')) ?? '', /12,345\.00/);
   await Promise.all([page.waitForURL(/\/payments\/callback/), page.click('button.pay')]);
   const heading = page.locator('h1');
   await heading.waitFor();
   assert.equal(await heading.getAttribute('data-status'), 'success', `callback page says: ${await heading.textContent()}`);
-  assert.match(await page.textContent('body') ?? '', /Browser Course/);
+  assert.match((await page.textContent('body')) ?? '', /Browser Course/);
   mkdirSync('test-artifacts', { recursive: true });
   await page.screenshot({ path: 'test-artifacts/payment-callback.png' });
 
-  const items = await eventually(async () => {
-    const enr = await app.inject({ method: 'GET', url: '/api/v1/enrollments', headers: { authorization: `Bearer ${token}` } });
-    const list = enr.json().items as { course: { id: string }; paymentReference: string }[];
-    return list.length ? list : undefined;
-  }, 5000, 'enrollment');
+  const items = await eventually(
+    async () => {
+      const enr = await app.inject({ method: 'GET', url: '/api/v1/enrollments', headers: { authorization: `Bearer ${token}` } });
+      const list = enr.json().items as { course: { id: string }; paymentReference: string }[];
+      return list.length ? list : undefined;
+    },
+    5000,
+    'enrollment',
+  );
   assert.equal(items[0].course.id, course.id);
   assert.equal(items[0].paymentReference, reference);
   process.stdout.write(`# browser payment flow took ${((performance.now() - started) / 1000).toFixed(1)} s\n`);

@@ -1,5 +1,6 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
 import { buildTestApp } from './helpers/app.ts';
 import { makeCourse, makeUser } from './helpers/factories.ts';
 
@@ -12,7 +13,12 @@ test('instructors create courses; slugs are derived, unique, and explicit duplic
   assert.equal(a.price, 0);
   const b = await makeCourse(app, inst, { title: 'Intro to Go!' });
   assert.match(b.slug, /^intro-to-go-[0-9a-f]{6}$/);
-  const dup = await app.inject({ method: 'POST', url: '/api/v1/courses', headers: inst.auth, payload: { title: 'Other', slug: 'intro-to-go', description: '', price: 1 } });
+  const dup = await app.inject({
+    method: 'POST',
+    url: '/api/v1/courses',
+    headers: inst.auth,
+    payload: { title: 'Other', slug: 'intro-to-go', description: '', price: 1 },
+  });
   assert.equal(dup.statusCode, 409);
   assert.equal(dup.json().code, 'conflict');
 });
@@ -38,7 +44,10 @@ test('the public list shows published courses only, paginated, searchable, cache
   assert.equal(list.headers['x-cache'], 'miss');
   assert.equal((await app.inject({ method: 'GET', url: '/api/v1/courses' })).headers['x-cache'], 'hit');
   const search = await app.inject({ method: 'GET', url: '/api/v1/courses?search=rust' });
-  assert.deepEqual(search.json().items.map((c: { title: string }) => c.title), ['Rust Systems']);
+  assert.deepEqual(
+    search.json().items.map((c: { title: string }) => c.title),
+    ['Rust Systems'],
+  );
   // Publishing the draft shows up in the very next list.
   const pub = await app.inject({ method: 'PATCH', url: `/api/v1/courses/${draft.id}`, headers: inst.auth, payload: { isPublished: true } });
   assert.equal(pub.statusCode, 200);
@@ -55,7 +64,10 @@ test('unpublished courses are 404 to the public and other users, visible to thei
   assert.equal((await app.inject({ method: 'GET', url: `/api/v1/courses/${draft.slug}`, headers: other.auth })).statusCode, 404);
   assert.equal((await app.inject({ method: 'GET', url: `/api/v1/courses/${draft.id}`, headers: inst.auth })).statusCode, 200);
   assert.equal((await app.inject({ method: 'GET', url: `/api/v1/courses/${draft.slug}`, headers: admin.auth })).statusCode, 200);
-  assert.equal((await app.inject({ method: 'PATCH', url: `/api/v1/courses/${draft.id}`, headers: other.auth, payload: { title: 'Mine' } })).statusCode, 404);
+  assert.equal(
+    (await app.inject({ method: 'PATCH', url: `/api/v1/courses/${draft.id}`, headers: other.auth, payload: { title: 'Mine' } })).statusCode,
+    404,
+  );
 });
 
 test('only its instructor or an admin edits a course: another instructor gets 403 on a published one', async (t) => {
@@ -65,9 +77,20 @@ test('only its instructor or an admin edits a course: another instructor gets 40
   const student = await makeUser(app);
   const admin = await makeUser(app, 'admin');
   const c = await makeCourse(app, inst, { title: 'Public' });
-  assert.equal((await app.inject({ method: 'PATCH', url: `/api/v1/courses/${c.id}`, headers: other.auth, payload: { price: 1 } })).statusCode, 403);
-  assert.equal((await app.inject({ method: 'PATCH', url: `/api/v1/courses/${c.id}`, headers: student.auth, payload: { price: 1 } })).statusCode, 403);
-  const byOwner = await app.inject({ method: 'PATCH', url: `/api/v1/courses/${c.id}`, headers: inst.auth, payload: { price: 750000, description: 'Updated' } });
+  assert.equal(
+    (await app.inject({ method: 'PATCH', url: `/api/v1/courses/${c.id}`, headers: other.auth, payload: { price: 1 } })).statusCode,
+    403,
+  );
+  assert.equal(
+    (await app.inject({ method: 'PATCH', url: `/api/v1/courses/${c.id}`, headers: student.auth, payload: { price: 1 } })).statusCode,
+    403,
+  );
+  const byOwner = await app.inject({
+    method: 'PATCH',
+    url: `/api/v1/courses/${c.id}`,
+    headers: inst.auth,
+    payload: { price: 750000, description: 'Updated' },
+  });
   assert.equal(byOwner.statusCode, 200);
   assert.equal(byOwner.json().price, 750000);
   const byAdmin = await app.inject({ method: 'PATCH', url: `/api/v1/courses/${c.id}`, headers: admin.auth, payload: { title: 'Renamed' } });

@@ -1,10 +1,12 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { test } from 'node:test';
+
 import { parse } from 'yaml';
+
 import { loadConfig } from '../src/config/index.ts';
 import { NGINX } from './helpers/nginx.ts';
 
@@ -26,12 +28,17 @@ test('the Dockerfile passes the Dockerfile linter and runs node directly as a no
 });
 
 test('docker-compose gives the instances a stop grace period longer than GRACEFUL_TIMEOUT_MS', () => {
-  const doc = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8')) as { services: Record<string, { stop_grace_period?: string; environment?: Record<string, string> }> };
+  const doc = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8')) as {
+    services: Record<string, { stop_grace_period?: string; environment?: Record<string, string> }>;
+  };
   const apps = Object.entries(doc.services).filter(([, s]) => s.environment?.DATABASE_URL);
   assert.ok(apps.length >= 2, 'two instances');
   for (const [name, s] of apps) {
     const grace = Number(/^(\d+)s$/.exec(s.stop_grace_period ?? '')?.[1] ?? 0) * 1000;
-    assert.ok(grace > defaults.gracefulTimeoutMs, `${name}: stop_grace_period ${s.stop_grace_period} not above ${defaults.gracefulTimeoutMs} ms`);
+    assert.ok(
+      grace > defaults.gracefulTimeoutMs,
+      `${name}: stop_grace_period ${s.stop_grace_period} not above ${defaults.gracefulTimeoutMs} ms`,
+    );
   }
   assert.ok(doc.services.nginx && doc.services.postgres && doc.services.redis);
 });
@@ -45,13 +52,18 @@ test('the nginx example is valid and its timeouts sit above the request deadline
   // nginx -t needs the upstream host names to resolve: check it with them mapped to loopback.
   const dir = mkdtempSync(path.join(os.tmpdir(), 'it360-nginx-t-'));
   writeFileSync(path.join(dir, 'nginx.conf'), `events {}\nhttp {\n${conf.replace(/app(\d):3000/g, '127.0.0.$1:3000')}\n}\n`);
-  execFileSync(NGINX, ['-t', '-p', dir, '-c', path.join(dir, 'nginx.conf'), '-g', `pid ${dir}/nginx.pid; error_log ${dir}/error.log;`], { stdio: 'pipe' });
+  execFileSync(NGINX, ['-t', '-p', dir, '-c', path.join(dir, 'nginx.conf'), '-g', `pid ${dir}/nginx.pid; error_log ${dir}/error.log;`], {
+    stdio: 'pipe',
+  });
 });
 
 test('the production image copies src/ and never the development tools (the Paystack simulator)', () => {
   const df = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
   const copies = df.split('\n').filter((l) => /^COPY /.test(l));
-  assert.ok(copies.some((l) => / src \.\/src$/.test(l)), 'src/ is copied');
+  assert.ok(
+    copies.some((l) => / src \.\/src$/.test(l)),
+    'src/ is copied',
+  );
   for (const l of copies) {
     assert.doesNotMatch(l, /\btools\b/, l);
     assert.doesNotMatch(l, / \. \.\/?$/, `${l}: copies the whole tree`);

@@ -1,12 +1,14 @@
-import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+
 import pg from 'pg';
-import { startEmbeddedPostgres, DataDirLockedError, type EmbeddedPostgres } from '../src/infra/database/embedded/index.ts';
+
+import { DataDirLockedError, type EmbeddedPostgres, startEmbeddedPostgres } from '../src/infra/database/embedded/index.ts';
 import { acquireDataDirLock, LOCK_FILE_NAME } from '../src/infra/database/embedded/lock.ts';
 import { waitFor as waitUntil } from './helpers/wait.ts';
 
@@ -301,7 +303,11 @@ test('lock: concurrent takeovers of a stale lock have exactly one winner', async
 
   assert.equal(results.filter((r) => r === 'won').length, 1, results.join(', '));
   assert.equal(results.filter((r) => r === 'locked').length, results.length - 1, results.join(', '));
-  assert.deepEqual(fs.readdirSync(dir).filter((f) => f !== LOCK_FILE_NAME), [], 'no temp or claim files left');
+  assert.deepEqual(
+    fs.readdirSync(dir).filter((f) => f !== LOCK_FILE_NAME),
+    [],
+    'no temp or claim files left',
+  );
 });
 
 test('lock: garbage is taken over, and release() leaves a lock that is not ours', (t) => {

@@ -1,11 +1,11 @@
-import { api } from './helpers/http.ts';
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startService } from './helpers/service.ts';
+import { test } from 'node:test';
 
+import { api } from './helpers/http.ts';
+import { startService } from './helpers/service.ts';
 
 test('`npm start` with no environment: embedded database, demo admin, register â†’ login â†’ list', async (t) => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'it360-embedded-'));
@@ -20,7 +20,10 @@ test('`npm start` with no environment: embedded database, demo admin, register â
   const m = /Demo admin created: (\S+) \/ (\S+)/.exec(text);
   assert.ok(m, 'the demo admin password is printed once at first start');
 
-  const reg = await api(svc.url, '/api/v1/auth/register', { method: 'POST', body: { email: 'new@example.com', password: 'new-password', firstName: 'New', lastName: 'Student' } });
+  const reg = await api(svc.url, '/api/v1/auth/register', {
+    method: 'POST',
+    body: { email: 'new@example.com', password: 'new-password', firstName: 'New', lastName: 'Student' },
+  });
   assert.equal(reg.status, 201);
   const login = await api(svc.url, '/api/v1/auth/login', { method: 'POST', body: { email: 'new@example.com', password: 'new-password' } });
   assert.equal(login.status, 200);
@@ -42,7 +45,12 @@ test('`npm start` with no environment: embedded database, demo admin, register â
   const warmMs = performance.now() - warmStart;
   t.after(() => again.kill());
   assert.doesNotMatch(again.output.join('\n'), /Demo admin created/);
-  const relog = await api(again.url, '/api/v1/auth/login', { method: 'POST', body: { email: 'new@example.com', password: 'new-password' } });
+  const relog = await api(again.url, '/api/v1/auth/login', {
+    method: 'POST',
+    body: { email: 'new@example.com', password: 'new-password' },
+  });
   assert.equal(relog.status, 200);
-  process.stdout.write(`# embedded start: cold ${(coldMs / 1000).toFixed(1)} s (with migrations), restart ${(warmMs / 1000).toFixed(1)} s\n`);
+  process.stdout.write(
+    `# embedded start: cold ${(coldMs / 1000).toFixed(1)} s (with migrations), restart ${(warmMs / 1000).toFixed(1)} s\n`,
+  );
 });

@@ -1,10 +1,12 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
 import fc from 'fast-check';
+
 import { signPaystackBody } from '../src/infra/paystack/signature.ts';
 import { buildTestApp, type TestApp } from './helpers/app.ts';
 import { makeCourse, makeUser } from './helpers/factories.ts';
-import { HOSTILE_STRINGS, hostileValue, requestsFor, type FuzzRequest, type Known } from './helpers/fuzz.ts';
+import { type FuzzRequest, HOSTILE_STRINGS, hostileValue, type Known, requestsFor } from './helpers/fuzz.ts';
 import { apiOperations } from './helpers/routes.ts';
 
 // Per operation and CI run; about 21 operations, so ~2,100 requests plus the signed
@@ -40,11 +42,23 @@ async function fingerprint(app: TestApp): Promise<string> {
 async function send(app: TestApp, req: FuzzRequest) {
   let timer: NodeJS.Timeout | undefined;
   const hang = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${HANG_MS * 2} ms: ${req.method} ${req.url.slice(0, 200)} [${req.label}]`)), HANG_MS * 2);
+    timer = setTimeout(
+      () => reject(new Error(`no answer within ${HANG_MS * 2} ms: ${req.method} ${req.url.slice(0, 200)} [${req.label}]`)),
+      HANG_MS * 2,
+    );
   });
   const started = performance.now();
   try {
-    const res = await Promise.race([app.inject({ method: req.method as 'GET', url: req.url, headers: req.headers, payload: req.payload, remoteAddress: req.remoteAddress }), hang]);
+    const res = await Promise.race([
+      app.inject({
+        method: req.method as 'GET',
+        url: req.url,
+        headers: req.headers,
+        payload: req.payload,
+        remoteAddress: req.remoteAddress,
+      }),
+      hang,
+    ]);
     return { res, ms: performance.now() - started };
   } finally {
     clearTimeout(timer);
@@ -84,11 +98,20 @@ test('every route, fuzzed from its OpenAPI schema: a 4xx problem or a success, n
   const victim = await makeUser(app, 'student');
   const course = await makeCourse(app, inst, { price: 250_000 });
   const draft = await makeCourse(app, inst, { isPublished: false });
-  const init = await app.inject({ method: 'POST', url: '/api/v1/payments/initialize', headers: student.auth, payload: { courseId: course.id } });
+  const init = await app.inject({
+    method: 'POST',
+    url: '/api/v1/payments/initialize',
+    headers: student.auth,
+    payload: { courseId: course.id },
+  });
   assert.equal(init.statusCode, 201, init.body);
   // The admin's own id is left out: with a second admin made by the fuzzer, it could
   // deactivate itself and every later case would only test a 401.
-  const known: Known = { uuids: [inst.id, student.id, victim.id, course.id, draft.id], references: [init.json().reference], slugs: [course.slug, draft.slug] };
+  const known: Known = {
+    uuids: [inst.id, student.id, victim.id, course.id, draft.id],
+    references: [init.json().reference],
+    slugs: [course.slug, draft.slug],
+  };
   const tokens = { admin: admin.accessToken, instructor: inst.accessToken, student: student.accessToken };
 
   let cases = 0;
@@ -101,7 +124,12 @@ test('every route, fuzzed from its OpenAPI schema: a 4xx problem or a success, n
           const before = write ? await fingerprint(app) : '';
           const { res, ms } = await send(app, req);
           checkAnswer(req, res, ms);
-          if (write && res.statusCode >= 400) assert.equal(await fingerprint(app), before, `a rejected ${req.method} changed the database: ${req.url} [${req.label}] -> ${res.statusCode}`);
+          if (write && res.statusCode >= 400)
+            assert.equal(
+              await fingerprint(app),
+              before,
+              `a rejected ${req.method} changed the database: ${req.url} [${req.label}] -> ${res.statusCode}`,
+            );
         }),
         FC_OPTIONS(RUNS),
       );
@@ -110,9 +138,18 @@ test('every route, fuzzed from its OpenAPI schema: a 4xx problem or a success, n
 
   await t.test('POST /api/v1/payments/webhook with a valid signature over hostile bodies', async () => {
     const event = fc.record({
-      event: fc.oneof(fc.constantFrom('charge.success', 'refund.processed', 'refund.failed', 'transfer.success'), fc.constantFrom(...HOSTILE_STRINGS)),
+      event: fc.oneof(
+        fc.constantFrom('charge.success', 'refund.processed', 'refund.failed', 'transfer.success'),
+        fc.constantFrom(...HOSTILE_STRINGS),
+      ),
       data: fc.oneof(
-        fc.record({ reference: fc.oneof(fc.constantFrom(...HOSTILE_STRINGS), hostileValue({})), status: hostileValue({}), amount: hostileValue({ type: 'integer' }), id: hostileValue({ type: 'integer' }), metadata: fc.jsonValue({ maxDepth: 2 }) }),
+        fc.record({
+          reference: fc.oneof(fc.constantFrom(...HOSTILE_STRINGS), hostileValue({})),
+          status: hostileValue({}),
+          amount: hostileValue({ type: 'integer' }),
+          id: hostileValue({ type: 'integer' }),
+          metadata: fc.jsonValue({ maxDepth: 2 }),
+        }),
         hostileValue({}),
       ),
     });
@@ -137,7 +174,13 @@ test('every route, fuzzed from its OpenAPI schema: a 4xx problem or a success, n
     await fc.assert(
       fc.asyncProperty(raw, async (body) => {
         cases += 1;
-        const req = { method: 'POST', url: '/api/v1/payments/webhook', headers: { 'content-type': 'application/json', 'x-paystack-signature': signPaystackBody(SIM_KEY, body) }, payload: body, label: 'signed' };
+        const req = {
+          method: 'POST',
+          url: '/api/v1/payments/webhook',
+          headers: { 'content-type': 'application/json', 'x-paystack-signature': signPaystackBody(SIM_KEY, body) },
+          payload: body,
+          label: 'signed',
+        };
         const { res, ms } = await send(app, req);
         checkAnswer(req, res, ms);
       }),
@@ -146,7 +189,11 @@ test('every route, fuzzed from its OpenAPI schema: a 4xx problem or a success, n
   });
 
   await t.test('GET /payments/callback (hidden, HTML) with hostile references', async () => {
-    const value = fc.oneof(fc.constantFrom(...HOSTILE_STRINGS), fc.string({ unit: 'binary', maxLength: 60 }), fc.constant(known.references[0]));
+    const value = fc.oneof(
+      fc.constantFrom(...HOSTILE_STRINGS),
+      fc.string({ unit: 'binary', maxLength: 60 }),
+      fc.constant(known.references[0]),
+    );
     await fc.assert(
       fc.asyncProperty(value, fc.constantFrom('reference', 'trxref'), fc.boolean(), async (v, name, twice) => {
         cases += 1;
@@ -154,7 +201,13 @@ test('every route, fuzzed from its OpenAPI schema: a 4xx problem or a success, n
         // Each case from an address of its own: the page's per-address limit (30 a minute,
         // tested in payments-trust) would otherwise answer most cases with a 429.
         const remoteAddress = `10.77.${Math.floor(cases / 250) % 250}.${cases % 250}`;
-        const req = { method: 'GET', url: `/payments/callback?${q}${twice ? `&${q}` : ''}`, headers: {}, remoteAddress, label: 'callback page' };
+        const req = {
+          method: 'GET',
+          url: `/payments/callback?${q}${twice ? `&${q}` : ''}`,
+          headers: {},
+          remoteAddress,
+          label: 'callback page',
+        };
         const { res, ms } = await send(app, req);
         assert.ok(ms < HANG_MS && res.statusCode < 500, `${req.url} -> ${res.statusCode}`);
         assert.match(String(res.headers['content-type']), /^text\/html/);

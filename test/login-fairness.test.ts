@@ -1,12 +1,13 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { test } from 'node:test';
+
 import { hashPassword } from '../src/auth/passwords.ts';
-import { waitFor } from './helpers/wait.ts';
 import { buildTestApp, type TestApp } from './helpers/app.ts';
 import { rawClient } from './helpers/db.ts';
 import { makeUser } from './helpers/factories.ts';
 import { TestRedis } from './helpers/redis.ts';
+import { waitFor } from './helpers/wait.ts';
 
 // Requests from 127.0.0.1 (inject) carry the client's address in X-Forwarded-For, as
 // a proxy on the same host would: each test plays several addresses.
@@ -58,7 +59,8 @@ test("an attacker looping correct logins on their own accounts from one address 
   try {
     // Let the flood take hold before the victim arrives.
     const settleBy = performance.now() + 10_000;
-    while ([...statuses.values()].reduce((a, b) => a + b, 0) < 200 && performance.now() < settleBy) await new Promise((r) => setTimeout(r, 20));
+    while ([...statuses.values()].reduce((a, b) => a + b, 0) < 200 && performance.now() < settleBy)
+      await new Promise((r) => setTimeout(r, 20));
     const victimTimes: number[] = [];
     for (let i = 0; i < 5; i++) {
       const { res, ms } = await timed(() => login(app, '198.51.100.20', victim.email, victim.password));
@@ -74,7 +76,10 @@ test("an attacker looping correct logins on their own accounts from one address 
   }
   // The attacker's own answers: 200 within its share, 429 beyond it (a rare 503 is the
   // process shedding load while this test's own loops keep its event loop busy).
-  assert.ok([...statuses.keys()].every((s) => s === 200 || s === 429 || s === 503), `attacker answers: ${JSON.stringify([...statuses])}`);
+  assert.ok(
+    [...statuses.keys()].every((s) => s === 200 || s === 429 || s === 503),
+    `attacker answers: ${JSON.stringify([...statuses])}`,
+  );
   assert.ok((statuses.get(429) ?? 0) > 0 && retryAfterSeen, 'the attacker was told to back off');
   // Nobody else is locked out afterwards.
   assert.equal((await login(app, '198.51.100.20', victim.email, victim.password)).statusCode, 200);
@@ -102,7 +107,10 @@ test('a caller over its share of password hashing gets 429 at once; successful l
   const many = await Promise.all(Array.from({ length: 6 }, () => account(app)));
   const burst = await Promise.all(many.map((m) => timed(() => login(app, '192.0.2.3', m.email, m.password))));
   const codes = burst.map((b) => b.res.statusCode);
-  assert.ok(codes.every((c) => c === 200 || c === 429), `burst answers: ${codes.join(', ')}`);
+  assert.ok(
+    codes.every((c) => c === 200 || c === 429),
+    `burst answers: ${codes.join(', ')}`,
+  );
   assert.ok(codes.includes(200) && codes.includes(429), `burst answers: ${codes.join(', ')}`);
   assert.ok(limitsLogged(app).includes('login-concurrent-address'));
   // Refused without hashing: every 429 came back before the slowest admitted login did.
@@ -113,10 +121,16 @@ test('a caller over its share of password hashing gets 429 at once; successful l
   }
 });
 
-test("wrong-password guesses from many addresses do not lock the owner out from their own; across instances the account-wide ceiling slows, it does not refuse", async (t) => {
+test('wrong-password guesses from many addresses do not lock the owner out from their own; across instances the account-wide ceiling slows, it does not refuse', async (t) => {
   const redis = await TestRedis.start();
   t.after(() => redis.stop());
-  const env = { ...PROXIED, REDIS_URL: redis.url, LOGIN_MAX_FAILURES_PER_ACCOUNT: '3', LOGIN_SLOW_AFTER_FAILURES_PER_ACCOUNT: '6', LOGIN_SLOW_DELAY_MS: '400' };
+  const env = {
+    ...PROXIED,
+    REDIS_URL: redis.url,
+    LOGIN_MAX_FAILURES_PER_ACCOUNT: '3',
+    LOGIN_SLOW_AFTER_FAILURES_PER_ACCOUNT: '6',
+    LOGIN_SLOW_DELAY_MS: '400',
+  };
   const a = await buildTestApp(t, env);
   const b = await buildTestApp(t, env, { schema: a.schema });
   const owner = await account(a);
@@ -140,14 +154,21 @@ test("wrong-password guesses from many addresses do not lock the owner out from 
     assert.ok(ms >= 350, `the account-wide ceiling slows every login to it (${Math.round(ms)} ms)`);
     assert.ok(ms < 5000, `slowed, not held (${Math.round(ms)} ms)`);
   }
-  assert.ok(a.logs.some((l) => l.msg === 'rate limit slowing' && (l.limits as string[]).includes('login-account-slow') && l.source === 'redis'));
+  assert.ok(
+    a.logs.some((l) => l.msg === 'rate limit slowing' && (l.limits as string[]).includes('login-account-slow') && l.source === 'redis'),
+  );
   // And the owner's own allowance of mistakes is untouched by the guessers.
   assert.equal((await login(a, '198.51.100.7', owner.email, 'a-typo')).statusCode, 401);
   assert.equal((await login(b, '198.51.100.7', owner.email, owner.password)).statusCode, 200);
 });
 
 test('a 503 is never counted as a failed login: neither a database that cannot answer nor a full hashing queue', async (t) => {
-  const app = await buildTestApp(t, { ...PROXIED, LOGIN_MAX_FAILURES_PER_ACCOUNT: '2', LOGIN_MAX_FAILURES_PER_ADDRESS: '1', DB_LOCK_TIMEOUT_MS: '200' });
+  const app = await buildTestApp(t, {
+    ...PROXIED,
+    LOGIN_MAX_FAILURES_PER_ACCOUNT: '2',
+    LOGIN_MAX_FAILURES_PER_ADDRESS: '1',
+    DB_LOCK_TIMEOUT_MS: '200',
+  });
   const u = await account(app);
   // The users table held by another session: the login's lookup gives up, 503.
   const locker = await rawClient(app.schema.url);
@@ -171,11 +192,18 @@ test('a 503 is never counted as a failed login: neither a database that cannot a
   const addrs = Array.from({ length: 150 }, (_, i) => `10.1.${Math.floor(i / 200)}.${(i % 200) + 1}`);
   const flood = await Promise.all(addrs.map((ip, i) => login(app, ip, `nobody${i}@example.com`, 'wrong-password')));
   const shed = addrs.filter((_, i) => flood[i].statusCode === 503);
-  assert.ok(flood.every((r) => r.statusCode === 401 || r.statusCode === 503), `flood answers: ${[...new Set(flood.map((r) => r.statusCode))].join(', ')}`);
+  assert.ok(
+    flood.every((r) => r.statusCode === 401 || r.statusCode === 503),
+    `flood answers: ${[...new Set(flood.map((r) => r.statusCode))].join(', ')}`,
+  );
   assert.ok(shed.length > 0, 'the hashing queue filled up (no 503 at all: the case was not exercised)');
   // Hashes whose requests were shed by their deadline may still be running: wait until a
   // fresh address is answered by a hash again (the queue has drained) before asking.
-  await waitFor(async () => (await login(app, '10.2.0.1', 'drained@example.com', 'wrong-password')).statusCode === 401, 60_000, 'the hashing queue drained');
+  await waitFor(
+    async () => (await login(app, '10.2.0.1', 'drained@example.com', 'wrong-password')).statusCode === 401,
+    60_000,
+    'the hashing queue drained',
+  );
   for (const ip of shed.slice(0, 10)) {
     const r = await login(app, ip, `again-${ip}@example.com`, 'wrong-password');
     assert.equal(r.statusCode, 401, `address ${ip} after its 503: ${r.statusCode}`);

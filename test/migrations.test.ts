@@ -1,8 +1,9 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { test } from 'node:test';
+
 import { createDatabase } from '../src/infra/database/client.ts';
 import { startEmbeddedPostgres } from '../src/infra/database/embedded/index.ts';
 import { listMigrations, migrate } from '../src/infra/database/migrate.ts';
@@ -28,11 +29,24 @@ function db(connectionString: string, engine: 'postgres' | 'pglite') {
 }
 
 async function tables(d: ReturnType<typeof db>) {
-  const rows = await d.query<{ t: string }>('t', "SELECT table_name AS t FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY 1");
+  const rows = await d.query<{ t: string }>(
+    't',
+    'SELECT table_name AS t FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY 1',
+  );
   return rows.map((r) => r.t);
 }
 
-const EXPECTED = ['cache_versions', 'courses', 'enrollments', 'payments', 'refresh_tokens', 'refunds', 'schema_migrations', 'users', 'webhook_events'];
+const EXPECTED = [
+  'cache_versions',
+  'courses',
+  'enrollments',
+  'payments',
+  'refresh_tokens',
+  'refunds',
+  'schema_migrations',
+  'users',
+  'webhook_events',
+];
 
 test('migrations on PostgreSQL 15: all apply, a second run applies none', async (t) => {
   const schema = await createTestSchema();
@@ -41,7 +55,10 @@ test('migrations on PostgreSQL 15: all apply, a second run applies none', async 
     await d.close();
     await schema.release(t);
   });
-  assert.deepEqual(await migrate(d, logger), listMigrations().map((m) => m.version));
+  assert.deepEqual(
+    await migrate(d, logger),
+    listMigrations().map((m) => m.version),
+  );
   assert.deepEqual(await migrate(d, logger), []);
   assert.deepEqual(await tables(d), EXPECTED);
 });
@@ -54,7 +71,10 @@ test('processes starting together against an empty database migrate it exactly o
     await schema.release(t);
   });
   const applied = await Promise.all(dbs.map((d) => migrate(d, logger)));
-  assert.deepEqual(applied.flat().sort(), listMigrations().map((m) => m.version));
+  assert.deepEqual(
+    applied.flat().sort(),
+    listMigrations().map((m) => m.version),
+  );
   const rows = await dbs[0].query<{ n: number }>('t', 'SELECT count(*)::int AS n FROM schema_migrations');
   assert.equal(rows[0].n, listMigrations().length);
 });
@@ -68,7 +88,10 @@ test('migrations on PGlite (the embedded engine): the same schema', async (t) =>
     await pg.stop();
     rmSync(dir, { recursive: true, force: true });
   });
-  assert.deepEqual(await migrate(d, logger), listMigrations().map((m) => m.version));
+  assert.deepEqual(
+    await migrate(d, logger),
+    listMigrations().map((m) => m.version),
+  );
   assert.deepEqual(await migrate(d, logger), []);
   assert.deepEqual(await tables(d), EXPECTED);
 });

@@ -1,10 +1,11 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+
 import { buildTestApp, type TestApp } from './helpers/app.ts';
 import { rawClient } from './helpers/db.ts';
 import { makeCourse, makeUser, type TestUser } from './helpers/factories.ts';
-import { TestRedis, silentServer } from './helpers/redis.ts';
+import { silentServer, TestRedis } from './helpers/redis.ts';
 import { waitFor } from './helpers/wait.ts';
 
 // Fault tests run with a short half-open delay so recovery fits in a test; the other
@@ -22,7 +23,12 @@ async function sessions(app: TestApp, what: 'pg_sleep' | 'lock wait'): Promise<n
   const c = await rawClient();
   try {
     const where = what === 'pg_sleep' ? "state = 'active' AND query ILIKE '%pg_sleep%'" : "wait_event_type = 'Lock'";
-    return (await c.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND ${where} AND pid <> pg_backend_pid()`, [app.schema.schema])).rows[0].n;
+    return (
+      await c.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND ${where} AND pid <> pg_backend_pid()`,
+        [app.schema.schema],
+      )
+    ).rows[0].n;
   } finally {
     await c.end();
   }
@@ -74,7 +80,16 @@ test('Redis hung (SIGSTOP): the user list keeps answering 200 from PostgreSQL, t
   const transitions = app.logs.filter((l) => l.dependency === 'cache' && l.to === 'open');
   assert.equal(transitions.length, 1, 'the breaker opening is logged once, not per request');
   assert.equal(transitions[0].from, 'closed');
-  assert.ok(app.logs.some((l) => l.dependency === 'cache' && l.op === 'get' && l.outcome === 'timeout' && typeof l.requestId === 'string' && typeof l.elapsedMs === 'number'));
+  assert.ok(
+    app.logs.some(
+      (l) =>
+        l.dependency === 'cache' &&
+        l.op === 'get' &&
+        l.outcome === 'timeout' &&
+        typeof l.requestId === 'string' &&
+        typeof l.elapsedMs === 'number',
+    ),
+  );
 });
 
 test('Redis refusing connections: the same, with fast failures', async (t) => {
@@ -154,7 +169,10 @@ test('a user updated while Redis hangs; Redis resumes with its old keys; every r
     const list = await timedGet(app, '/api/v1/users', admin);
     const one = await timedGet(app, `/api/v1/users/${u.id}`, admin);
     assert.equal(one.res.json().firstName, 'After', `stale user served (x-cache ${String(one.res.headers['x-cache'])})`);
-    assert.ok(list.res.json().items.some((x: { firstName: string }) => x.firstName === 'After'), `stale list served (x-cache ${String(list.res.headers['x-cache'])})`);
+    assert.ok(
+      list.res.json().items.some((x: { firstName: string }) => x.firstName === 'After'),
+      `stale list served (x-cache ${String(list.res.headers['x-cache'])})`,
+    );
     seen.add(String(one.res.headers['x-cache']));
     if (seen.has('hit')) break;
     await sleep(100);
@@ -194,7 +212,12 @@ test('a table lock held by another session: 503 after about DB_LOCK_TIMEOUT_MS, 
 });
 
 test('a query slower than the time left: 503 deadline_exceeded at the deadline, cancelled on the server', async (t) => {
-  const app = await buildTestApp(t, { REQUEST_TIMEOUT_MS: '2000', DB_CONNECT_TIMEOUT_MS: '1000', PAYSTACK_TIMEOUT_MS: '1500', PAYSTACK_VERIFY_WAIT_MS: '1000' });
+  const app = await buildTestApp(t, {
+    REQUEST_TIMEOUT_MS: '2000',
+    DB_CONNECT_TIMEOUT_MS: '1000',
+    PAYSTACK_TIMEOUT_MS: '1500',
+    PAYSTACK_VERIFY_WAIT_MS: '1000',
+  });
   const started = performance.now();
   const res = await app.inject({ method: 'GET', url: '/__fault/db-sleep?seconds=20' });
   const ms = performance.now() - started;
@@ -207,7 +230,10 @@ test('a query slower than the time left: 503 deadline_exceeded at the deadline, 
   // The cancel reaches the server in milliseconds; 10 s is for a loaded machine (the
   // query itself would run 20 s).
   await waitFor(async () => (await sessions(app, 'pg_sleep')) === 0, 10_000, 'pg_sleep gone').catch(() => undefined);
-  const r = await c.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND state = 'active' AND query ILIKE '%pg_sleep%' AND pid <> pg_backend_pid()", [app.schema.schema]);
+  const r = await c.query(
+    "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND state = 'active' AND query ILIKE '%pg_sleep%' AND pid <> pg_backend_pid()",
+    [app.schema.schema],
+  );
   assert.equal(r.rows[0].n, 0, 'pg_sleep still running on the server');
   // The pool is healthy afterwards.
   assert.equal((await app.inject({ method: 'GET', url: '/api/v1/courses' })).statusCode, 200);
@@ -220,7 +246,9 @@ test('50 concurrent requests for one uncached list page share one execution of i
   const admin = await makeUser(app, 'admin');
   for (let i = 0; i < 5; i++) await makeUser(app);
   const before = app.calls.filter((c) => c.op === 'users.list').length;
-  const responses = await Promise.all(Array.from({ length: 50 }, () => app.inject({ method: 'GET', url: '/api/v1/users?page=1&pageSize=7', headers: admin.auth })));
+  const responses = await Promise.all(
+    Array.from({ length: 50 }, () => app.inject({ method: 'GET', url: '/api/v1/users?page=1&pageSize=7', headers: admin.auth })),
+  );
   assert.ok(responses.every((r) => r.statusCode === 200));
   const bodies = new Set(responses.map((r) => r.body));
   assert.equal(bodies.size, 1);
@@ -243,7 +271,12 @@ test('across processes: a write through one is visible through another within th
     // Warm the reader's cache with the current value.
     await timedGet(reader, `/api/v1/users/${u.id}`, admin);
     assert.equal((await timedGet(reader, `/api/v1/users/${u.id}`, admin)).res.headers['x-cache'], 'hit');
-    const patch = await writer.inject({ method: 'PATCH', url: `/api/v1/users/${u.id}`, headers: admin.auth, payload: { firstName: `v${i}` } });
+    const patch = await writer.inject({
+      method: 'PATCH',
+      url: `/api/v1/users/${u.id}`,
+      headers: admin.auth,
+      payload: { firstName: `v${i}` },
+    });
     assert.equal(patch.statusCode, 200);
     const acked = performance.now();
     for (;;) {
@@ -255,7 +288,9 @@ test('across processes: a write through one is visible through another within th
     delays.push(performance.now() - acked);
   }
   // The stated bound is NOTIFY delivery (milliseconds); 1 s is the test's generous ceiling.
-  process.stdout.write(`# cross-process propagation over ${delays.length} writes: median ${median(delays).toFixed(1)} ms, worst ${Math.max(...delays).toFixed(1)} ms\n`);
+  process.stdout.write(
+    `# cross-process propagation over ${delays.length} writes: median ${median(delays).toFixed(1)} ms, worst ${Math.max(...delays).toFixed(1)} ms\n`,
+  );
 });
 
 test('the change feed connection dies: the cache is bypassed (never stale) until it is back', async (t) => {
@@ -264,14 +299,26 @@ test('the change feed connection dies: the cache is bypassed (never stale) until
   await timedGet(app, '/api/v1/users', admin);
   const c = await rawClient(app.schema.url);
   t.after(() => c.end());
-  await c.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND query ILIKE 'LISTEN%'", [app.schema.schema]);
+  await c.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND query ILIKE 'LISTEN%'", [
+    app.schema.schema,
+  ]);
   // The feed notices its connection is gone within milliseconds; 10 s is for a loaded machine.
-  const bypassed = await waitFor(async () => (await timedGet(app, '/api/v1/users', admin)).res.headers['x-cache'] === 'bypass', 10_000, 'cache bypassed', 20).catch(() => false);
+  const bypassed = await waitFor(
+    async () => (await timedGet(app, '/api/v1/users', admin)).res.headers['x-cache'] === 'bypass',
+    10_000,
+    'cache bypassed',
+    20,
+  ).catch(() => false);
   assert.ok(bypassed, 'the cache kept serving while the feed was down');
   // Tokens are checked in the database meanwhile: still works.
   assert.equal((await app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: admin.auth })).statusCode, 200);
   // The feed reconnects after its back-off (seconds); 20 s is for a loaded machine.
-  const back = await waitFor(async () => (await timedGet(app, '/api/v1/users', admin)).res.headers['x-cache'] !== 'bypass', 20_000, 'feed back', 50).catch(() => false);
+  const back = await waitFor(
+    async () => (await timedGet(app, '/api/v1/users', admin)).res.headers['x-cache'] !== 'bypass',
+    20_000,
+    'feed back',
+    50,
+  ).catch(() => false);
   assert.ok(back, 'the feed did not come back');
 });
 
@@ -330,6 +377,9 @@ test('a client that hangs up mid-request frees its in-flight slot and stops the 
   assert.ok(app.logs.some((l) => l.msg === 'request aborted by the client' && l.statusCode === 499));
   const c = await rawClient(app.schema.url);
   t.after(() => c.end());
-  const r = await c.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND state = 'active' AND query ILIKE '%pg_sleep%' AND pid <> pg_backend_pid()", [app.schema.schema]);
+  const r = await c.query(
+    "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND state = 'active' AND query ILIKE '%pg_sleep%' AND pid <> pg_backend_pid()",
+    [app.schema.schema],
+  );
   assert.equal(r.rows[0].n, 0, 'the abandoned queries still run on the server');
 });

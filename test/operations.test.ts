@@ -1,11 +1,13 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { test } from 'node:test';
+
 import { Redis } from 'ioredis';
+
 import { PROBE_TIMEOUT_MS } from '../src/operations/readiness.ts';
 import { BUCKET_MS, createRecentWindow, mergeDependency, WINDOW_MS } from '../src/operations/recent.ts';
 import { createPaystackSimulator } from '../tools/paystack-sim/server.ts';
@@ -13,7 +15,7 @@ import { buildTestApp } from './helpers/app.ts';
 import { createTestSchema, TEST_DATABASE_URL } from './helpers/db.ts';
 import { eventually } from './helpers/payments.ts';
 import { freePort, TestRedis } from './helpers/redis.ts';
-import { startService, type RunningService } from './helpers/service.ts';
+import { type RunningService, startService } from './helpers/service.ts';
 
 /*
  * What an operator is told: readiness, /metrics summed over the workers, the /ops data,
@@ -32,10 +34,18 @@ const HTTP_TIMEOUT_MS = 5000;
 const BOOT_MS = 20_000;
 
 /** Runs a CLI of this project as an operator would, with only the given environment. */
-function runCli(args: string[], env: Record<string, string>, stdin?: string): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
+function runCli(
+  args: string[],
+  env: Record<string, string>,
+  stdin?: string,
+): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, ['--import', 'tsx', ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
@@ -75,12 +85,13 @@ async function timedReady(inject: (o: { method: 'GET'; url: string }) => Promise
   return { res, body: res.json(), ms: performance.now() - started };
 }
 
-test('the /ops window: two workers\' calls merge into one p50/p99 and error rate; old calls age out', () => {
+test("the /ops window: two workers' calls merge into one p50/p99 and error rate; old calls age out", () => {
   let now = 1_000_000_000_000;
   const clock = () => now;
   const a = createRecentWindow(clock);
   const b = createRecentWindow(clock);
-  const call = (w: typeof a, elapsedMs: number, outcome: 'ok' | 'timeout' = 'ok') => w.recordCall({ dependency: 'cache', op: 'get', outcome, elapsedMs, budgetMs: 250 });
+  const call = (w: typeof a, elapsedMs: number, outcome: 'ok' | 'timeout' = 'ok') =>
+    w.recordCall({ dependency: 'cache', op: 'get', outcome, elapsedMs, budgetMs: 250 });
   for (let i = 0; i < 98; i++) call(i % 2 ? a : b, 1);
   call(a, 250, 'timeout');
   call(b, 250, 'timeout');
@@ -138,7 +149,11 @@ test('/metrics and /ops/data need OPS_TOKEN when it is set; the /ops page and it
     assert.equal(none.statusCode, 401, url);
     assert.equal(none.json().code, 'unauthorized');
     assert.match(String(none.headers['www-authenticate']), /^Bearer/);
-    assert.equal((await app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${OPS_TOKEN}x` } })).statusCode, 401, `${url}, wrong token`);
+    assert.equal(
+      (await app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${OPS_TOKEN}x` } })).statusCode,
+      401,
+      `${url}, wrong token`,
+    );
     assert.equal((await app.inject({ method: 'GET', url, headers: bearer })).statusCode, 200, `${url}, right token`);
   }
   const metrics = await app.inject({ method: 'GET', url: '/metrics', headers: bearer });
@@ -195,10 +210,14 @@ test('/metrics after a scripted sequence (misses, hits, one cache timeout openin
     BREAKER_HALF_OPEN_MS: '60000',
   });
   t.after(() => svc.kill());
-  await eventually(async () => {
-    const d = await opsData(svc);
-    return d.supervised && d.workers.filter((w) => w.answered).length === 2;
-  }, BOOT_MS, 'two workers answering');
+  await eventually(
+    async () => {
+      const d = await opsData(svc);
+      return d.supervised && d.workers.filter((w) => w.answered).length === 2;
+    },
+    BOOT_MS,
+    'two workers answering',
+  );
 
   const get = async (q: string) => {
     const res = await fetch(`${svc.url}/api/v1/courses?${q}`, { signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) });
@@ -245,12 +264,19 @@ test('/metrics after a scripted sequence (misses, hits, one cache timeout openin
   // A worker dies: the supervisor replaces it and says why; the counts it had stay.
   const victim = (await opsData(svc)).workers[0].pid;
   process.kill(victim, 'SIGKILL');
-  const d = await eventually(async () => {
-    // A kept-alive connection to the killed worker fails once; the next one reaches a live worker.
-    const x = await opsData(svc).catch(() => undefined);
-    return x && x.workers.filter((w) => w.answered).length === 2 && !x.workers.some((w) => w.pid === victim) ? x : undefined;
-  }, BOOT_MS, 'a replacement worker answering');
-  assert.ok(d.workers.some((w) => w.reason === 'replace-dead' && w.restarts === 1), JSON.stringify(d.workers));
+  const d = await eventually(
+    async () => {
+      // A kept-alive connection to the killed worker fails once; the next one reaches a live worker.
+      const x = await opsData(svc).catch(() => undefined);
+      return x && x.workers.filter((w) => w.answered).length === 2 && !x.workers.some((w) => w.pid === victim) ? x : undefined;
+    },
+    BOOT_MS,
+    'a replacement worker answering',
+  );
+  assert.ok(
+    d.workers.some((w) => w.reason === 'replace-dead' && w.restarts === 1),
+    JSON.stringify(d.workers),
+  );
   const after = await scrape();
   assert.equal(after.get('it360_worker_restarts_total{reason="replace-dead"}'), 1);
   assert.equal(after.get('it360_cache_reads_total{scope="courses",outcome="hit"}'), 6, 'counters survive the worker that counted them');
@@ -289,7 +315,12 @@ test('doctor: a healthy set-up exits 0; a stopped Redis and a wrong database por
 
 test('logs:summary on a log of a test run names the route that timed out, its culprit and its request id', async (t) => {
   // A 1 s deadline so the slow query overruns it at once; the per-call budgets must fit inside it.
-  const app = await buildTestApp(t, { REQUEST_TIMEOUT_MS: '1000', DB_CONNECT_TIMEOUT_MS: '500', PAYSTACK_TIMEOUT_MS: '500', PAYSTACK_VERIFY_WAIT_MS: '400' });
+  const app = await buildTestApp(t, {
+    REQUEST_TIMEOUT_MS: '1000',
+    DB_CONNECT_TIMEOUT_MS: '500',
+    PAYSTACK_TIMEOUT_MS: '500',
+    PAYSTACK_VERIFY_WAIT_MS: '400',
+  });
   for (let i = 0; i < 3; i++) assert.equal((await app.inject({ method: 'GET', url: '/api/v1/courses' })).statusCode, 200);
   const slow = await app.inject({ method: 'GET', url: '/__fault/db-sleep?seconds=5' });
   assert.equal(slow.statusCode, 503);

@@ -1,8 +1,9 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { test } from 'node:test';
+
 import { launchBrowser } from './helpers/browser.ts';
 import { createTestSchema } from './helpers/db.ts';
 import { eventually } from './helpers/payments.ts';
@@ -47,11 +48,18 @@ test('the /ops dashboard, while Redis is hung, shows the cache degraded and list
   t.after(() => svc.kill());
   const get = (url: string) => fetch(`${svc.url}${url}`, { signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) });
   // Both workers up, and the cache in use before it hangs.
-  await eventually(async () => {
-    const res = await fetch(`${svc.url}/ops/data`, { headers: { authorization: `Bearer ${OPS_TOKEN}` }, signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) });
-    const d = (await res.json()) as { workers: { answered: boolean }[]; dependencies: { name: string; state: string }[] };
-    return d.workers.filter((w) => w.answered).length === 2 && d.dependencies.find((x) => x.name === 'cache')?.state === 'ok';
-  }, BOOT_MS, 'two workers and a healthy cache');
+  await eventually(
+    async () => {
+      const res = await fetch(`${svc.url}/ops/data`, {
+        headers: { authorization: `Bearer ${OPS_TOKEN}` },
+        signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
+      });
+      const d = (await res.json()) as { workers: { answered: boolean }[]; dependencies: { name: string; state: string }[] };
+      return d.workers.filter((w) => w.answered).length === 2 && d.dependencies.find((x) => x.name === 'cache')?.state === 'ok';
+    },
+    BOOT_MS,
+    'two workers and a healthy cache',
+  );
   for (let i = 0; i < 4; i++) assert.equal((await get('/api/v1/courses')).status, 200);
 
   redis.freeze();
@@ -91,11 +99,20 @@ test('the /ops dashboard, while Redis is hung, shows the cache degraded and list
   await page.locator(`#timedout tr[data-request-id="${cacheTimedOut[0]}"]`).waitFor({ timeout: PAGE_MS });
 
   assert.match(await cache.locator('.pill').innerText(), /degraded/i);
-  assert.match(await page.locator(`#timedout tr[data-request-id="${slowId}"]`).innerText(), /GET \/__fault\/db-sleep[\s\S]*503 deadline_exceeded[\s\S]*database/);
-  assert.match(await page.locator(`#timedout tr[data-request-id="${cacheTimedOut[0]}"]`).innerText(), /GET \/api\/v1\/courses[\s\S]*cache get timeout/);
+  assert.match(
+    await page.locator(`#timedout tr[data-request-id="${slowId}"]`).innerText(),
+    /GET \/__fault\/db-sleep[\s\S]*503 deadline_exceeded[\s\S]*database/,
+  );
+  assert.match(
+    await page.locator(`#timedout tr[data-request-id="${cacheTimedOut[0]}"]`).innerText(),
+    /GET \/api\/v1\/courses[\s\S]*cache get timeout/,
+  );
   assert.equal(await page.locator('[data-dependency="database"]').getAttribute('data-state'), 'ok');
   assert.equal(await page.locator('#workers tbody tr').count(), 2);
-  assert.ok((await page.locator('[data-dependency="cache"] svg.chart polyline, [data-dependency="cache"] svg.chart circle').count()) > 0, 'a latency chart is drawn');
+  assert.ok(
+    (await page.locator('[data-dependency="cache"] svg.chart polyline, [data-dependency="cache"] svg.chart circle').count()) > 0,
+    'a latency chart is drawn',
+  );
   assert.ok(await page.evaluate(() => sessionStorage.getItem('it360.opsToken') !== null), 'the token is kept for the tab');
 
   mkdirSync(path.join(ROOT, 'test-artifacts'), { recursive: true });

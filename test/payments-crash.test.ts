@@ -1,14 +1,14 @@
-import { api } from './helpers/http.ts';
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
 import { createPaystackSimulator } from '../tools/paystack-sim/server.ts';
-import { createTestSchema, rawClient } from './helpers/db.ts';
-import { eventually } from './helpers/payments.ts';
-import { startService, type RunningService } from './helpers/service.ts';
 import { onTestEnd } from './helpers/children.ts';
+import { createTestSchema, rawClient } from './helpers/db.ts';
+import { api } from './helpers/http.ts';
+import { eventually } from './helpers/payments.ts';
+import { type RunningService, startService } from './helpers/service.ts';
 
 const KEY = 'sk_test_crash_simulator';
-
 
 test('the service is SIGKILLed after the payment row is written and before Paystack answers: after a restart the reconciler settles it', async (t) => {
   const schema = await createTestSchema();
@@ -37,29 +37,70 @@ test('the service is SIGKILLed after the payment row is written and before Payst
   // First life: the reconciler is far away, so only the crash and the restart matter.
   const first = await startService({ ...env, RECONCILE_INTERVAL_MS: '3600000' });
   services.push(first);
-  const admin = (await api(first.url, '/api/v1/auth/login', { method: 'POST', body: { email: 'admin@crash.test', password: 'admin-password-1' } })).body;
-  const course = (await api(first.url, '/api/v1/courses', { method: 'POST', token: admin.accessToken, body: { title: 'Crash Course', description: '', price: 250_000, isPublished: true } })).body;
-  const student = (await api(first.url, '/api/v1/auth/register', { method: 'POST', body: { email: 'student@crash.test', password: 'student-password', firstName: 'S', lastName: 'T' } })).body;
+  const admin = (
+    await api(first.url, '/api/v1/auth/login', { method: 'POST', body: { email: 'admin@crash.test', password: 'admin-password-1' } })
+  ).body;
+  const course = (
+    await api(first.url, '/api/v1/courses', {
+      method: 'POST',
+      token: admin.accessToken,
+      body: { title: 'Crash Course', description: '', price: 250_000, isPublished: true },
+    })
+  ).body;
+  const student = (
+    await api(first.url, '/api/v1/auth/register', {
+      method: 'POST',
+      body: { email: 'student@crash.test', password: 'student-password', firstName: 'S', lastName: 'T' },
+    })
+  ).body;
 
   // Paystack receives and records the initialize, and never answers it.
-  await fetch(`${simUrl}/__control`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mode: 'hang-body', ops: ['initialize'] }) });
-  const pending = api(first.url, '/api/v1/payments/initialize', { method: 'POST', token: student.accessToken, body: { courseId: course.id } }).catch(() => undefined);
-  const reference = await eventually(async () => (await db.query('SELECT reference FROM payments')).rows[0]?.reference as string | undefined, 10_000, 'payment row');
+  await fetch(`${simUrl}/__control`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ mode: 'hang-body', ops: ['initialize'] }),
+  });
+  const pending = api(first.url, '/api/v1/payments/initialize', {
+    method: 'POST',
+    token: student.accessToken,
+    body: { courseId: course.id },
+  }).catch(() => undefined);
+  const reference = await eventually(
+    async () => (await db.query('SELECT reference FROM payments')).rows[0]?.reference as string | undefined,
+    10_000,
+    'payment row',
+  );
   // The row is committed; kill once Paystack holds the request (and has not answered).
-  await eventually(async () => ((await (await fetch(`${simUrl}/__stats`)).json()) as { initialize: number }).initialize >= 1, 10_000, 'initialize sent');
+  await eventually(
+    async () => ((await (await fetch(`${simUrl}/__stats`)).json()) as { initialize: number }).initialize >= 1,
+    10_000,
+    'initialize sent',
+  );
   await first.kill();
   await pending;
   assert.equal((await db.query('SELECT status FROM payments WHERE reference = $1', [reference])).rows[0].status, 'pending');
 
   // The customer paid at Paystack meanwhile; no webhook reaches anyone.
-  await fetch(`${simUrl}/__control`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mode: 'normal' }) });
-  const done = await fetch(`${simUrl}/__control/complete`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ reference, outcome: 'success', sendWebhook: false }) });
+  await fetch(`${simUrl}/__control`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ mode: 'normal' }),
+  });
+  const done = await fetch(`${simUrl}/__control/complete`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ reference, outcome: 'success', sendWebhook: false }),
+  });
   assert.equal(done.status, 200);
 
   // Second life: the reconciler runs every 300 ms and finishes the payment.
   const second = await startService({ ...env, RECONCILE_INTERVAL_MS: '300' });
   services.push(second);
-  await eventually(async () => (await db.query('SELECT status FROM payments WHERE reference = $1', [reference])).rows[0].status === 'success', 15_000, 'settled by the reconciler');
+  await eventually(
+    async () => (await db.query('SELECT status FROM payments WHERE reference = $1', [reference])).rows[0].status === 'success',
+    15_000,
+    'settled by the reconciler',
+  );
   const enrolled = await db.query('SELECT count(*)::int AS n FROM enrollments WHERE payment_reference = $1', [reference]);
   assert.equal(enrolled.rows[0].n, 1);
   const mine = await api(second.url, '/api/v1/enrollments', { token: student.accessToken });

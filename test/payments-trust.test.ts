@@ -1,8 +1,9 @@
-import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import { test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { signPaystackBody } from '../src/infra/paystack/signature.ts';
+
 import { listMigrations } from '../src/infra/database/migrate.ts';
+import { signPaystackBody } from '../src/infra/paystack/signature.ts';
 import { createPaystackSimulator } from '../tools/paystack-sim/server.ts';
 import { buildTestApp, type TestApp } from './helpers/app.ts';
 import { createTestSchema, rawClient } from './helpers/db.ts';
@@ -31,7 +32,11 @@ async function simStat(app: PayApp, op: string): Promise<number> {
 
 async function row(app: Pick<TestApp, 'c'>, reference: string) {
   return (
-    await app.c.db.query<{ status: string; flagged: string | null; refunded_amount: string }>('t', 'SELECT status, flagged, refunded_amount FROM payments WHERE reference = $1', [reference])
+    await app.c.db.query<{ status: string; flagged: string | null; refunded_amount: string }>(
+      't',
+      'SELECT status, flagged, refunded_amount FROM payments WHERE reference = $1',
+      [reference],
+    )
   )[0];
 }
 
@@ -65,7 +70,11 @@ test('20 concurrent initializes for one (user, course) with a slow Paystack: one
   const initCalls = await simStat(app, 'initialize');
   process.stdout.write(`# 20 concurrent initializes: ${refs.size} reference, ${initCalls} Paystack initialize call(s)\n`);
   assert.equal(initCalls, 1);
-  const live = await app.c.db.query<{ n: number }>('t', "SELECT count(*)::int AS n FROM payments WHERE user_id = $1 AND authorization_url IS NOT NULL", [student.id]);
+  const live = await app.c.db.query<{ n: number }>(
+    't',
+    'SELECT count(*)::int AS n FROM payments WHERE user_id = $1 AND authorization_url IS NOT NULL',
+    [student.id],
+  );
   assert.equal(live[0].n, 1);
 });
 
@@ -74,20 +83,31 @@ for (const gapMs of [60, 300]) {
     const { app, student, course } = await setup(t);
     await app.sim.control({ mode: 'slow', delayMs: 800, ops: ['initialize'] });
     const n = gapMs === 60 ? 12 : 3;
-    const answers = await Promise.all(Array.from({ length: n }, async (_, i) => {
-      await sleep(i * gapMs);
-      return initialize(app, student, course.id);
-    }));
+    const answers = await Promise.all(
+      Array.from({ length: n }, async (_, i) => {
+        await sleep(i * gapMs);
+        return initialize(app, student, course.id);
+      }),
+    );
     assert.deepEqual([...new Set(answers.map((a) => a.statusCode))], [201]);
     assert.equal(new Set(answers.map((a) => a.json().reference)).size, 1);
     assert.equal(await simStat(app, 'initialize'), 1);
   });
 }
 
-test('an attempt in flight past the caller\'s deadline: 409 payment_in_progress with Retry-After; a stale one is superseded', async (t) => {
-  const { app, student, course } = await setup(t, { REQUEST_TIMEOUT_MS: '1500', PAYSTACK_TIMEOUT_MS: '1000', PAYSTACK_VERIFY_WAIT_MS: '1000', DB_CONNECT_TIMEOUT_MS: '1000' });
+test("an attempt in flight past the caller's deadline: 409 payment_in_progress with Retry-After; a stale one is superseded", async (t) => {
+  const { app, student, course } = await setup(t, {
+    REQUEST_TIMEOUT_MS: '1500',
+    PAYSTACK_TIMEOUT_MS: '1000',
+    PAYSTACK_VERIFY_WAIT_MS: '1000',
+    DB_CONNECT_TIMEOUT_MS: '1000',
+  });
   // Another request's attempt, still waiting on Paystack (its row says so).
-  await app.c.db.query('t', "INSERT INTO payments (reference, user_id, course_id, amount, currency, init_in_flight) VALUES ('it360-inflight', $1, $2, $3, 'NGN', true)", [student.id, course.id, course.price]);
+  await app.c.db.query(
+    't',
+    "INSERT INTO payments (reference, user_id, course_id, amount, currency, init_in_flight) VALUES ('it360-inflight', $1, $2, $3, 'NGN', true)",
+    [student.id, course.id, course.price],
+  );
   const started = performance.now();
   const res = await initialize(app, student, course.id);
   assert.equal(res.statusCode, 409);
@@ -118,7 +138,9 @@ test('a second charge paid at Paystack is refunded exactly once, with two instan
   const a = await buildTestApp(t, env, { schema });
   const b = await buildTestApp(t, env, { schema });
   const control = (path: string, body: unknown) =>
-    fetch(`${simUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.json() as Promise<{ data: unknown }>);
+    fetch(`${simUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(
+      (r) => r.json() as Promise<{ data: unknown }>,
+    );
   await control('/__control', { refundDelayMs: 100 });
   // Paystack's refund webhooks go to one instance; charge webhooks are posted by hand below.
   const aUrl = await a.c.app.listen({ host: '127.0.0.1', port: 0 });
@@ -130,16 +152,28 @@ test('a second charge paid at Paystack is refunded exactly once, with two instan
   // First checkout is declined; the student starts again and pays the second one.
   const first = (await initialize(a, student, course.id)).json();
   await control('/__control/complete', { reference: first.reference, outcome: 'failed', sendWebhook: false });
-  assert.equal((await a.inject({ method: 'GET', url: `/api/v1/payments/verify/${first.reference}`, headers: student.auth })).json().status, 'failed');
+  assert.equal(
+    (await a.inject({ method: 'GET', url: `/api/v1/payments/verify/${first.reference}`, headers: student.auth })).json().status,
+    'failed',
+  );
   const second = (await initialize(b, student, course.id)).json();
   assert.notEqual(second.reference, first.reference);
   await control('/__control/complete', { reference: second.reference, outcome: 'success', sendWebhook: false });
-  assert.equal((await b.inject({ method: 'GET', url: `/api/v1/payments/verify/${second.reference}`, headers: student.auth })).json().status, 'success');
+  assert.equal(
+    (await b.inject({ method: 'GET', url: `/api/v1/payments/verify/${second.reference}`, headers: student.auth })).json().status,
+    'success',
+  );
 
   // Later the student goes back to the first checkout (it never expires) and pays it too.
   const charged = await control('/__control/complete', { reference: first.reference, outcome: 'success', sendWebhook: false });
   const raw = JSON.stringify({ event: 'charge.success', data: charged.data });
-  const webhook = (app: TestApp) => app.inject({ method: 'POST', url: '/api/v1/payments/webhook', headers: { 'content-type': 'application/json', 'x-paystack-signature': signPaystackBody(KEY, raw) }, payload: raw });
+  const webhook = (app: TestApp) =>
+    app.inject({
+      method: 'POST',
+      url: '/api/v1/payments/webhook',
+      headers: { 'content-type': 'application/json', 'x-paystack-signature': signPaystackBody(KEY, raw) },
+      payload: raw,
+    });
   await a.c.db.query('t', 'UPDATE payments SET next_check_at = now()');
   await Promise.all([
     webhook(a),
@@ -165,9 +199,14 @@ test('a second charge paid at Paystack is refunded exactly once, with two instan
   assert.equal(Number((await row(a, first.reference)).refunded_amount), 700_000);
   // The enrollment stays with the payment that holds it.
   const enr = await a.inject({ method: 'GET', url: '/api/v1/enrollments', headers: student.auth });
-  assert.deepEqual(enr.json().items.map((i: { paymentReference: string }) => i.paymentReference), [second.reference]);
+  assert.deepEqual(
+    enr.json().items.map((i: { paymentReference: string }) => i.paymentReference),
+    [second.reference],
+  );
   assert.equal((await row(a, second.reference)).status, 'success');
-  const logged = [...a.logs, ...b.logs].filter((l) => l.msg === 'second charge for a course already held; refunding it' && l.reference === first.reference);
+  const logged = [...a.logs, ...b.logs].filter(
+    (l) => l.msg === 'second charge for a course already held; refunding it' && l.reference === first.reference,
+  );
   assert.equal(logged.length, 1);
 });
 
@@ -181,7 +220,9 @@ test('100 verifies and 100 callback loads of one pending payment: a bounded numb
   const callbackStatuses: number[] = [];
   const limitedRetryAfter: number[] = [];
   for (let round = 0; round < 4; round++) {
-    const verifies = Array.from({ length: 25 }, () => app.inject({ method: 'GET', url: `/api/v1/payments/verify/${p.reference}`, headers: student.auth }));
+    const verifies = Array.from({ length: 25 }, () =>
+      app.inject({ method: 'GET', url: `/api/v1/payments/verify/${p.reference}`, headers: student.auth }),
+    );
     const pages = Array.from({ length: 25 }, () => app.inject({ method: 'GET', url: `/payments/callback?reference=${p.reference}` }));
     const [v, c] = await Promise.all([Promise.all(verifies), Promise.all(pages)]);
     for (const r of v) {
@@ -195,26 +236,37 @@ test('100 verifies and 100 callback loads of one pending payment: a bounded numb
   }
   const elapsed = performance.now() - started;
   const calls = (await simStat(app, 'verify')) - before;
-  process.stdout.write(`# 100 verifies + 100 callback loads in ${Math.round(elapsed)} ms: ${calls} Paystack verify calls; callback 200s=${callbackStatuses.filter((s) => s === 200).length}, 429s=${callbackStatuses.filter((s) => s === 429).length}\n`);
+  process.stdout.write(
+    `# 100 verifies + 100 callback loads in ${Math.round(elapsed)} ms: ${calls} Paystack verify calls; callback 200s=${callbackStatuses.filter((s) => s === 200).length}, 429s=${callbackStatuses.filter((s) => s === 429).length}\n`,
+  );
   // One call per 2 s window at most, plus one in flight at each edge.
   assert.ok(calls >= 1 && calls <= 2 + Math.ceil(elapsed / 2000), `${calls} verify calls in ${Math.round(elapsed)} ms`);
-  assert.ok(limitedRetryAfter.every((s) => s >= 1), 'a 429 without Retry-After');
+  assert.ok(
+    limitedRetryAfter.every((s) => s >= 1),
+    'a 429 without Retry-After',
+  );
   assert.equal(callbackStatuses.filter((s) => s === 200).length, 30);
   assert.equal(callbackStatuses.filter((s) => s === 429).length, 70);
   // A webhook is never answered from the stored status: it still fulfils at once.
   const done = (await app.sim.complete(p.reference, 'success', false)) as { data: unknown };
   const raw = JSON.stringify({ event: 'charge.success', data: done.data });
-  await app.inject({ method: 'POST', url: '/api/v1/payments/webhook', headers: { 'content-type': 'application/json', 'x-paystack-signature': signPaystackBody('sk_test_simulator', raw) }, payload: raw });
+  await app.inject({
+    method: 'POST',
+    url: '/api/v1/payments/webhook',
+    headers: { 'content-type': 'application/json', 'x-paystack-signature': signPaystackBody('sk_test_simulator', raw) },
+    payload: raw,
+  });
   await eventually(async () => (await row(app, p.reference)).status === 'success', 5000, 'fulfilled by the webhook');
 });
 
 // ---------------------------------------------------------------- refunds as rows
 
-test('two partial refunds, the second one\'s answer lost: two refund rows, the right total, never the first refund\'s id twice', async (t) => {
+test("two partial refunds, the second one's answer lost: two refund rows, the right total, never the first refund's id twice", async (t) => {
   const { app, student, course, admin } = await setup(t, { PAYSTACK_TIMEOUT_MS: '600' });
   await app.sim.control({ refundDelayMs: 100 });
   const p = await paid(app, student, course.id);
-  const refund = (amount: number) => app.inject({ method: 'POST', url: `/api/v1/payments/${p.reference}/refund`, headers: admin.auth, payload: { amount } });
+  const refund = (amount: number) =>
+    app.inject({ method: 'POST', url: `/api/v1/payments/${p.reference}/refund`, headers: admin.auth, payload: { amount } });
   assert.equal((await refund(100_000)).statusCode, 202);
   await eventually(async () => Number((await row(app, p.reference)).refunded_amount) === 100_000, 5000, 'first refund processed');
   // The second refund reaches Paystack but its answer never finishes; no webhook comes.
@@ -231,8 +283,11 @@ test('two partial refunds, the second one\'s answer lost: two refund rows, the r
   assert.equal(Number(after.refunded_amount), 200_000);
   const rows = await refundRows(app, p.reference);
   assert.equal(rows.length, 2);
-  assert.deepEqual(rows.map((r) => r.status), ['processed', 'processed']);
-  assert.equal(new Set(rows.map((r) => r.paystack_refund_id)).size, 2, 'the first refund\'s id recorded twice');
+  assert.deepEqual(
+    rows.map((r) => r.status),
+    ['processed', 'processed'],
+  );
+  assert.equal(new Set(rows.map((r) => r.paystack_refund_id)).size, 2, "the first refund's id recorded twice");
   assert.equal(await simStat(app, 'refund'), 2);
 });
 
@@ -240,7 +295,8 @@ test('a second partial refund that never reached Paystack is not matched to the 
   const { app, student, course, admin } = await setup(t, { PAYSTACK_TIMEOUT_MS: '600' });
   await app.sim.control({ refundDelayMs: 100 });
   const p = await paid(app, student, course.id);
-  const refund = (amount: number) => app.inject({ method: 'POST', url: `/api/v1/payments/${p.reference}/refund`, headers: admin.auth, payload: { amount } });
+  const refund = (amount: number) =>
+    app.inject({ method: 'POST', url: `/api/v1/payments/${p.reference}/refund`, headers: admin.auth, payload: { amount } });
   assert.equal((await refund(100_000)).statusCode, 202);
   await eventually(async () => Number((await row(app, p.reference)).refunded_amount) === 100_000, 5000, 'first refund processed');
   // Paystack hangs without processing: the second refund does not exist there.
@@ -253,7 +309,10 @@ test('a second partial refund that never reached Paystack is not matched to the 
   assert.equal(Number(after.refunded_amount), 100_000, 'the books say more was refunded than Paystack holds');
   assert.equal(after.status, 'refunded');
   const rows = await refundRows(app, p.reference);
-  assert.deepEqual(rows.map((r) => r.status), ['processed', 'failed']);
+  assert.deepEqual(
+    rows.map((r) => r.status),
+    ['processed', 'failed'],
+  );
   assert.equal(rows[1].paystack_refund_id, null);
 });
 
@@ -262,12 +321,25 @@ test('three refund webhooks for three refunds of one payment are each processed 
   await app.sim.control({ refundDelayMs: 50 });
   const p = await paid(app, student, course.id);
   for (let i = 1; i <= 3; i++) {
-    const r = await app.inject({ method: 'POST', url: `/api/v1/payments/${p.reference}/refund`, headers: admin.auth, payload: { amount: 100_000 } });
+    const r = await app.inject({
+      method: 'POST',
+      url: `/api/v1/payments/${p.reference}/refund`,
+      headers: admin.auth,
+      payload: { amount: 100_000 },
+    });
     assert.equal(r.statusCode, 202);
     // No sweep runs in this test: only the webhook can finish each refund.
-    await eventually(async () => Number((await row(app, p.reference)).refunded_amount) === i * 100_000 && (await row(app, p.reference)).status === 'refunded', 5000, `refund ${i} by its webhook`);
+    await eventually(
+      async () =>
+        Number((await row(app, p.reference)).refunded_amount) === i * 100_000 && (await row(app, p.reference)).status === 'refunded',
+      5000,
+      `refund ${i} by its webhook`,
+    );
   }
-  const events = await app.c.db.query<{ n: number }>('t', "SELECT count(*)::int AS n FROM webhook_events WHERE event = 'refund.processed' AND processed_at IS NOT NULL");
+  const events = await app.c.db.query<{ n: number }>(
+    't',
+    "SELECT count(*)::int AS n FROM webhook_events WHERE event = 'refund.processed' AND processed_at IS NOT NULL",
+  );
   assert.equal(events[0].n, 3);
   assert.equal((await refundRows(app, p.reference)).length, 3);
 });
@@ -295,7 +367,10 @@ test('a payment Paystack reports for another amount is flagged: not pending, nev
   const ops = await app.inject({ method: 'GET', url: '/ops/data' });
   assert.equal(ops.statusCode, 200);
   const flagged = ops.json().flaggedPayments as { reference: string; reason: string }[];
-  assert.deepEqual(flagged.map((f) => f.reference), [p.reference]);
+  assert.deepEqual(
+    flagged.map((f) => f.reference),
+    [p.reference],
+  );
   assert.match(flagged[0].reason, /expected/);
   const enr = await app.inject({ method: 'GET', url: '/api/v1/enrollments', headers: student.auth });
   assert.equal(enr.json().items.length, 0);
@@ -313,8 +388,13 @@ test('the migration turns rows with the old flagged text into status flagged, ke
   assert.ok(trust, 'migration 003_payments_trust exists');
   await db.query('CREATE EXTENSION IF NOT EXISTS pgcrypto').catch(() => undefined);
   for (const m of migrations.filter((x) => x.version < 3)) await db.query(m.sql);
-  const u = await db.query("INSERT INTO users (email, password_hash, first_name, last_name) VALUES ('m@x.test', 'x', 'M', 'X') RETURNING id");
-  const c = await db.query("INSERT INTO courses (slug, title, description, price, instructor_id) VALUES ('m', 'M', '', 500, $1) RETURNING id", [u.rows[0].id]);
+  const u = await db.query(
+    "INSERT INTO users (email, password_hash, first_name, last_name) VALUES ('m@x.test', 'x', 'M', 'X') RETURNING id",
+  );
+  const c = await db.query(
+    "INSERT INTO courses (slug, title, description, price, instructor_id) VALUES ('m', 'M', '', 500, $1) RETURNING id",
+    [u.rows[0].id],
+  );
   await db.query(
     `INSERT INTO payments (reference, user_id, course_id, amount, currency, status, flagged) VALUES
        ('old-flagged', $1, $2, 500, 'NGN', 'pending', 'paystack reports success: 100 NGN, expected 500 NGN'),

@@ -1,5 +1,6 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
 import { signPaystackBody } from '../src/infra/paystack/signature.ts';
 import { makeCourse, makeUser, type TestUser } from './helpers/factories.ts';
 import { buildPayApp, eventually, type PayApp } from './helpers/payments.ts';
@@ -20,7 +21,13 @@ async function initialize(app: PayApp, who: TestUser, courseId: string, extra: R
 }
 
 async function paymentRow(app: PayApp, reference: string) {
-  return (await app.c.db.query<{ status: string; flagged: string | null; refunded_amount: number }>('t', 'SELECT status, flagged, refunded_amount FROM payments WHERE reference = $1', [reference]))[0];
+  return (
+    await app.c.db.query<{ status: string; flagged: string | null; refunded_amount: number }>(
+      't',
+      'SELECT status, flagged, refunded_amount FROM payments WHERE reference = $1',
+      [reference],
+    )
+  )[0];
 }
 
 async function counts(app: PayApp, reference: string) {
@@ -63,7 +70,10 @@ test('initialize → pay at the simulator → signed webhook → success and enr
   await eventually(async () => (await paymentRow(app, p.reference)).status === 'success', 5000, 'fulfilment by webhook');
   const enr = await app.inject({ method: 'GET', url: '/api/v1/enrollments', headers: student.auth });
   assert.equal(enr.statusCode, 200);
-  assert.deepEqual(enr.json().items.map((i: { course: { id: string }; paymentReference: string }) => [i.course.id, i.paymentReference]), [[course.id, p.reference]]);
+  assert.deepEqual(
+    enr.json().items.map((i: { course: { id: string }; paymentReference: string }) => [i.course.id, i.paymentReference]),
+    [[course.id, p.reference]],
+  );
   const dup = await initialize(app, student, course.id);
   assert.equal(dup.statusCode, 409);
   assert.equal(dup.json().code, 'already_enrolled');
@@ -131,7 +141,12 @@ test('the same webhook 5 times at once, with a verify and a reconciler run: one 
   const { raw, signature } = signedWebhook({ event: 'charge.success', data: data.data });
   await app.c.db.query('t', 'UPDATE payments SET next_check_at = now() WHERE reference = $1', [p.reference]);
   const deliveries = Array.from({ length: 5 }, () =>
-    app.inject({ method: 'POST', url: '/api/v1/payments/webhook', headers: { 'content-type': 'application/json', 'x-paystack-signature': signature }, payload: raw }),
+    app.inject({
+      method: 'POST',
+      url: '/api/v1/payments/webhook',
+      headers: { 'content-type': 'application/json', 'x-paystack-signature': signature },
+      payload: raw,
+    }),
   );
   const [results] = await Promise.all([
     Promise.all(deliveries),
@@ -161,7 +176,12 @@ test('bad, missing or stale signatures are 401 and store nothing', async (t) => 
     ['garbage signature', { 'x-paystack-signature': 'abc' }, raw],
   ];
   for (const [name, headers, payload] of cases) {
-    const res = await app.inject({ method: 'POST', url: '/api/v1/payments/webhook', headers: { 'content-type': 'application/json', ...headers }, payload });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/payments/webhook',
+      headers: { 'content-type': 'application/json', ...headers },
+      payload,
+    });
     assert.equal(res.statusCode, 401, name);
     assert.equal(res.json().code, 'unauthorized');
   }
@@ -171,7 +191,7 @@ test('bad, missing or stale signatures are 401 and store nothing', async (t) => 
 
 test('an amount or currency mismatch is not fulfilled, is flagged, and is logged at error for a person', async (t) => {
   const { app, student, course } = await setup(t);
-  const other = await makeCourse(app, (await makeUser(app, 'instructor')), { price: 900_000 });
+  const other = await makeCourse(app, await makeUser(app, 'instructor'), { price: 900_000 });
   for (const [c, plant] of [
     [course, { amount: 100 }],
     [other, { amount: 900_000, currency: 'USD' }],
@@ -189,7 +209,11 @@ test('an amount or currency mismatch is not fulfilled, is flagged, and is logged
 });
 
 test('Paystack hangs during initialize: 503 within the deadline, the row is kept, the reconciler settles it afterwards', async (t) => {
-  const { app, student, course } = await setup(t, { PAYSTACK_TIMEOUT_MS: '600', REQUEST_TIMEOUT_MS: '3000', DB_CONNECT_TIMEOUT_MS: '1000' });
+  const { app, student, course } = await setup(t, {
+    PAYSTACK_TIMEOUT_MS: '600',
+    REQUEST_TIMEOUT_MS: '3000',
+    DB_CONNECT_TIMEOUT_MS: '1000',
+  });
   await app.sim.control({ mode: 'hang', ops: ['initialize'] });
   const started = performance.now();
   const res = await initialize(app, student, course.id);
@@ -198,7 +222,11 @@ test('Paystack hangs during initialize: 503 within the deadline, the row is kept
   assert.equal(res.json().code, 'dependency_unavailable');
   assert.ok(res.headers['retry-after']);
   assert.ok(ms < 3000, `answered after ${ms.toFixed(0)} ms, past the 3000 ms deadline`);
-  const rows = await app.c.db.query<{ reference: string; status: string }>('t', 'SELECT reference, status FROM payments WHERE user_id = $1', [student.id]);
+  const rows = await app.c.db.query<{ reference: string; status: string }>(
+    't',
+    'SELECT reference, status FROM payments WHERE user_id = $1',
+    [student.id],
+  );
   assert.equal(rows.length, 1);
   assert.equal(rows[0].status, 'pending');
   // Other routes are untouched meanwhile.
@@ -233,15 +261,31 @@ test('refund: success → refund_pending → refunded by webhook; a full refund 
   const p = (await initialize(app, student, course.id)).json();
   await app.sim.complete(p.reference, 'success', false);
   await app.inject({ method: 'GET', url: `/api/v1/payments/verify/${p.reference}`, headers: student.auth });
-  assert.equal((await app.inject({ method: 'POST', url: `/api/v1/payments/${p.reference}/refund`, headers: student.auth, payload: {} })).statusCode, 403);
-  assert.equal((await app.inject({ method: 'POST', url: `/api/v1/payments/${p.reference}/refund`, headers: admin.auth, payload: { amount: p.amount + 1 } })).statusCode, 400);
+  assert.equal(
+    (await app.inject({ method: 'POST', url: `/api/v1/payments/${p.reference}/refund`, headers: student.auth, payload: {} })).statusCode,
+    403,
+  );
+  assert.equal(
+    (
+      await app.inject({
+        method: 'POST',
+        url: `/api/v1/payments/${p.reference}/refund`,
+        headers: admin.auth,
+        payload: { amount: p.amount + 1 },
+      })
+    ).statusCode,
+    400,
+  );
   const r = await app.inject({ method: 'POST', url: `/api/v1/payments/${p.reference}/refund`, headers: admin.auth, payload: {} });
   assert.equal(r.statusCode, 202);
   assert.equal(r.json().status, 'refund_pending');
   await eventually(async () => (await paymentRow(app, p.reference)).status === 'refunded', 5000, 'refund by webhook');
   const enr = await app.inject({ method: 'GET', url: '/api/v1/enrollments', headers: student.auth });
   assert.equal(enr.json().items.length, 0);
-  assert.equal((await app.inject({ method: 'POST', url: `/api/v1/payments/${p.reference}/refund`, headers: admin.auth, payload: {} })).statusCode, 409);
+  assert.equal(
+    (await app.inject({ method: 'POST', url: `/api/v1/payments/${p.reference}/refund`, headers: admin.auth, payload: {} })).statusCode,
+    409,
+  );
 });
 
 test('refund finished by the reconciler when no webhook comes; a partial refund keeps the enrollment', async (t) => {
@@ -252,7 +296,12 @@ test('refund finished by the reconciler when no webhook comes; a partial refund 
   await app.inject({ method: 'GET', url: `/api/v1/payments/verify/${p.reference}`, headers: student.auth });
   // Webhooks go nowhere from now on.
   await app.sim.control({ refundDelayMs: 100, webhookUrl: 'http://127.0.0.1:9/nowhere' });
-  const r = await app.inject({ method: 'POST', url: `/api/v1/payments/${p.reference}/refund`, headers: admin.auth, payload: { amount: 500_000 } });
+  const r = await app.inject({
+    method: 'POST',
+    url: `/api/v1/payments/${p.reference}/refund`,
+    headers: admin.auth,
+    payload: { amount: 500_000 },
+  });
   assert.equal(r.statusCode, 202);
   await waitFor(() => refundsProcessedAtPaystack(app), 10_000, 'the refund processed at Paystack');
   await app.c.db.query('t', 'UPDATE payments SET next_check_at = now() WHERE reference = $1', [p.reference]);

@@ -2,14 +2,19 @@
  * The Paystack client against the simulator over real HTTP: the happy path, and every
  * way Paystack can be slow, hung, failing or rate-limited, with time bounds asserted.
  */
-import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { after, before, beforeEach, test } from 'node:test';
 import { inspect } from 'node:util';
-import { runInContext, type RequestContext } from '../src/resilience/deadline.ts';
+
 import { isAppError } from '../src/errors/index.ts';
-import { createPaystackClient, type PaystackAttemptEvent, type PaystackClient, type PaystackClientOptions } from '../src/infra/paystack/client.ts';
+import {
+  createPaystackClient,
+  type PaystackAttemptEvent,
+  type PaystackClient,
+  type PaystackClientOptions,
+} from '../src/infra/paystack/client.ts';
 import {
   isPaystackAmbiguousError,
   isPaystackDuplicateReferenceError,
@@ -21,6 +26,7 @@ import {
   isPaystackTimeoutError,
 } from '../src/infra/paystack/errors.ts';
 import { signPaystackBody, verifyPaystackSignature } from '../src/infra/paystack/signature.ts';
+import { type RequestContext, runInContext } from '../src/resilience/deadline.ts';
 import { createPaystackSimulator, type PaystackSimulator } from '../tools/paystack-sim/server.ts';
 import { waitFor } from './helpers/wait.ts';
 
@@ -128,11 +134,14 @@ test('happy path: initialize, pay, verify says success with the amount asked for
   assert.deepEqual(v.metadata, { courseId: 'c-42' });
   assert.equal(typeof v.id, 'number');
 
-  assert.deepEqual(events.map((e) => [e.op, e.outcome, e.status]), [
-    ['initialize', 'ok', 200],
-    ['verify', 'ok', 200],
-    ['verify', 'ok', 200],
-  ]);
+  assert.deepEqual(
+    events.map((e) => [e.op, e.outcome, e.status]),
+    [
+      ['initialize', 'ok', 200],
+      ['verify', 'ok', 200],
+      ['verify', 'ok', 200],
+    ],
+  );
   assert.ok(events.every((e) => e.budgetMs === 2_000 && e.elapsedMs >= 0));
 });
 
@@ -152,7 +161,13 @@ test('the checkout page pays, redirects to the callback and sends a signed charg
     await control('/__control', { webhookUrl: hookUrl, webhookDuplicates: 1 });
     const c = client();
     const reference = ref('checkout');
-    const init = await c.initialize({ email: 'ada@example.com', amount: 9_900, reference, currency: 'NGN', callbackUrl: 'http://127.0.0.1:9/payments/callback?x=1' });
+    const init = await c.initialize({
+      email: 'ada@example.com',
+      amount: 9_900,
+      reference,
+      currency: 'NGN',
+      callbackUrl: 'http://127.0.0.1:9/payments/callback?x=1',
+    });
 
     const page = await fetch(init.authorizationUrl);
     const html = await page.text();
@@ -216,7 +231,9 @@ test('the request deadline caps the attempt, whatever the client timeout', async
   await control('/__control', { mode: 'hang' });
   const c = client({ timeoutMs: 5_000, replyMarginMs: 50 });
   const r = await timed(() =>
-    runInContext(requestContext(200), () => c.initialize({ email: 'a@example.com', amount: 1_000, reference: ref('deadline'), currency: 'NGN' })),
+    runInContext(requestContext(200), () =>
+      c.initialize({ email: 'a@example.com', amount: 1_000, reference: ref('deadline'), currency: 'NGN' }),
+    ),
   );
   assert.ok(isPaystackTimeoutError(r.error), `expected a timeout, got ${inspect(r.error)}`);
   assert.equal(r.error.byRequest, true);
@@ -246,7 +263,7 @@ test('no call starts when the request has less time left than the reply margin',
   assert.equal((await stats()).verify, 0);
 });
 
-test('maxWaitMs caps the whole call (the verify endpoint\'s wait)', async () => {
+test("maxWaitMs caps the whole call (the verify endpoint's wait)", async () => {
   await control('/__control', { mode: 'hang' });
   const c = client({ timeoutMs: 5_000 });
   const r = await timed(() => c.verify('any-ref', { maxWaitMs: 250 }));
@@ -351,7 +368,10 @@ test('refund, fetchRefund and listRefunds (by Paystack transaction id)', async (
   // The simulator processes it after the 100 ms delay set above.
   await waitFor(async () => (await c.fetchRefund(refund.id)).status === 'processed', 10_000, 'refund processed');
   const list = await c.listRefunds({ transaction: id });
-  assert.deepEqual(list.items.map((r) => [r.id, r.status, r.amount]), [[refund.id, 'processed', 30_000]]);
+  assert.deepEqual(
+    list.items.map((r) => [r.id, r.status, r.amount]),
+    [[refund.id, 'processed', 30_000]],
+  );
   assert.equal(list.meta.total, 1);
 
   // More than is left to refund is a definite refusal, not an ambiguous outcome.
@@ -384,7 +404,10 @@ test('refund whose answer stalled: ambiguous, and a lookup finds that it did hap
   assert.ok(isPaystackAmbiguousError(r.error), `got ${inspect(r.error)}`);
   assert.equal((await stats()).refund, 1);
   const found = await c.listRefunds({ transaction: id });
-  assert.deepEqual(found.items.map((x) => [x.amount, x.status]), [[50_000, 'pending']]);
+  assert.deepEqual(
+    found.items.map((x) => [x.amount, x.status]),
+    [[50_000, 'pending']],
+  );
 });
 
 test('refund on a 5xx is ambiguous too; a refused connection is not (nothing was sent)', async () => {
@@ -417,7 +440,10 @@ test('listTransactions pages and filters', async () => {
   assert.equal(all.items.length, 2);
   assert.deepEqual(all.meta, { total: 3, page: 1, perPage: 2, pageCount: 2 });
   const ok = await c.listTransactions({ perPage: 10, page: 1, status: 'success', from: new Date(Date.now() - 60_000) });
-  assert.deepEqual(ok.items.map((t) => [t.status, t.amount]), [['success', 1_000]]);
+  assert.deepEqual(
+    ok.items.map((t) => [t.status, t.amount]),
+    [['success', 1_000]],
+  );
 });
 
 test('loose Paystack answers: metadata in any form, and amounts as they are', async () => {
@@ -452,11 +478,19 @@ test('the secret key never appears in errors', async () => {
 test('simulator close() is prompt even with hung requests open', async () => {
   const other = createPaystackSimulator({ secretKey: SECRET });
   const url = await other.listen(0, '127.0.0.1');
-  await fetch(`${url}/__control`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mode: 'hang' }) });
+  await fetch(`${url}/__control`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ mode: 'hang' }),
+  });
   const c = client({ baseUrl: url, timeoutMs: 5_000 });
   const pending = timed(() => c.verify('hung'));
   // The request has reached the simulator and hangs there (counted even when a fault swallows it).
-  await waitFor(async () => ((await (await fetch(`${url}/__stats`)).json()) as { verify: number }).verify >= 1, 10_000, 'the request hanging at the simulator');
+  await waitFor(
+    async () => ((await (await fetch(`${url}/__stats`)).json()) as { verify: number }).verify >= 1,
+    10_000,
+    'the request hanging at the simulator',
+  );
   const closing = await timed(() => other.close());
   assert.ok(closing.ms < 1_000, `close took ${Math.round(closing.ms)} ms`);
   const r = await pending;

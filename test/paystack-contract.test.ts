@@ -9,12 +9,14 @@
  * excused only when a named exception explains it, and a last test checks that every
  * exception is still true of the document and still needed.
  */
-import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
+
 import { createPaystackSimulator, type PaystackSimulator } from '../tools/paystack-sim/server.ts';
-import { excusedBy, KNOWN_DIFFERENCES, loadPaystackOpenApi, type Json } from './helpers/paystack-openapi.ts';
+import { excusedBy, type Json, KNOWN_DIFFERENCES, loadPaystackOpenApi } from './helpers/paystack-openapi.ts';
 import { waitFor } from './helpers/wait.ts';
 
 // ajv-formats is CommonJS; under NodeNext its default export arrives wrapped.
@@ -82,14 +84,26 @@ function conforms(v: ValidateFunction, body: unknown): { unexplained: Json[]; ex
   for (const e of v.errors ?? []) {
     const d = excusedBy(doc, e);
     if (d) excused.push(d.id);
-    else unexplained.push({ instancePath: e.instancePath, schemaPath: e.schemaPath, keyword: e.keyword, message: e.message, params: e.params, data: e.data });
+    else
+      unexplained.push({
+        instancePath: e.instancePath,
+        schemaPath: e.schemaPath,
+        keyword: e.keyword,
+        message: e.message,
+        params: e.params,
+        data: e.data,
+      });
   }
   return { unexplained, excused };
 }
 
 function assertMatches(v: ValidateFunction, body: unknown, what: string): void {
   const { unexplained, excused } = conforms(v, body);
-  assert.deepEqual(unexplained, [], `${what} does not match openapi.yaml (and no known difference explains it):\n${JSON.stringify(unexplained, null, 2)}\nbody: ${JSON.stringify(body).slice(0, 2000)}`);
+  assert.deepEqual(
+    unexplained,
+    [],
+    `${what} does not match openapi.yaml (and no known difference explains it):\n${JSON.stringify(unexplained, null, 2)}\nbody: ${JSON.stringify(body).slice(0, 2000)}`,
+  );
   for (const id of excused) used.add(id);
 }
 
@@ -149,7 +163,12 @@ test('missing or wrong key is a 401 matching Unauthorized (Error)', async () => 
 });
 
 test('GET /transaction/verify/:reference: pending and successful transactions match VerifyResponse', async () => {
-  await call('POST', '/transaction/initialize', { email: 'b@example.com', amount: 50_000, reference: 'contract-verify-1', currency: 'NGN' });
+  await call('POST', '/transaction/initialize', {
+    email: 'b@example.com',
+    amount: 50_000,
+    reference: 'contract-verify-1',
+    currency: 'NGN',
+  });
   const verify = responseValidator('/transaction/verify/{reference}', 'get', '200');
 
   const before = await call('GET', '/transaction/verify/contract-verify-1');
@@ -182,7 +201,13 @@ test('GET /transaction/verify/:reference: unknown reference is a 400 (known diff
 });
 
 test('GET /transaction: list matches TransactionListResponse (paid and unpaid items; known difference transaction-list-paidAt-null)', async () => {
-  await call('POST', '/transaction/initialize', { email: 'c@example.com', amount: 7_000, reference: 'contract-list-1', currency: 'NGN', metadata: '{"k":"v"}' });
+  await call('POST', '/transaction/initialize', {
+    email: 'c@example.com',
+    amount: 7_000,
+    reference: 'contract-list-1',
+    currency: 'NGN',
+    metadata: '{"k":"v"}',
+  });
   await fetch(`${base}/__control/transaction`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -201,8 +226,17 @@ test('GET /transaction: list matches TransactionListResponse (paid and unpaid it
 });
 
 test('POST /refund, GET /refund/:id and GET /refund match the Refund* responses', async () => {
-  await fetch(`${base}/__control`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refundDelayMs: 50 }) });
-  await call('POST', '/transaction/initialize', { email: 'd@example.com', amount: 90_000, reference: 'contract-refund-1', currency: 'NGN' });
+  await fetch(`${base}/__control`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ refundDelayMs: 50 }),
+  });
+  await call('POST', '/transaction/initialize', {
+    email: 'd@example.com',
+    amount: 90_000,
+    reference: 'contract-refund-1',
+    currency: 'NGN',
+  });
   await fetch(`${base}/__control/complete`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -245,7 +279,12 @@ test('GET /refund/:id: unknown refund is a 404 matching NotFound (Error; known d
 test('refusals and injected failures carry the Error body', async () => {
   const error = responseValidator('/refund/{id}', 'get', '404'); // the document's Error schema
 
-  const notPaid = await call('POST', '/transaction/initialize', { email: 'e@example.com', amount: 1_000, reference: 'contract-unpaid-1', currency: 'NGN' });
+  const notPaid = await call('POST', '/transaction/initialize', {
+    email: 'e@example.com',
+    amount: 1_000,
+    reference: 'contract-unpaid-1',
+    currency: 'NGN',
+  });
   assert.equal(notPaid.status, 200);
   const refuse = await call('POST', '/refund', { transaction: 'contract-unpaid-1' });
   assert.equal(refuse.status, 400);
@@ -291,13 +330,19 @@ test('the harness is not vacuous: bodies Paystack would not send are rejected', 
 test('the exceptions excuse only what they name: an unexplained difference still fails', () => {
   const error = responseValidator('/refund/{id}', 'get', '404');
   // A Paystack-style code is excused...
-  assert.deepEqual(conforms(error, { status: false, message: 'Refund not found', type: 'validation_error', code: 'not_found' }).unexplained, []);
+  assert.deepEqual(
+    conforms(error, { status: false, message: 'Refund not found', type: 'validation_error', code: 'not_found' }).unexplained,
+    [],
+  );
   // ...a code that is not a code is not, and neither is anything else wrong beside it.
   assert.equal(conforms(error, { status: false, message: 'x', code: 'Not Found!' }).unexplained.length, 1);
   assert.equal(conforms(error, { status: 'false', message: 'x', code: 'not_found' }).unexplained.length, 1);
   const list = responseValidator('/transaction', 'get', '200');
   const { unexplained } = conforms(list, { status: true, message: 'ok', data: [{ paidAt: 12 }], meta: {} });
-  assert.ok(unexplained.some((e) => e.instancePath === '/data/0/paidAt'), 'a paidAt that is neither a string nor null is not excused');
+  assert.ok(
+    unexplained.some((e) => e.instancePath === '/data/0/paidAt'),
+    'a paidAt that is neither a string nor null is not excused',
+  );
 });
 
 test('every known difference is still in the document, and each that excuses errors was needed in this run', () => {

@@ -1,7 +1,9 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { test } from 'node:test';
+
 import { createSigner } from 'fast-jwt';
+
 import { signPaystackBody } from '../src/infra/paystack/signature.ts';
 import { buildTestApp, type TestApp } from './helpers/app.ts';
 import { makeCourse, makeUser, type TestUser } from './helpers/factories.ts';
@@ -13,7 +15,19 @@ import { apiOperations, routeInventory } from './helpers/routes.ts';
  * route that accepted one would hand out the most power there is. The operator holds
  * OPS_TOKEN, which opens the operator endpoints and nothing else.
  */
-const CALLERS = ['anonymous', 'student', 'otherStudent', 'instructor', 'otherInstructor', 'admin', 'deactivated', 'expired', 'wrongKey', 'algNone', 'operator'] as const;
+const CALLERS = [
+  'anonymous',
+  'student',
+  'otherStudent',
+  'instructor',
+  'otherInstructor',
+  'admin',
+  'deactivated',
+  'expired',
+  'wrongKey',
+  'algNone',
+  'operator',
+] as const;
 type Caller = (typeof CALLERS)[number];
 
 interface World {
@@ -47,7 +61,10 @@ const OPS_TOKEN = 'ops-token-for-the-permission-matrix';
 const unique = () => randomBytes(4).toString('hex');
 const signedJson = (body: unknown) => {
   const raw = JSON.stringify(body);
-  return { payload: raw, headers: { 'content-type': 'application/json', 'x-paystack-signature': signPaystackBody('sk_test_simulator', raw) } };
+  return {
+    payload: raw,
+    headers: { 'content-type': 'application/json', 'x-paystack-signature': signPaystackBody('sk_test_simulator', raw) },
+  };
 };
 
 const all = (status: number) => CALLERS.map(() => status);
@@ -60,67 +77,191 @@ const get = (url: string) => () => ({ method: 'GET', url });
  */
 const MATRIX: Record<string, Row[]> = {
   //                                                                                                                         anon stu  oStu inst oIns admn deac expd wKey none oper
-  'POST /api/v1/auth/register': [{ what: 'a new account', request: () => ({ method: 'POST', url: '/api/v1/auth/register', payload: { email: `new-${unique()}@example.com`, password: 'long-enough-pw', firstName: 'N', lastName: 'U' } }), expect: all(201) }],
-  'POST /api/v1/auth/login': [{ what: "the student's credentials", request: (w) => ({ method: 'POST', url: '/api/v1/auth/login', payload: { email: w.users.student.email, password: w.users.student.password } }), expect: all(200) }],
-  'POST /api/v1/auth/refresh': [{ what: 'an unused refresh token', request: async (w) => ({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken: await w.freshRefreshToken() } }), expect: all(200) }],
-  'POST /api/v1/auth/logout': [{ what: 'any refresh token', request: () => ({ method: 'POST', url: '/api/v1/auth/logout', payload: { refreshToken: unique() } }), expect: all(204) }],
-  'GET /api/v1/auth/me': [{ what: 'the caller', request: get('/api/v1/auth/me'),                                                                           expect: [401, 200, 200, 200, 200, 200, 401, 401, 401, 401, 401] }],
-  'GET /api/v1/users': [{ what: 'the user list', request: get('/api/v1/users'),                                                                              expect: [401, 403, 403, 403, 403, 200, 401, 401, 401, 401, 401] }],
-  'GET /api/v1/users/:id': [{ what: "the student's profile", request: (w) => ({ method: 'GET', url: `/api/v1/users/${w.users.student.id}` }),                 expect: [401, 200, 404, 404, 404, 200, 401, 401, 401, 401, 401] }],
+  'POST /api/v1/auth/register': [
+    {
+      what: 'a new account',
+      request: () => ({
+        method: 'POST',
+        url: '/api/v1/auth/register',
+        payload: { email: `new-${unique()}@example.com`, password: 'long-enough-pw', firstName: 'N', lastName: 'U' },
+      }),
+      expect: all(201),
+    },
+  ],
+  'POST /api/v1/auth/login': [
+    {
+      what: "the student's credentials",
+      request: (w) => ({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { email: w.users.student.email, password: w.users.student.password },
+      }),
+      expect: all(200),
+    },
+  ],
+  'POST /api/v1/auth/refresh': [
+    {
+      what: 'an unused refresh token',
+      request: async (w) => ({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken: await w.freshRefreshToken() } }),
+      expect: all(200),
+    },
+  ],
+  'POST /api/v1/auth/logout': [
+    {
+      what: 'any refresh token',
+      request: () => ({ method: 'POST', url: '/api/v1/auth/logout', payload: { refreshToken: unique() } }),
+      expect: all(204),
+    },
+  ],
+  'GET /api/v1/auth/me': [
+    { what: 'the caller', request: get('/api/v1/auth/me'), expect: [401, 200, 200, 200, 200, 200, 401, 401, 401, 401, 401] },
+  ],
+  'GET /api/v1/users': [
+    { what: 'the user list', request: get('/api/v1/users'), expect: [401, 403, 403, 403, 403, 200, 401, 401, 401, 401, 401] },
+  ],
+  'GET /api/v1/users/:id': [
+    {
+      what: "the student's profile",
+      request: (w) => ({ method: 'GET', url: `/api/v1/users/${w.users.student.id}` }),
+      expect: [401, 200, 404, 404, 404, 200, 401, 401, 401, 401, 401],
+    },
+  ],
   'PATCH /api/v1/users/:id': [
-    { what: "the student's names", request: (w) => ({ method: 'PATCH', url: `/api/v1/users/${w.users.student.id}`, payload: { firstName: 'Renamed' } }), expect: [401, 200, 404, 404, 404, 200, 401, 401, 401, 401, 401] },
-    { what: 'isActive on oneself', request: (w, c) => ({ method: 'PATCH', url: `/api/v1/users/${w.self(c)}`, payload: { isActive: true } }),             expect: [401, 403, 403, 403, 403, 200, 401, 401, 401, 401, 401] },
-    { what: "another user's role", request: (w) => ({ method: 'PATCH', url: `/api/v1/users/${w.users.victim.id}`, payload: { role: 'instructor' } }),      expect: [401, 404, 404, 404, 404, 200, 401, 401, 401, 401, 401] },
+    {
+      what: "the student's names",
+      request: (w) => ({ method: 'PATCH', url: `/api/v1/users/${w.users.student.id}`, payload: { firstName: 'Renamed' } }),
+      expect: [401, 200, 404, 404, 404, 200, 401, 401, 401, 401, 401],
+    },
+    {
+      what: 'isActive on oneself',
+      request: (w, c) => ({ method: 'PATCH', url: `/api/v1/users/${w.self(c)}`, payload: { isActive: true } }),
+      expect: [401, 403, 403, 403, 403, 200, 401, 401, 401, 401, 401],
+    },
+    {
+      what: "another user's role",
+      request: (w) => ({ method: 'PATCH', url: `/api/v1/users/${w.users.victim.id}`, payload: { role: 'instructor' } }),
+      expect: [401, 404, 404, 404, 404, 200, 401, 401, 401, 401, 401],
+    },
   ],
   'DELETE /api/v1/users/:id': [
-    { what: 'another user', request: (w) => ({ method: 'DELETE', url: `/api/v1/users/${w.users.victim.id}` }),                                               expect: [401, 404, 404, 404, 404, 204, 401, 401, 401, 401, 401] },
+    {
+      what: 'another user',
+      request: (w) => ({ method: 'DELETE', url: `/api/v1/users/${w.users.victim.id}` }),
+      expect: [401, 404, 404, 404, 404, 204, 401, 401, 401, 401, 401],
+    },
     // The admin is the last one: deactivating itself would leave nobody to undo it.
-    { what: 'oneself', request: (w, c) => ({ method: 'DELETE', url: `/api/v1/users/${w.self(c)}` }),                                                           expect: [401, 403, 403, 403, 403, 409, 401, 401, 401, 401, 401] },
+    {
+      what: 'oneself',
+      request: (w, c) => ({ method: 'DELETE', url: `/api/v1/users/${w.self(c)}` }),
+      expect: [401, 403, 403, 403, 403, 409, 401, 401, 401, 401, 401],
+    },
   ],
   // Public and reads no credentials at all, so a forged one changes nothing.
   'GET /api/v1/courses': [{ what: 'the catalogue', request: get('/api/v1/courses'), expect: all(200) }],
   // Public, but a credential that is sent must be valid.
   'GET /api/v1/courses/:idOrSlug': [
-    { what: 'a published course', request: (w) => ({ method: 'GET', url: `/api/v1/courses/${w.course.slug}` }),                                               expect: [200, 200, 200, 200, 200, 200, 401, 401, 401, 401, 401] },
-    { what: "the instructor's draft", request: (w) => ({ method: 'GET', url: `/api/v1/courses/${w.draft.id}` }),                                               expect: [404, 404, 404, 200, 404, 200, 401, 401, 401, 401, 401] },
+    {
+      what: 'a published course',
+      request: (w) => ({ method: 'GET', url: `/api/v1/courses/${w.course.slug}` }),
+      expect: [200, 200, 200, 200, 200, 200, 401, 401, 401, 401, 401],
+    },
+    {
+      what: "the instructor's draft",
+      request: (w) => ({ method: 'GET', url: `/api/v1/courses/${w.draft.id}` }),
+      expect: [404, 404, 404, 200, 404, 200, 401, 401, 401, 401, 401],
+    },
   ],
-  'POST /api/v1/courses': [{ what: 'a new course', request: () => ({ method: 'POST', url: '/api/v1/courses', payload: { title: `New ${unique()}`, description: '', price: 100 } }), expect: [401, 403, 403, 201, 201, 201, 401, 401, 401, 401, 401] }],
+  'POST /api/v1/courses': [
+    {
+      what: 'a new course',
+      request: () => ({ method: 'POST', url: '/api/v1/courses', payload: { title: `New ${unique()}`, description: '', price: 100 } }),
+      expect: [401, 403, 403, 201, 201, 201, 401, 401, 401, 401, 401],
+    },
+  ],
   'PATCH /api/v1/courses/:id': [
-    { what: "the instructor's published course", request: (w) => ({ method: 'PATCH', url: `/api/v1/courses/${w.course.id}`, payload: { description: 'Edited' } }), expect: [401, 403, 403, 200, 403, 200, 401, 401, 401, 401, 401] },
-    { what: "the instructor's draft", request: (w) => ({ method: 'PATCH', url: `/api/v1/courses/${w.draft.id}`, payload: { description: 'Edited' } }),          expect: [401, 404, 404, 200, 404, 200, 401, 401, 401, 401, 401] },
+    {
+      what: "the instructor's published course",
+      request: (w) => ({ method: 'PATCH', url: `/api/v1/courses/${w.course.id}`, payload: { description: 'Edited' } }),
+      expect: [401, 403, 403, 200, 403, 200, 401, 401, 401, 401, 401],
+    },
+    {
+      what: "the instructor's draft",
+      request: (w) => ({ method: 'PATCH', url: `/api/v1/courses/${w.draft.id}`, payload: { description: 'Edited' } }),
+      expect: [401, 404, 404, 200, 404, 200, 401, 401, 401, 401, 401],
+    },
   ],
   'POST /api/v1/payments/initialize': [
-    { what: 'a published course', request: (w) => ({ method: 'POST', url: '/api/v1/payments/initialize', payload: { courseId: w.course.id } }),             expect: [401, 201, 201, 201, 201, 201, 401, 401, 401, 401, 401] },
-    { what: 'a draft (not for sale, even to its instructor)', request: (w) => ({ method: 'POST', url: '/api/v1/payments/initialize', payload: { courseId: w.draft.id } }), expect: [401, 404, 404, 404, 404, 404, 401, 401, 401, 401, 401] },
+    {
+      what: 'a published course',
+      request: (w) => ({ method: 'POST', url: '/api/v1/payments/initialize', payload: { courseId: w.course.id } }),
+      expect: [401, 201, 201, 201, 201, 201, 401, 401, 401, 401, 401],
+    },
+    {
+      what: 'a draft (not for sale, even to its instructor)',
+      request: (w) => ({ method: 'POST', url: '/api/v1/payments/initialize', payload: { courseId: w.draft.id } }),
+      expect: [401, 404, 404, 404, 404, 404, 401, 401, 401, 401, 401],
+    },
   ],
-  'GET /api/v1/payments/verify/:reference': [{ what: "the student's payment", request: (w) => ({ method: 'GET', url: `/api/v1/payments/verify/${w.reference}` }), expect: [401, 200, 404, 404, 404, 200, 401, 401, 401, 401, 401] }],
-  'GET /api/v1/payments': [{ what: 'own payments', request: get('/api/v1/payments'),                                                                          expect: [401, 200, 200, 200, 200, 200, 401, 401, 401, 401, 401] }],
+  'GET /api/v1/payments/verify/:reference': [
+    {
+      what: "the student's payment",
+      request: (w) => ({ method: 'GET', url: `/api/v1/payments/verify/${w.reference}` }),
+      expect: [401, 200, 404, 404, 404, 200, 401, 401, 401, 401, 401],
+    },
+  ],
+  'GET /api/v1/payments': [
+    { what: 'own payments', request: get('/api/v1/payments'), expect: [401, 200, 200, 200, 200, 200, 401, 401, 401, 401, 401] },
+  ],
   // Pending, so even the admin is refused (409): the matrix changes no money.
-  'POST /api/v1/payments/:reference/refund': [{ what: "the student's payment", request: (w) => ({ method: 'POST', url: `/api/v1/payments/${w.reference}/refund`, payload: {} }), expect: [401, 403, 404, 404, 404, 409, 401, 401, 401, 401, 401] }],
+  'POST /api/v1/payments/:reference/refund': [
+    {
+      what: "the student's payment",
+      request: (w) => ({ method: 'POST', url: `/api/v1/payments/${w.reference}/refund`, payload: {} }),
+      expect: [401, 403, 404, 404, 404, 409, 401, 401, 401, 401, 401],
+    },
+  ],
   // Paystack's signature is the only credential; bearer tokens are ignored.
   'POST /api/v1/payments/webhook': [
-    { what: 'signed', request: () => ({ method: 'POST', url: '/api/v1/payments/webhook', ...signedJson({ event: 'transfer.success', data: {} }) }), expect: all(200) },
-    { what: 'unsigned', request: () => ({ method: 'POST', url: '/api/v1/payments/webhook', payload: { event: 'charge.success', data: { reference: 'x' } } }), expect: all(401) },
+    {
+      what: 'signed',
+      request: () => ({ method: 'POST', url: '/api/v1/payments/webhook', ...signedJson({ event: 'transfer.success', data: {} }) }),
+      expect: all(200),
+    },
+    {
+      what: 'unsigned',
+      request: () => ({ method: 'POST', url: '/api/v1/payments/webhook', payload: { event: 'charge.success', data: { reference: 'x' } } }),
+      expect: all(401),
+    },
   ],
-  'GET /api/v1/enrollments': [{ what: 'own enrollments', request: get('/api/v1/enrollments'),                                                                 expect: [401, 200, 200, 200, 200, 200, 401, 401, 401, 401, 401] }],
+  'GET /api/v1/enrollments': [
+    { what: 'own enrollments', request: get('/api/v1/enrollments'), expect: [401, 200, 200, 200, 200, 200, 401, 401, 401, 401, 401] },
+  ],
   'GET /healthz': [{ what: 'liveness', request: get('/healthz'), expect: all(200) }],
   'GET /readyz': [{ what: 'readiness', request: get('/readyz'), expect: all(200) }],
   // Operator endpoints: OPS_TOKEN only; no user token, not even the admin's, opens them.
-  'GET /metrics': [{ what: 'metrics', request: get('/metrics'),                                                                                              expect: [401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 200] }],
-  'GET /ops/data': [{ what: 'dashboard data', request: get('/ops/data'),                                                                                      expect: [401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 200] }],
+  'GET /metrics': [{ what: 'metrics', request: get('/metrics'), expect: [401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 200] }],
+  'GET /ops/data': [{ what: 'dashboard data', request: get('/ops/data'), expect: [401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 200] }],
   // Hidden routes: pages and files that hold no data of anyone's.
   'GET /ops': [{ what: 'the dashboard page (asks for the token itself)', request: get('/ops'), expect: all(200) }],
   'GET /ops/app.js': [{ what: 'its script', request: get('/ops/app.js'), expect: all(200) }],
   'GET /ops/app.css': [{ what: 'its style', request: get('/ops/app.css'), expect: all(200) }],
   // The reference is an unguessable 96-bit capability that Paystack puts in the redirect;
   // the page shows the payment's status, course title and amount, nothing about the payer.
-  'GET /payments/callback': [{ what: "the student's payment by reference", request: (w) => ({ method: 'GET', url: `/payments/callback?reference=${w.reference}` }), expect: all(200) }],
+  'GET /payments/callback': [
+    {
+      what: "the student's payment by reference",
+      request: (w) => ({ method: 'GET', url: `/payments/callback?reference=${w.reference}` }),
+      expect: all(200),
+    },
+  ],
   'GET /openapi.json': [{ what: 'the API reference', request: get('/openapi.json'), expect: all(200) }],
   'GET /docs': [{ what: 'Swagger UI', request: get('/docs'), expect: all(200) }],
   'GET /docs/json': [{ what: 'its document', request: get('/docs/json'), expect: all(200) }],
   'GET /docs/yaml': [{ what: 'its document as YAML', request: get('/docs/yaml'), expect: all(200) }],
   'GET /docs/static/index.html': [{ what: 'the old entry page, redirected', request: get('/docs/static/index.html'), expect: all(302) }],
-  'GET /docs/static/swagger-initializer.js': [{ what: 'its start script', request: get('/docs/static/swagger-initializer.js'), expect: all(200) }],
+  'GET /docs/static/swagger-initializer.js': [
+    { what: 'its start script', request: get('/docs/static/swagger-initializer.js'), expect: all(200) },
+  ],
   'GET /docs/static/*': [{ what: 'its static files', request: get('/docs/static/swagger-ui.css'), expect: all(200) }],
 };
 
@@ -130,7 +271,12 @@ function forgedTokens(secret: string, as: TestUser) {
   const now = Math.floor(Date.now() / 1000);
   // Expired a minute ago: well past the 5 s clock tolerance.
   const expired = createSigner({ key: secret, algorithm: 'HS256', iss: 'it360acad' })({ ...claims, iat: now - 960, exp: now - 60 });
-  const wrongKey = createSigner({ key: 'another-key-another-key-another-key-0123', algorithm: 'HS256', iss: 'it360acad', expiresIn: 900_000 })(claims);
+  const wrongKey = createSigner({
+    key: 'another-key-another-key-another-key-0123',
+    algorithm: 'HS256',
+    iss: 'it360acad',
+    expiresIn: 900_000,
+  })(claims);
   const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
   const algNone = `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ ...claims, iss: 'it360acad', iat: now, exp: now + 900 })}.`;
   return { expired, wrongKey, algNone };
@@ -146,7 +292,11 @@ test('permission matrix: every route × every caller answers as SPEC.md says', a
   const documented = (await apiOperations()).map((o) => o.key);
   const served = (await routeInventory()).map((r) => `${r.method} ${r.url}`);
   const missing = [...new Set([...documented, ...served])].filter((k) => !(k in MATRIX));
-  assert.deepEqual(missing, [], `routes without a row in the permission matrix (add one, with the status each caller must get): ${missing.join(', ')}`);
+  assert.deepEqual(
+    missing,
+    [],
+    `routes without a row in the permission matrix (add one, with the status each caller must get): ${missing.join(', ')}`,
+  );
   const stale = Object.keys(MATRIX).filter((k) => !served.includes(k));
   assert.deepEqual(stale, [], `rows for routes that no longer exist: ${stale.join(', ')}`);
 
@@ -161,9 +311,17 @@ test('permission matrix: every route × every caller answers as SPEC.md says', a
   };
   const course = await makeCourse(app, users.instructor, { price: 400_000 });
   const draft = await makeCourse(app, users.instructor, { isPublished: false });
-  const init = await app.inject({ method: 'POST', url: '/api/v1/payments/initialize', headers: users.student.auth, payload: { courseId: course.id } });
+  const init = await app.inject({
+    method: 'POST',
+    url: '/api/v1/payments/initialize',
+    headers: users.student.auth,
+    payload: { courseId: course.id },
+  });
   assert.equal(init.statusCode, 201, init.body);
-  assert.equal((await app.inject({ method: 'DELETE', url: `/api/v1/users/${users.deactivated.id}`, headers: users.admin.auth })).statusCode, 204);
+  assert.equal(
+    (await app.inject({ method: 'DELETE', url: `/api/v1/users/${users.deactivated.id}`, headers: users.admin.auth })).statusCode,
+    204,
+  );
   const forged = forgedTokens(app.c.config.jwtSecret!, users.admin);
 
   const header: Record<Caller, string | undefined> = {
@@ -187,7 +345,11 @@ test('permission matrix: every route × every caller answers as SPEC.md says', a
     draft,
     reference: init.json().reference,
     async freshRefreshToken() {
-      const res = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: users.otherStudent.email, password: users.otherStudent.password } });
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { email: users.otherStudent.email, password: users.otherStudent.password },
+      });
       return res.json().refreshToken as string;
     },
   };
@@ -206,11 +368,14 @@ test('permission matrix: every route × every caller answers as SPEC.md says', a
         const headers = { ...(req.headers ?? {}), ...(header[caller] ? { authorization: header[caller] } : {}) };
         const res = await app.inject({ method: req.method as 'GET', url: req.url, headers, payload: req.payload as string });
         checks += 1;
-        if (res.statusCode !== row.expect[i]) wrong.push(`${key} (${row.what}) as ${caller}: expected ${row.expect[i]}, got ${res.statusCode} ${res.body.slice(0, 160)}`);
+        if (res.statusCode !== row.expect[i])
+          wrong.push(`${key} (${row.what}) as ${caller}: expected ${row.expect[i]}, got ${res.statusCode} ${res.body.slice(0, 160)}`);
       }
     }
   }
   assert.deepEqual(wrong, []);
   const rowCount = Object.values(MATRIX).reduce((n, rows) => n + rows.length, 0);
-  process.stdout.write(`# permission matrix: ${Object.keys(MATRIX).length} routes (${rowCount} rows) x ${CALLERS.length} callers = ${checks} checks in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  process.stdout.write(
+    `# permission matrix: ${Object.keys(MATRIX).length} routes (${rowCount} rows) x ${CALLERS.length} callers = ${checks} checks in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+  );
 });

@@ -1,20 +1,20 @@
-import { api } from './helpers/http.ts';
-import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import { test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { signPaystackBody } from '../src/infra/paystack/signature.ts';
+
 import { listMigrations } from '../src/infra/database/migrate.ts';
+import { signPaystackBody } from '../src/infra/paystack/signature.ts';
 import { createPaystackSimulator } from '../tools/paystack-sim/server.ts';
 import { onTestEnd } from './helpers/children.ts';
 import { createTestSchema, rawClient } from './helpers/db.ts';
+import { api } from './helpers/http.ts';
 import { startNginx } from './helpers/nginx.ts';
 import { eventually } from './helpers/payments.ts';
-import { TestRedis, silentServer } from './helpers/redis.ts';
-import { startService, type RunningService } from './helpers/service.ts';
+import { silentServer, TestRedis } from './helpers/redis.ts';
+import { type RunningService, startService } from './helpers/service.ts';
 
 const KEY = 'sk_test_scale_out';
 const ADMIN = { email: 'admin@scale.test', password: 'admin-password-1' };
-
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -56,7 +56,11 @@ async function sharedEnv(t: TestContext) {
 
 test('instances starting together against an empty database migrate it exactly once', async (t) => {
   const shared = await sharedEnv(t);
-  const started = await Promise.all([shared.start({ WEB_CONCURRENCY: '1' }), shared.start({ WEB_CONCURRENCY: '1' }), shared.start({ WEB_CONCURRENCY: '1' })]);
+  const started = await Promise.all([
+    shared.start({ WEB_CONCURRENCY: '1' }),
+    shared.start({ WEB_CONCURRENCY: '1' }),
+    shared.start({ WEB_CONCURRENCY: '1' }),
+  ]);
   const applied = started.flatMap((s) => s.records().filter((r) => r.msg === 'migration applied'));
   assert.equal(applied.length, listMigrations().length, 'each migration applied once in all');
   const db = await rawClient(shared.schema.url);
@@ -76,7 +80,12 @@ test('behind nginx: a write through one instance is seen through every instance 
   const lb = await startNginx([a.port, b.port]);
   t.after(() => lb.stop());
   const admin = (await api(lb.url, '/api/v1/auth/login', { method: 'POST', body: ADMIN })).body;
-  const student = (await api(lb.url, '/api/v1/auth/register', { method: 'POST', body: { email: 's@scale.test', password: 'student-pass', firstName: 'v0', lastName: 'S' } })).body;
+  const student = (
+    await api(lb.url, '/api/v1/auth/register', {
+      method: 'POST',
+      body: { email: 's@scale.test', password: 'student-pass', firstName: 'v0', lastName: 'S' },
+    })
+  ).body;
   const id = student.user.id as string;
   const writers = [a, b, blind];
   const readers = [a, b];
@@ -98,7 +107,9 @@ test('behind nginx: a write through one instance is seen through every instance 
     }
     delays.push(performance.now() - acked);
   }
-  process.stdout.write(`# cross-instance propagation over ${delays.length} writes: median ${median(delays).toFixed(1)} ms, worst ${Math.max(...delays).toFixed(1)} ms\n`);
+  process.stdout.write(
+    `# cross-instance propagation over ${delays.length} writes: median ${median(delays).toFixed(1)} ms, worst ${Math.max(...delays).toFixed(1)} ms\n`,
+  );
 });
 
 test('payments across instances: one webhook to two instances at once, a verify on a third, reconcilers everywhere: one success, one enrollment; the sweep is split, not repeated', async (t) => {
@@ -109,25 +120,61 @@ test('payments across instances: one webhook to two instances at once, a verify 
   // unpaid, then again once paid).
   // One student starts 31 payments within seconds below, past the per-user limit of 20.
   const common = { WEB_CONCURRENCY: '1', RECONCILE_MIN_AGE_MS: '45000', PAYMENT_INIT_MAX_PER_USER: '100' };
-  const [a, b, c] = await Promise.all([shared.start({ ...common, RECONCILE_INTERVAL_MS: '200' }), shared.start({ ...common, RECONCILE_INTERVAL_MS: '200' }), shared.start({ ...common, RECONCILE_INTERVAL_MS: '200' })]);
+  const [a, b, c] = await Promise.all([
+    shared.start({ ...common, RECONCILE_INTERVAL_MS: '200' }),
+    shared.start({ ...common, RECONCILE_INTERVAL_MS: '200' }),
+    shared.start({ ...common, RECONCILE_INTERVAL_MS: '200' }),
+  ]);
   const admin = (await api(a.url, '/api/v1/auth/login', { method: 'POST', body: ADMIN })).body;
   const db = await rawClient(shared.schema.url);
   t.after(() => db.end());
 
   // 1. The race: the same signed webhook to A and B at once, a verify on C.
-  const course = (await api(a.url, '/api/v1/courses', { method: 'POST', token: admin.accessToken, body: { title: 'Race', description: '', price: 300_000, isPublished: true } })).body;
-  const s1 = (await api(a.url, '/api/v1/auth/register', { method: 'POST', body: { email: 'race@scale.test', password: 'student-pass', firstName: 'R', lastName: 'S' } })).body;
-  const p = (await api(b.url, '/api/v1/payments/initialize', { method: 'POST', token: s1.accessToken, body: { courseId: course.id } })).body;
+  const course = (
+    await api(a.url, '/api/v1/courses', {
+      method: 'POST',
+      token: admin.accessToken,
+      body: { title: 'Race', description: '', price: 300_000, isPublished: true },
+    })
+  ).body;
+  const s1 = (
+    await api(a.url, '/api/v1/auth/register', {
+      method: 'POST',
+      body: { email: 'race@scale.test', password: 'student-pass', firstName: 'R', lastName: 'S' },
+    })
+  ).body;
+  const p = (await api(b.url, '/api/v1/payments/initialize', { method: 'POST', token: s1.accessToken, body: { courseId: course.id } }))
+    .body;
   assert.equal(p.status, 'pending');
-  const done = (await (await fetch(`${shared.simUrl}/__control/complete`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ reference: p.reference, outcome: 'success', sendWebhook: false }) })).json()) as { data: unknown };
+  const done = (await (
+    await fetch(`${shared.simUrl}/__control/complete`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ reference: p.reference, outcome: 'success', sendWebhook: false }),
+    })
+  ).json()) as { data: unknown };
   const raw = JSON.stringify({ event: 'charge.success', data: done.data });
   const sig = signPaystackBody(KEY, raw);
-  const deliver = (s: RunningService) => fetch(`${s.url}/api/v1/payments/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-paystack-signature': sig }, body: raw, signal: AbortSignal.timeout(10_000) });
-  const [wa, wb, vc] = await Promise.all([deliver(a), deliver(b), api(c.url, `/api/v1/payments/verify/${p.reference}`, { token: s1.accessToken })]);
+  const deliver = (s: RunningService) =>
+    fetch(`${s.url}/api/v1/payments/webhook`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-paystack-signature': sig },
+      body: raw,
+      signal: AbortSignal.timeout(10_000),
+    });
+  const [wa, wb, vc] = await Promise.all([
+    deliver(a),
+    deliver(b),
+    api(c.url, `/api/v1/payments/verify/${p.reference}`, { token: s1.accessToken }),
+  ]);
   assert.equal(wa.status, 200);
   assert.equal(wb.status, 200);
   assert.equal(vc.status, 200);
-  await eventually(async () => (await db.query("SELECT 1 FROM payments WHERE reference = $1 AND status = 'success'", [p.reference])).rowCount === 1, 10_000, 'success');
+  await eventually(
+    async () => (await db.query("SELECT 1 FROM payments WHERE reference = $1 AND status = 'success'", [p.reference])).rowCount === 1,
+    10_000,
+    'success',
+  );
   await sleep(1000); // every straggler (webhook processing, sweeps) has had its chance
   const counts = await db.query(
     `SELECT (SELECT count(*)::int FROM enrollments WHERE payment_reference = $1) AS enrollments,
@@ -142,19 +189,41 @@ test('payments across instances: one webhook to two instances at once, a verify 
   // 2. The sweep: 30 paid payments nobody told us about; three reconcilers share them.
   const n = 30;
   const refs: string[] = [];
-  const courses = await Promise.all(Array.from({ length: n }, (_, i) => api(a.url, '/api/v1/courses', { method: 'POST', token: admin.accessToken, body: { title: `Sweep ${i}`, description: '', price: 100_000 + i, isPublished: true } })));
+  const courses = await Promise.all(
+    Array.from({ length: n }, (_, i) =>
+      api(a.url, '/api/v1/courses', {
+        method: 'POST',
+        token: admin.accessToken,
+        body: { title: `Sweep ${i}`, description: '', price: 100_000 + i, isPublished: true },
+      }),
+    ),
+  );
   for (const cr of courses) {
-    const r = (await api(c.url, '/api/v1/payments/initialize', { method: 'POST', token: s1.accessToken, body: { courseId: cr.body.id } })).body;
+    const r = (await api(c.url, '/api/v1/payments/initialize', { method: 'POST', token: s1.accessToken, body: { courseId: cr.body.id } }))
+      .body;
     refs.push(r.reference);
   }
   await fetch(`${shared.simUrl}/__control/reset`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
   for (const ref of refs) {
-    await fetch(`${shared.simUrl}/__control/complete`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ reference: ref, outcome: 'success', sendWebhook: false }) });
+    await fetch(`${shared.simUrl}/__control/complete`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ reference: ref, outcome: 'success', sendWebhook: false }),
+    });
   }
-  await eventually(async () => (await db.query("SELECT count(*)::int AS n FROM payments WHERE reference = ANY($1) AND status = 'success'", [refs])).rows[0].n === n, 120_000, 'all settled by the sweep');
+  await eventually(
+    async () =>
+      (await db.query("SELECT count(*)::int AS n FROM payments WHERE reference = ANY($1) AND status = 'success'", [refs])).rows[0].n === n,
+    120_000,
+    'all settled by the sweep',
+  );
   const stats = (await (await fetch(`${shared.simUrl}/__stats`)).json()) as { verify: number };
-  const sweepers = new Set([a, b, c].filter((s) => s.records().some((r) => r.msg === 'reconciler run' && Number(r.payments) > 0)).map((s) => s.port));
-  process.stdout.write(`# verify calls: ${raceVerifies} for the raced payment (2 webhooks + 1 verify + sweeps); ${stats.verify} for ${n} swept payments, by ${sweepers.size} instances\n`);
+  const sweepers = new Set(
+    [a, b, c].filter((s) => s.records().some((r) => r.msg === 'reconciler run' && Number(r.payments) > 0)).map((s) => s.port),
+  );
+  process.stdout.write(
+    `# verify calls: ${raceVerifies} for the raced payment (2 webhooks + 1 verify + sweeps); ${stats.verify} for ${n} swept payments, by ${sweepers.size} instances\n`,
+  );
   assert.equal(stats.verify, n, 'each swept payment verified exactly once across all instances');
   const enrolled = await db.query('SELECT count(*)::int AS n FROM enrollments WHERE payment_reference = ANY($1)', [refs]);
   assert.equal(enrolled.rows[0].n, n);
@@ -204,7 +273,10 @@ test('rolling deploy behind nginx: instances restarted one at a time under load,
     old.signal('SIGTERM');
     const exit = await old.exited;
     assert.equal(exit.code, 0, 'graceful shutdown exits 0');
-    const fresh = await startService({ ...shared.env, WEB_CONCURRENCY: '2', GRACEFUL_TIMEOUT_MS: '10000' }, { port: old.port, readyTimeoutMs: 60_000 });
+    const fresh = await startService(
+      { ...shared.env, WEB_CONCURRENCY: '2', GRACEFUL_TIMEOUT_MS: '10000' },
+      { port: old.port, readyTimeoutMs: 60_000 },
+    );
     shared.instances.push(fresh);
     await settled(fresh);
   }
@@ -212,7 +284,16 @@ test('rolling deploy behind nginx: instances restarted one at a time under load,
   running = false;
   await Promise.all(loops);
   process.stdout.write(`# rolling deploy: ${ok} requests answered 200, ${failures.length} failed\n`);
-  if (failures.length) process.stdout.write(`# nginx says:\n${lb.errorLog().split('\n').filter((l) => !l.includes('[warn]')).slice(-25).map((l) => `#   ${l}`).join('\n')}\n`);
+  if (failures.length)
+    process.stdout.write(
+      `# nginx says:\n${lb
+        .errorLog()
+        .split('\n')
+        .filter((l) => !l.includes('[warn]'))
+        .slice(-25)
+        .map((l) => `#   ${l}`)
+        .join('\n')}\n`,
+    );
   assert.deepEqual(failures, []);
   assert.ok(ok > 50, `only ${ok} requests ran`);
 });
@@ -220,15 +301,27 @@ test('rolling deploy behind nginx: instances restarted one at a time under load,
 test('login rate limits hold across instances through Redis, and fall back to each process when Redis hangs', async (t) => {
   const shared = await sharedEnv(t);
   const limit = 6;
-  const env = { WEB_CONCURRENCY: '1', LOGIN_MAX_FAILURES_PER_ACCOUNT: String(limit), LOGIN_MAX_FAILURES_PER_ADDRESS: '1000', BREAKER_HALF_OPEN_MS: '60000' };
+  const env = {
+    WEB_CONCURRENCY: '1',
+    LOGIN_MAX_FAILURES_PER_ACCOUNT: String(limit),
+    LOGIN_MAX_FAILURES_PER_ADDRESS: '1000',
+    BREAKER_HALF_OPEN_MS: '60000',
+  };
   const [a, b] = await Promise.all([shared.start(env), shared.start(env)]);
   const victim = { email: 'victim@scale.test', password: 'victim-password' };
-  assert.equal((await api(a.url, '/api/v1/auth/register', { method: 'POST', body: { ...victim, firstName: 'V', lastName: 'S' } })).status, 201);
-  const wrong = (s: RunningService) => api(s.url, '/api/v1/auth/login', { method: 'POST', body: { email: victim.email, password: 'not-it' } });
+  assert.equal(
+    (await api(a.url, '/api/v1/auth/register', { method: 'POST', body: { ...victim, firstName: 'V', lastName: 'S' } })).status,
+    201,
+  );
+  const wrong = (s: RunningService) =>
+    api(s.url, '/api/v1/auth/login', { method: 'POST', body: { email: victim.email, password: 'not-it' } });
   // Failures alternate between the instances; the shared counter sees all of them.
   const statuses: number[] = [];
   for (let i = 0; i < limit; i++) statuses.push((await wrong(i % 2 ? b : a)).status);
-  assert.deepEqual(statuses, Array.from({ length: limit }, () => 401));
+  assert.deepEqual(
+    statuses,
+    Array.from({ length: limit }, () => 401),
+  );
   for (const s of [a, b]) {
     const r = await wrong(s);
     assert.equal(r.status, 429, `instance ${s.port} let a ${limit + 1}th failure through`);

@@ -1,12 +1,14 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
-import Fastify from 'fastify';
+import { test } from 'node:test';
+
 import { createSigner } from 'fast-jwt';
+import Fastify from 'fastify';
 import type { Page } from 'playwright-core';
-import { buildApp, type AppDeps } from '../src/app.ts';
+
+import { type AppDeps, buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config/index.ts';
 import { registerSecurity } from '../src/http/security.ts';
 import { signPaystackBody } from '../src/infra/paystack/signature.ts';
@@ -16,7 +18,7 @@ import { launchBrowser } from './helpers/browser.ts';
 import { createTestSchema } from './helpers/db.ts';
 import { makeCourse, makeUser, type TestUser } from './helpers/factories.ts';
 import { buildPayApp, eventually, type PayApp } from './helpers/payments.ts';
-import { TestRedis, freePort } from './helpers/redis.ts';
+import { freePort, TestRedis } from './helpers/redis.ts';
 
 const SIM_KEY = 'sk_test_simulator';
 const JWT_SECRET = 'test-secret-test-secret-test-secret-0123456789';
@@ -24,11 +26,18 @@ const JWT_SECRET = 'test-secret-test-secret-test-secret-0123456789';
 const login = (app: TestApp, email: string, password: string, headers: Record<string, string> = {}) =>
   app.inject({ method: 'POST', url: '/api/v1/auth/login', headers, payload: { email, password } });
 
-function assertRateLimited(res: { statusCode: number; headers: Record<string, unknown>; json(): any }, label: string, maxRetryAfterS: number) {
+function assertRateLimited(
+  res: { statusCode: number; headers: Record<string, unknown>; json(): any },
+  label: string,
+  maxRetryAfterS: number,
+) {
   assert.equal(res.statusCode, 429, label);
   assert.equal(res.json().code, 'rate_limited', label);
   const retry = Number(res.headers['retry-after']);
-  assert.ok(Number.isInteger(retry) && retry >= 1 && retry <= maxRetryAfterS, `${label}: Retry-After ${String(res.headers['retry-after'])}`);
+  assert.ok(
+    Number.isInteger(retry) && retry >= 1 && retry <= maxRetryAfterS,
+    `${label}: Retry-After ${String(res.headers['retry-after'])}`,
+  );
 }
 
 // ---------------------------------------------------------------- headers, CSP, CORS
@@ -55,13 +64,21 @@ test('security headers on JSON, problem and HTML answers', async (t) => {
 
 test('CORS: none by default; with CORS_ORIGINS only those exact origins, never credentials', async (t) => {
   const closed = await buildTestApp(t);
-  const pre = await closed.inject({ method: 'OPTIONS', url: '/api/v1/auth/me', headers: { origin: 'https://app.example.com', 'access-control-request-method': 'GET' } });
+  const pre = await closed.inject({
+    method: 'OPTIONS',
+    url: '/api/v1/auth/me',
+    headers: { origin: 'https://app.example.com', 'access-control-request-method': 'GET' },
+  });
   assert.equal(pre.headers['access-control-allow-origin'], undefined);
   assert.notEqual(pre.statusCode, 204);
 
   const open = await buildTestApp(t, { CORS_ORIGINS: 'https://app.example.com, https://admin.example.com/' });
   const preflight = (origin: string) =>
-    open.inject({ method: 'OPTIONS', url: '/api/v1/auth/me', headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' } });
+    open.inject({
+      method: 'OPTIONS',
+      url: '/api/v1/auth/me',
+      headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+    });
   const ok = await preflight('https://admin.example.com');
   assert.equal(ok.statusCode, 204);
   assert.equal(ok.headers['access-control-allow-origin'], 'https://admin.example.com');
@@ -119,7 +136,10 @@ test('in a real browser: /docs, /ops and the callback page work under the CSP; a
     await page.locator('.opblock-tag', { hasText: 'payments' }).first().waitFor({ timeout: 15_000 });
     assert.ok((await page.locator('.opblock').count()) > 10, 'operations rendered');
     assert.deepEqual(await violations(page), []);
-    assert.deepEqual(errors.filter((e) => /Content Security Policy|Refused/i.test(e)), []);
+    assert.deepEqual(
+      errors.filter((e) => /Content Security Policy|Refused/i.test(e)),
+      [],
+    );
     await page.close();
   });
 
@@ -127,7 +147,12 @@ test('in a real browser: /docs, /ops and the callback page work under the CSP; a
     const inst = await makeUser(app, 'instructor');
     const student = await makeUser(app);
     const course = await makeCourse(app, inst, { title: 'CSP Course', price: 100_000 });
-    const init = await app.inject({ method: 'POST', url: '/api/v1/payments/initialize', headers: student.auth, payload: { courseId: course.id } });
+    const init = await app.inject({
+      method: 'POST',
+      url: '/api/v1/payments/initialize',
+      headers: student.auth,
+      payload: { courseId: course.id },
+    });
     const { reference } = init.json();
     await app.sim.complete(reference, 'success', false);
     const page = await browser.newPage();
@@ -139,7 +164,10 @@ test('in a real browser: /docs, /ops and the callback page work under the CSP; a
     // #15803d, from the inline <style>: proof the hash matches the page's style.
     assert.equal(await h1.evaluate((el) => getComputedStyle(el).color), 'rgb(21, 128, 61)');
     assert.deepEqual(await violations(page), []);
-    assert.deepEqual(errors.filter((e) => /Content Security Policy|Refused/i.test(e)), []);
+    assert.deepEqual(
+      errors.filter((e) => /Content Security Policy|Refused/i.test(e)),
+      [],
+    );
     await page.close();
   });
 
@@ -151,7 +179,10 @@ test('in a real browser: /docs, /ops and the callback page work under the CSP; a
     assert.equal(res?.status(), 200);
     await page.waitForLoadState('networkidle');
     assert.deepEqual(await violations(page), []);
-    assert.deepEqual(errors.filter((e) => /Content Security Policy|Refused/i.test(e)), []);
+    assert.deepEqual(
+      errors.filter((e) => /Content Security Policy|Refused/i.test(e)),
+      [],
+    );
     await page.close();
   });
 
@@ -160,8 +191,20 @@ test('in a real browser: /docs, /ops and the callback page work under the CSP; a
     // calls the API, a same-origin stylesheet, and an inline script that must not run.
     const site = Fastify();
     await registerSecurity(site, { corsOrigins: [] });
-    site.get('/page', (_q, r) => r.type('text/html').send('<!doctype html><html><head><link rel="stylesheet" href="/page.css"><script src="/page.js" defer></script></head><body><h1>page</h1><script>document.body.dataset.inline = "ran"</script></body></html>'));
-    site.get('/page.js', (_q, r) => r.type('text/javascript').send('fetch("/data").then((r) => r.json()).then((j) => { document.body.dataset.fetched = j.ok; }); document.body.dataset.external = "ran";'));
+    site.get('/page', (_q, r) =>
+      r
+        .type('text/html')
+        .send(
+          '<!doctype html><html><head><link rel="stylesheet" href="/page.css"><script src="/page.js" defer></script></head><body><h1>page</h1><script>document.body.dataset.inline = "ran"</script></body></html>',
+        ),
+    );
+    site.get('/page.js', (_q, r) =>
+      r
+        .type('text/javascript')
+        .send(
+          'fetch("/data").then((r) => r.json()).then((j) => { document.body.dataset.fetched = j.ok; }); document.body.dataset.external = "ran";',
+        ),
+    );
     site.get('/page.css', (_q, r) => r.type('text/css').send('h1 { color: rgb(1, 2, 3); }'));
     site.get('/data', () => ({ ok: 'yes' }));
     const siteUrl = await site.listen({ port: 0, host: '127.0.0.1' });
@@ -173,7 +216,10 @@ test('in a real browser: /docs, /ops and the callback page work under the CSP; a
     assert.equal(await page.evaluate(() => document.body.dataset.external), 'ran');
     assert.equal(await page.evaluate(() => document.body.dataset.inline), undefined, 'inline script ran');
     assert.equal(await page.locator('h1').evaluate((el) => getComputedStyle(el).color), 'rgb(1, 2, 3)');
-    assert.ok((await violations(page)).some((v) => v.startsWith('script-src')), 'the inline script was reported as refused');
+    assert.ok(
+      (await violations(page)).some((v) => v.startsWith('script-src')),
+      'the inline script was reported as refused',
+    );
     await page.close();
   });
 
@@ -217,7 +263,12 @@ test("body size limits per route: one byte over a route's own limit is 413, befo
   for (const [method, url, limit] of limits) {
     const body = (size: number) => `{"x":"${'a'.repeat(size - 8)}"}`;
     assert.equal(body(limit + 1).length, limit + 1);
-    const over = await app.inject({ method: method as 'POST', url, headers: { 'content-type': 'application/json' }, payload: body(limit + 1) });
+    const over = await app.inject({
+      method: method as 'POST',
+      url,
+      headers: { 'content-type': 'application/json' },
+      payload: body(limit + 1),
+    });
     assert.equal(over.statusCode, 413, `${method} ${url} at ${limit + 1} bytes`);
     assert.equal(over.json().code, 'payload_too_large');
     const at = await app.inject({ method: method as 'POST', url, headers: { 'content-type': 'application/json' }, payload: body(limit) });
@@ -245,31 +296,57 @@ test('login: failures per account end in 429 with Retry-After, for known and unk
   assert.equal((await login(app, other.email, other.password)).statusCode, 200);
   const line = app.logs.find((l) => l.msg === 'rate limit reached');
   assert.deepEqual(line?.limits, ['login-account']);
-  assert.equal(JSON.stringify(app.logs.filter((l) => l.msg === 'rate limit reached')).includes(u.email), false, 'the limit log names no email');
+  assert.equal(
+    JSON.stringify(app.logs.filter((l) => l.msg === 'rate limit reached')).includes(u.email),
+    false,
+    'the limit log names no email',
+  );
 });
 
 test('login failures per client address; TRUST_PROXY decides whether X-Forwarded-For is believed, for limits and logs', async (t) => {
   const direct = await buildTestApp(t, { LOGIN_MAX_FAILURES_PER_ADDRESS: '3' });
   // Not behind a trusted proxy: a forged X-Forwarded-For changes nothing.
-  for (let i = 0; i < 3; i++) assert.equal((await login(direct, `a${i}@example.com`, 'wrong-password', { 'x-forwarded-for': `203.0.113.${i}` })).statusCode, 401);
+  for (let i = 0; i < 3; i++)
+    assert.equal((await login(direct, `a${i}@example.com`, 'wrong-password', { 'x-forwarded-for': `203.0.113.${i}` })).statusCode, 401);
   assertRateLimited(await login(direct, 'a9@example.com', 'wrong-password', { 'x-forwarded-for': '198.51.100.7' }), 'spoofed address', 900);
   const seen = direct.logs.filter((l) => l.msg === 'request completed').map((l) => l.ip);
-  assert.ok(seen.every((ip) => ip === '127.0.0.1'), `logged addresses: ${seen.join(', ')}`);
+  assert.ok(
+    seen.every((ip) => ip === '127.0.0.1'),
+    `logged addresses: ${seen.join(', ')}`,
+  );
 
   // Behind a proxy at 127.0.0.1: its X-Forwarded-For is the client address.
   const proxied = await buildTestApp(t, { LOGIN_MAX_FAILURES_PER_ADDRESS: '3', TRUST_PROXY: '127.0.0.1' });
-  for (let i = 0; i < 3; i++) assert.equal((await login(proxied, `b${i}@example.com`, 'wrong-password', { 'x-forwarded-for': '203.0.113.5' })).statusCode, 401);
-  assertRateLimited(await login(proxied, 'b9@example.com', 'wrong-password', { 'x-forwarded-for': '203.0.113.5' }), 'same client behind the proxy', 900);
-  assert.equal((await login(proxied, 'b9@example.com', 'wrong-password', { 'x-forwarded-for': '203.0.113.6' })).statusCode, 401, 'another client behind the proxy');
+  for (let i = 0; i < 3; i++)
+    assert.equal((await login(proxied, `b${i}@example.com`, 'wrong-password', { 'x-forwarded-for': '203.0.113.5' })).statusCode, 401);
+  assertRateLimited(
+    await login(proxied, 'b9@example.com', 'wrong-password', { 'x-forwarded-for': '203.0.113.5' }),
+    'same client behind the proxy',
+    900,
+  );
+  assert.equal(
+    (await login(proxied, 'b9@example.com', 'wrong-password', { 'x-forwarded-for': '203.0.113.6' })).statusCode,
+    401,
+    'another client behind the proxy',
+  );
   // A client cannot prepend addresses of its own: only the hop the proxy added counts.
-  assertRateLimited(await login(proxied, 'b8@example.com', 'wrong-password', { 'x-forwarded-for': '10.9.9.9, 203.0.113.5' }), 'spoofed hop before the real one', 900);
+  assertRateLimited(
+    await login(proxied, 'b8@example.com', 'wrong-password', { 'x-forwarded-for': '10.9.9.9, 203.0.113.5' }),
+    'spoofed hop before the real one',
+    900,
+  );
   const ips = new Set(proxied.logs.filter((l) => l.msg === 'request completed').map((l) => l.ip));
   assert.deepEqual([...ips].sort(), ['203.0.113.5', '203.0.113.6']);
 });
 
 test('registration per address and payment initialization per user are rate limited', async (t) => {
   const app = await buildTestApp(t, { REGISTER_MAX_PER_ADDRESS: '2', PAYMENT_INIT_MAX_PER_USER: '2' });
-  const reg = (i: number) => app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { email: `r${i}@example.com`, password: 'long-enough', firstName: 'R', lastName: 'L' } });
+  const reg = (i: number) =>
+    app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/register',
+      payload: { email: `r${i}@example.com`, password: 'long-enough', firstName: 'R', lastName: 'L' },
+    });
   assert.equal((await reg(1)).statusCode, 201);
   assert.equal((await reg(2)).statusCode, 201);
   assertRateLimited(await reg(3), 'third registration', 3600);
@@ -278,7 +355,8 @@ test('registration per address and payment initialization per user are rate limi
   const inst = await makeUser(app, 'instructor');
   const buyer = await makeUser(app);
   const course = await makeCourse(app, inst, { price: 10_000 });
-  const init = (who: TestUser) => app.inject({ method: 'POST', url: '/api/v1/payments/initialize', headers: who.auth, payload: { courseId: course.id } });
+  const init = (who: TestUser) =>
+    app.inject({ method: 'POST', url: '/api/v1/payments/initialize', headers: who.auth, payload: { courseId: course.id } });
   assert.equal((await init(buyer)).statusCode, 201);
   assert.equal((await init(buyer)).statusCode, 201);
   assertRateLimited(await init(buyer), 'third initialization', 600);
@@ -328,9 +406,15 @@ test('rate-limit counters are shared by two instances through Redis, and fall ba
 test('a flood of logins cannot starve the rest of the service: password hashing is bounded', async (t) => {
   // From a hundred addresses behind a proxy: one address alone would be held to its own
   // share (429) before it reached the process-wide cap this test is about.
-  const app = await buildTestApp(t, { LOGIN_MAX_FAILURES_PER_ACCOUNT: '10000', LOGIN_MAX_FAILURES_PER_ADDRESS: '10000', TRUST_PROXY: '127.0.0.1' });
+  const app = await buildTestApp(t, {
+    LOGIN_MAX_FAILURES_PER_ACCOUNT: '10000',
+    LOGIN_MAX_FAILURES_PER_ADDRESS: '10000',
+    TRUST_PROXY: '127.0.0.1',
+  });
   await eventually(async () => !app.c.app.isUnderPressure(), 5000, 'calm');
-  const flood = Array.from({ length: 100 }, (_, i) => login(app, `flood${i}@example.com`, 'wrong-password', { 'x-forwarded-for': `10.0.0.${i + 1}` }));
+  const flood = Array.from({ length: 100 }, (_, i) =>
+    login(app, `flood${i}@example.com`, 'wrong-password', { 'x-forwarded-for': `10.0.0.${i + 1}` }),
+  );
   const probes: number[] = [];
   for (let i = 0; i < 5; i++) {
     const startedAt = performance.now();
@@ -340,7 +424,10 @@ test('a flood of logins cannot starve the rest of the service: password hashing 
   }
   const results = await Promise.all(flood);
   const statuses = new Set(results.map((r) => r.statusCode));
-  assert.ok([...statuses].every((s) => s === 401 || s === 503), `flood statuses: ${[...statuses].join(', ')}`);
+  assert.ok(
+    [...statuses].every((s) => s === 401 || s === 503),
+    `flood statuses: ${[...statuses].join(', ')}`,
+  );
   assert.ok(statuses.has(503), 'some logins were shed (bulkhead full) instead of queueing without bound');
   assert.ok(Math.max(...probes) < 500, `other requests during the flood: ${probes.map(Math.round).join(', ')} ms`);
 });
@@ -353,7 +440,8 @@ test('JWT: algorithm pinned, clock skew bounded to seconds, foreign issuers refu
   const { sid } = JSON.parse(Buffer.from(u.accessToken.split('.')[1], 'base64url').toString()) as { sid: string };
   const claims = { sub: u.id, sid, role: 'student', tv: 0 };
   const me = (token: string) => app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { authorization: `Bearer ${token}` } });
-  const sign = (o: Record<string, unknown>, alg: 'HS256' | 'HS512' = 'HS256', iss = 'it360acad') => createSigner({ key: JWT_SECRET, algorithm: alg, iss })({ ...claims, ...o });
+  const sign = (o: Record<string, unknown>, alg: 'HS256' | 'HS512' = 'HS256', iss = 'it360acad') =>
+    createSigner({ key: JWT_SECRET, algorithm: alg, iss })({ ...claims, ...o });
   assert.equal((await me(sign({ iat: now - 100, exp: now + 100 }))).statusCode, 200, 'valid');
   assert.equal((await me(sign({ iat: now - 100, exp: now - 2 }))).statusCode, 200, 'expired 2 s ago: within the 5 s tolerance');
   assert.equal((await me(sign({ iat: now - 100, exp: now - 30 }))).statusCode, 401, 'expired 30 s ago');
@@ -365,7 +453,12 @@ test('JWT: algorithm pinned, clock skew bounded to seconds, foreign issuers refu
 
 test('password length bounds apply at registration (8 to 128)', async (t) => {
   const app = await buildTestApp(t);
-  const reg = (password: string) => app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { email: `p${password.length}@example.com`, password, firstName: 'P', lastName: 'L' } });
+  const reg = (password: string) =>
+    app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/register',
+      payload: { email: `p${password.length}@example.com`, password, firstName: 'P', lastName: 'L' },
+    });
   assert.equal((await reg('x'.repeat(7))).statusCode, 400);
   assert.equal((await reg('x'.repeat(129))).statusCode, 400);
   assert.equal((await reg('x'.repeat(8))).statusCode, 201);
@@ -379,7 +472,15 @@ test('production refuses a weak or default JWT_SECRET and a missing OPS_TOKEN, n
   const base = { NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x', PAYSTACK_SECRET_KEY: 'sk_live_0123456789' };
   const strong = 'q8Vn2ZrLw5tXy1KcPb7MhJd4GfSa0Ue9R';
   // The tests' own secret is long and varied, but public: a default, refused like the rest.
-  for (const weak of ['secret', 'changeme', 'short-but-random-9f8', 'a'.repeat(40), 'changeme'.repeat(5), JWT_SECRET, 'my-example-key-Q8Vn2ZrLw5tXy1KcPb7MhJd4']) {
+  for (const weak of [
+    'secret',
+    'changeme',
+    'short-but-random-9f8',
+    'a'.repeat(40),
+    'changeme'.repeat(5),
+    JWT_SECRET,
+    'my-example-key-Q8Vn2ZrLw5tXy1KcPb7MhJd4',
+  ]) {
     assert.throws(() => loadConfig({ ...base, JWT_SECRET: weak, OPS_TOKEN: 'ops-token-0123456789' }), /JWT_SECRET/, weak);
   }
   assert.throws(() => loadConfig({ ...base, OPS_TOKEN: 'ops-token-0123456789' }), /JWT_SECRET is required/);
@@ -415,7 +516,8 @@ test('a 5xx body carries no internals; the log has them', async () => {
     const body = res.json();
     assert.equal(body.code, 'internal');
     assert.equal(body.requestId, res.headers['x-request-id']);
-    for (const leak of ['ECONNREFUSED', '10.1.2.3', 'repository.ts', 'hunter2', 'stack', '/srv/']) assert.equal(res.body.includes(leak), false, `body shows ${leak}`);
+    for (const leak of ['ECONNREFUSED', '10.1.2.3', 'repository.ts', 'hunter2', 'stack', '/srv/'])
+      assert.equal(res.body.includes(leak), false, `body shows ${leak}`);
     assert.ok(logs.join('').includes('ECONNREFUSED'), 'the cause is logged for the operator');
   } finally {
     await app.close();
@@ -424,12 +526,15 @@ test('a 5xx body carries no internals; the log has them', async () => {
 
 test('the logger redacts every secret-bearing field, in a request, an error or a whole config object', () => {
   const lines: string[] = [];
-  const logger = createLogger('trace', new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      lines.push(chunk.toString());
-      cb();
-    },
-  }));
+  const logger = createLogger(
+    'trace',
+    new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        lines.push(chunk.toString());
+        cb();
+      },
+    }),
+  );
   const s = (name: string) => `${name}-value-${Math.random().toString(36).slice(2)}`;
   const values = {
     authorization: s('authorization'),
@@ -460,12 +565,35 @@ test('the logger redacts every secret-bearing field, in a request, an error or a
   });
   logger.info({ config }, 'config');
   logger.info(config, 'config at the top level');
-  logger.info({ req: { headers: { authorization: `Bearer ${values.authorization}`, cookie: values.cookie, 'set-cookie': values.setCookie, 'x-paystack-signature': values.signature } } }, 'request');
+  logger.info(
+    {
+      req: {
+        headers: {
+          authorization: `Bearer ${values.authorization}`,
+          cookie: values.cookie,
+          'set-cookie': values.setCookie,
+          'x-paystack-signature': values.signature,
+        },
+      },
+    },
+    'request',
+  );
   logger.info({ headers: { authorization: values.authorization, 'x-paystack-signature': values.signature } }, 'headers at the top level');
-  logger.warn({ body: { password: values.password, refreshToken: values.refreshToken }, accessToken: values.accessToken, token: values.token, secretKey: values.secretKey, signature: values.signature }, 'fields');
+  logger.warn(
+    {
+      body: { password: values.password, refreshToken: values.refreshToken },
+      accessToken: values.accessToken,
+      token: values.token,
+      secretKey: values.secretKey,
+      signature: values.signature,
+    },
+    'fields',
+  );
   const all = lines.join('');
   assert.equal(lines.length, 5);
-  const leaked = Object.entries(values).filter(([, v]) => all.includes(v)).map(([k]) => k);
+  const leaked = Object.entries(values)
+    .filter(([, v]) => all.includes(v))
+    .map(([k]) => k);
   assert.deepEqual(leaked, []);
 });
 
@@ -496,7 +624,11 @@ test('secrets never reach the log: a full flow with payment, webhook, refund and
   const tokens: string[] = [];
   const inst = await makeUser(app, 'instructor');
   const course = await makeCourse(app, inst, { price: 75_000 });
-  const reg = await app.inject({ method: 'POST', url: '/api/v1/auth/register', payload: { email: 'flow@example.com', password: secrets.userPassword, firstName: 'F', lastName: 'L' } });
+  const reg = await app.inject({
+    method: 'POST',
+    url: '/api/v1/auth/register',
+    payload: { email: 'flow@example.com', password: secrets.userPassword, firstName: 'F', lastName: 'L' },
+  });
   assert.equal(reg.statusCode, 201);
   tokens.push(reg.json().accessToken, reg.json().refreshToken);
   assert.equal((await login(app, 'flow@example.com', secrets.wrongPassword)).statusCode, 401);
@@ -504,10 +636,15 @@ test('secrets never reach the log: a full flow with payment, webhook, refund and
   tokens.push(session.accessToken, session.refreshToken);
   const auth = { authorization: `Bearer ${session.accessToken}`, cookie: secrets.cookie };
   assert.equal((await app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: auth })).statusCode, 200);
-  const refreshed = (await app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken: session.refreshToken } })).json();
+  const refreshed = (
+    await app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken: session.refreshToken } })
+  ).json();
   tokens.push(refreshed.accessToken, refreshed.refreshToken);
   // Reusing a rotated refresh token: logged as reuse, never with the token.
-  assert.equal((await app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken: session.refreshToken } })).statusCode, 401);
+  assert.equal(
+    (await app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken: session.refreshToken } })).statusCode,
+    401,
+  );
   // The reuse ended that session, its access tokens included: the purchase runs in a new one.
   const again = (await login(app, 'flow@example.com', secrets.userPassword)).json();
   tokens.push(again.accessToken, again.refreshToken);
@@ -519,24 +656,60 @@ test('secrets never reach the log: a full flow with payment, webhook, refund and
   await app.sim.complete(reference, 'success', true);
   const body = JSON.stringify({ event: 'charge.success', data: { reference, status: 'success', amount: 75_000, currency: 'NGN' } });
   const signature = signPaystackBody(SIM_KEY, body);
-  const hook = await fetch(`${app.url}/api/v1/payments/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-paystack-signature': signature }, body });
+  const hook = await fetch(`${app.url}/api/v1/payments/webhook`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-paystack-signature': signature },
+    body,
+  });
   assert.equal(hook.status, 200);
-  assert.equal((await app.inject({ method: 'POST', url: '/api/v1/payments/webhook', headers: { 'content-type': 'application/json', 'x-paystack-signature': 'f'.repeat(128) }, payload: body })).statusCode, 401);
-  await eventually(async () => (await app.inject({ method: 'GET', url: `/api/v1/payments/verify/${reference}`, headers: buyer })).json().status === 'success', 5000, 'payment success');
+  assert.equal(
+    (
+      await app.inject({
+        method: 'POST',
+        url: '/api/v1/payments/webhook',
+        headers: { 'content-type': 'application/json', 'x-paystack-signature': 'f'.repeat(128) },
+        payload: body,
+      })
+    ).statusCode,
+    401,
+  );
+  await eventually(
+    async () =>
+      (await app.inject({ method: 'GET', url: `/api/v1/payments/verify/${reference}`, headers: buyer })).json().status === 'success',
+    5000,
+    'payment success',
+  );
   const admin = (await login(app, 'root@example.com', secrets.adminPassword)).json();
   tokens.push(admin.accessToken, admin.refreshToken);
-  const refund = await app.inject({ method: 'POST', url: `/api/v1/payments/${reference}/refund`, headers: { authorization: `Bearer ${admin.accessToken}` }, payload: {} });
+  const refund = await app.inject({
+    method: 'POST',
+    url: `/api/v1/payments/${reference}/refund`,
+    headers: { authorization: `Bearer ${admin.accessToken}` },
+    payload: {},
+  });
   assert.equal(refund.statusCode, 202, refund.body);
-  assert.equal((await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${secrets.opsToken}` } })).statusCode, 200);
-  assert.equal((await app.inject({ method: 'GET', url: '/ops/data', headers: { authorization: 'Bearer not-the-ops-token' } })).statusCode, 401);
+  assert.equal(
+    (await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${secrets.opsToken}` } })).statusCode,
+    200,
+  );
+  assert.equal(
+    (await app.inject({ method: 'GET', url: '/ops/data', headers: { authorization: 'Bearer not-the-ops-token' } })).statusCode,
+    401,
+  );
   await app.inject({ method: 'POST', url: '/api/v1/auth/logout', payload: { refreshToken: refreshed.refreshToken } });
   // Let the webhook processing after its 200 finish and log.
   await eventually(async () => app.logs.some((l) => l.msg === 'payment fulfilled'), 5000, 'fulfilment logged');
 
   const all = JSON.stringify(app.logs);
   assert.ok(app.logs.length > 25, `only ${app.logs.length} log records`);
-  const found = Object.entries({ ...secrets, ...Object.fromEntries(tokens.map((tok, i) => [`token${i}`, tok])), signature }).filter(([, v]) => v && all.includes(v));
-  assert.deepEqual(found.map(([k]) => k), [], 'secrets in the log');
+  const found = Object.entries({ ...secrets, ...Object.fromEntries(tokens.map((tok, i) => [`token${i}`, tok])), signature }).filter(
+    ([, v]) => v && all.includes(v),
+  );
+  assert.deepEqual(
+    found.map(([k]) => k),
+    [],
+    'secrets in the log',
+  );
   assert.doesNotMatch(all, /[0-9a-f]{128}/i, 'something shaped like a webhook signature is in the log');
   assert.doesNotMatch(all, /scrypt\$/, 'a password hash is in the log');
   assert.doesNotMatch(all, /eyJ[A-Za-z0-9_-]{10,}\.eyJ/, 'something shaped like a JWT is in the log');
@@ -551,25 +724,48 @@ test('payments abuse: the amount comes from the course; a signed webhook cannot 
   const student = await makeUser(app);
   const other = await makeUser(app);
   const course = await makeCourse(app, inst, { price: 1_250_000 });
-  const rows = async () => (await app.c.db.query<{ status: string; amount: number }>('t', 'SELECT status, amount FROM payments ORDER BY created_at')).map((r) => `${r.status}:${r.amount}`);
+  const rows = async () =>
+    (await app.c.db.query<{ status: string; amount: number }>('t', 'SELECT status, amount FROM payments ORDER BY created_at')).map(
+      (r) => `${r.status}:${r.amount}`,
+    );
   // Over real HTTP, as Paystack sends them: the event is processed after the 200.
   const webhook = async (raw: string) =>
-    (await fetch(`${app.url}/api/v1/payments/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-paystack-signature': signPaystackBody(SIM_KEY, raw) }, body: raw, signal: AbortSignal.timeout(5000) })).status;
+    (
+      await fetch(`${app.url}/api/v1/payments/webhook`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-paystack-signature': signPaystackBody(SIM_KEY, raw) },
+        body: raw,
+        signal: AbortSignal.timeout(5000),
+      })
+    ).status;
 
   // A client-supplied amount is refused outright, whatever its value, and nothing is created.
   for (const extra of [{ amount: 1 }, { amount: 1_250_000 }, { price: 0 }, { currency: 'USD' }, { metadata: { amount: 1 } }]) {
-    const res = await app.inject({ method: 'POST', url: '/api/v1/payments/initialize', headers: student.auth, payload: { courseId: course.id, ...extra } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/payments/initialize',
+      headers: student.auth,
+      payload: { courseId: course.id, ...extra },
+    });
     assert.equal(res.statusCode, 400, JSON.stringify(extra));
   }
   assert.deepEqual(await rows(), []);
-  const init = await app.inject({ method: 'POST', url: '/api/v1/payments/initialize', headers: student.auth, payload: { courseId: course.id } });
+  const init = await app.inject({
+    method: 'POST',
+    url: '/api/v1/payments/initialize',
+    headers: student.auth,
+    payload: { courseId: course.id },
+  });
   assert.equal(init.statusCode, 201);
   const { reference, amount } = init.json();
   assert.equal(amount, 1_250_000);
 
   // Another student: cannot verify, refund or list it (404: it does not exist for them).
   assert.equal((await app.inject({ method: 'GET', url: `/api/v1/payments/verify/${reference}`, headers: other.auth })).statusCode, 404);
-  assert.equal((await app.inject({ method: 'POST', url: `/api/v1/payments/${reference}/refund`, headers: other.auth, payload: {} })).statusCode, 404);
+  assert.equal(
+    (await app.inject({ method: 'POST', url: `/api/v1/payments/${reference}/refund`, headers: other.auth, payload: {} })).statusCode,
+    404,
+  );
   assert.equal((await app.inject({ method: 'GET', url: '/api/v1/payments', headers: other.auth })).json().total, 0);
   assert.equal((await app.inject({ method: 'GET', url: '/api/v1/payments?status=pending', headers: other.auth })).json().items.length, 0);
 
@@ -577,27 +773,47 @@ test('payments abuse: the amount comes from the course; a signed webhook cannot 
   // Paystack's own verify answer fulfils a payment, so it stays pending.
   const event = JSON.stringify({ event: 'charge.success', data: { reference, status: 'success', amount: 1, currency: 'NGN' } });
   assert.equal(await webhook(event), 200);
-  await eventually(async () => (await app.c.db.query<{ n: number }>('t', 'SELECT count(*)::int AS n FROM webhook_events WHERE processed_at IS NOT NULL'))[0].n === 1, 5000, 'event processed');
+  await eventually(
+    async () =>
+      (await app.c.db.query<{ n: number }>('t', 'SELECT count(*)::int AS n FROM webhook_events WHERE processed_at IS NOT NULL'))[0].n === 1,
+    5000,
+    'event processed',
+  );
   // Paystack says the checkout was never paid: not fulfilled (pending or abandoned, still payable).
   assert.match((await rows()).join(), /^(pending|abandoned):1250000$/);
   assert.equal((await app.c.db.query<{ n: number }>('t', 'SELECT count(*)::int AS n FROM enrollments'))[0].n, 0);
 
   // Paid for real, then fully refunded.
   await app.sim.complete(reference, 'success', false);
-  assert.equal((await app.inject({ method: 'GET', url: `/api/v1/payments/verify/${reference}`, headers: student.auth })).json().status, 'success');
-  assert.equal((await app.inject({ method: 'POST', url: `/api/v1/payments/${reference}/refund`, headers: student.auth, payload: {} })).statusCode, 403, 'the owner may see it but not refund it');
+  assert.equal(
+    (await app.inject({ method: 'GET', url: `/api/v1/payments/verify/${reference}`, headers: student.auth })).json().status,
+    'success',
+  );
+  assert.equal(
+    (await app.inject({ method: 'POST', url: `/api/v1/payments/${reference}/refund`, headers: student.auth, payload: {} })).statusCode,
+    403,
+    'the owner may see it but not refund it',
+  );
   const refund = await app.inject({ method: 'POST', url: `/api/v1/payments/${reference}/refund`, headers: admin.auth, payload: {} });
   assert.equal(refund.statusCode, 202);
   await eventually(async () => (await rows())[0] === 'refunded:1250000', 5000, 'refunded');
-  const enrollments = async () => (await app.inject({ method: 'GET', url: '/api/v1/enrollments', headers: student.auth })).json().items.length;
+  const enrollments = async () =>
+    (await app.inject({ method: 'GET', url: '/api/v1/enrollments', headers: student.auth })).json().items.length;
   assert.equal(await enrollments(), 0);
   const eventsBefore = (await app.c.db.query<{ n: number }>('t', 'SELECT count(*)::int AS n FROM webhook_events'))[0].n;
 
   // The success webhook replayed later, validly signed: acknowledged, and nothing changes.
   for (let i = 0; i < 3; i++) assert.equal(await webhook(event), 200);
-  assert.equal(await webhook(JSON.stringify({ event: 'charge.success', data: { reference, status: 'success', amount: 1_250_000, currency: 'NGN' } })), 200);
+  assert.equal(
+    await webhook(JSON.stringify({ event: 'charge.success', data: { reference, status: 'success', amount: 1_250_000, currency: 'NGN' } })),
+    200,
+  );
   await app.c.payments.processEvents(undefined);
   assert.deepEqual(await rows(), ['refunded:1250000']);
   assert.equal(await enrollments(), 0);
-  assert.equal((await app.c.db.query<{ n: number }>('t', 'SELECT count(*)::int AS n FROM webhook_events'))[0].n, eventsBefore, 'a replayed event is not stored again');
+  assert.equal(
+    (await app.c.db.query<{ n: number }>('t', 'SELECT count(*)::int AS n FROM webhook_events'))[0].n,
+    eventsBefore,
+    'a replayed event is not stored again',
+  );
 });

@@ -1,7 +1,9 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { test } from 'node:test';
+
 import { createSigner } from 'fast-jwt';
+
 import { buildTestApp, type TestApp } from './helpers/app.ts';
 import { makeUser, type TestUser } from './helpers/factories.ts';
 import { eventually } from './helpers/payments.ts';
@@ -13,7 +15,8 @@ const CROSS_PROCESS_BOUND_MS = 2000;
 const SECRET = 'test-secret-test-secret-test-secret-0123456789';
 const sign = createSigner({ key: SECRET, algorithm: 'HS256', expiresIn: 600_000, iss: 'it360acad' });
 
-const me = (app: TestApp, token: string) => app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { authorization: `Bearer ${token}` } });
+const me = (app: TestApp, token: string) =>
+  app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { authorization: `Bearer ${token}` } });
 
 async function login(app: TestApp, u: TestUser): Promise<{ accessToken: string; refreshToken: string }> {
   const res = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: u.email, password: u.password } });
@@ -43,7 +46,7 @@ test('access tokens carry sid, the id of their session; a refresh keeps it', asy
   assert.notEqual(claimsOf(other.accessToken).sid, sid, 'each login is a session of its own');
 });
 
-test('logout by refresh token ends that session\'s access tokens at once; other sessions go on', async (t) => {
+test("logout by refresh token ends that session's access tokens at once; other sessions go on", async (t) => {
   const app = await buildTestApp(t);
   const u = await makeUser(app);
   const other = await login(app, u);
@@ -54,17 +57,24 @@ test('logout by refresh token ends that session\'s access tokens at once; other 
   assert.equal((await me(app, u.accessToken)).statusCode, 401, 'the first access token of the session');
   assert.equal((await me(app, refreshed.accessToken)).statusCode, 401, 'the refreshed access token of the session');
   assert.equal((await me(app, other.accessToken)).statusCode, 200, 'another session of the same user');
-  assert.equal((await app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken: other.refreshToken } })).statusCode, 200);
+  assert.equal(
+    (await app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken: other.refreshToken } })).statusCode,
+    200,
+  );
 });
 
-test('logout with a bearer token and no body ends the bearer\'s session; neither token nor body is 401', async (t) => {
+test("logout with a bearer token and no body ends the bearer's session; neither token nor body is 401", async (t) => {
   const app = await buildTestApp(t);
   const u = await makeUser(app);
   const other = await login(app, u);
   const out = await app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: u.auth });
   assert.equal(out.statusCode, 204);
   assert.equal((await me(app, u.accessToken)).statusCode, 401);
-  assert.equal((await app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken: u.refreshToken } })).statusCode, 401, 'its refresh token ended too');
+  assert.equal(
+    (await app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken: u.refreshToken } })).statusCode,
+    401,
+    'its refresh token ended too',
+  );
   assert.equal((await me(app, other.accessToken)).statusCode, 200);
   // Again with the ended token: nothing to end, still 401 (the bearer is no longer valid).
   assert.equal((await app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: u.auth })).statusCode, 401);
@@ -72,10 +82,13 @@ test('logout with a bearer token and no body ends the bearer\'s session; neither
   assert.equal(none.statusCode, 401);
   assert.equal(none.json().code, 'unauthorized');
   // An unknown refresh token is still 204: logout never tells which tokens exist.
-  assert.equal((await app.inject({ method: 'POST', url: '/api/v1/auth/logout', payload: { refreshToken: 'not-a-token' } })).statusCode, 204);
+  assert.equal(
+    (await app.inject({ method: 'POST', url: '/api/v1/auth/logout', payload: { refreshToken: 'not-a-token' } })).statusCode,
+    204,
+  );
 });
 
-test('refresh-token reuse ends the family\'s access tokens at once', async (t) => {
+test("refresh-token reuse ends the family's access tokens at once", async (t) => {
   const app = await buildTestApp(t);
   const u = await makeUser(app);
   const r1 = (await app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken: u.refreshToken } })).json();
@@ -97,17 +110,31 @@ test(`another process refuses an ended session's access token within ${CROSS_PRO
 
   // Warm: B has seen these sessions; further requests read nothing from the database
   // to authenticate (users.get on /me is a cached read, so it is left out of the count).
-  const authReads = () => b.calls.filter((c) => c.dependency === 'database' && /^(auth\.|refresh\.|sessions\.|users\.token_state)/.test(c.op)).length;
+  const authReads = () =>
+    b.calls.filter((c) => c.dependency === 'database' && /^(auth\.|refresh\.|sessions\.|users\.token_state)/.test(c.op)).length;
   const before = authReads();
   for (let i = 0; i < 5; i++) assert.equal((await me(b, u.accessToken)).statusCode, 200);
   assert.equal(authReads(), before, 'authentication read the database on a warm session');
 
-  assert.equal((await a.inject({ method: 'POST', url: '/api/v1/auth/logout', payload: { refreshToken: bySession.refreshToken } })).statusCode, 204);
+  assert.equal(
+    (await a.inject({ method: 'POST', url: '/api/v1/auth/logout', payload: { refreshToken: bySession.refreshToken } })).statusCode,
+    204,
+  );
   const ms1 = await refusedWithin(b, bySession.accessToken, 'logout by refresh token seen by B');
-  assert.equal((await a.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: { authorization: `Bearer ${byBearer.accessToken}` } })).statusCode, 204);
+  assert.equal(
+    (await a.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: { authorization: `Bearer ${byBearer.accessToken}` } }))
+      .statusCode,
+    204,
+  );
   const ms2 = await refusedWithin(b, byBearer.accessToken, 'logout by bearer seen by B');
-  assert.equal((await a.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken: byReuse.refreshToken } })).statusCode, 200);
-  assert.equal((await a.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken: byReuse.refreshToken } })).statusCode, 401);
+  assert.equal(
+    (await a.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken: byReuse.refreshToken } })).statusCode,
+    200,
+  );
+  assert.equal(
+    (await a.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refreshToken: byReuse.refreshToken } })).statusCode,
+    401,
+  );
   const ms3 = await refusedWithin(b, byReuse.accessToken, 'reuse revocation seen by B');
   t.diagnostic(`propagation: logout ${ms1.toFixed(0)} ms, bearer logout ${ms2.toFixed(0)} ms, reuse ${ms3.toFixed(0)} ms`);
   assert.equal((await me(b, u.accessToken)).statusCode, 200, 'the untouched session still works in B');

@@ -1,8 +1,9 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
+import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+
 import { buildTestApp } from './helpers/app.ts';
 
 /*
@@ -115,7 +116,10 @@ test('slowloris: slow header senders are cut at the header timeout, connections 
       const closedAfter = await Promise.race([b.closed, sleep(2000).then(() => Infinity)]);
       refused.push(closedAfter);
     }
-    assert.ok(refused.every((ms) => ms < 2000), `connections past the cap were closed after ${refused.map(Math.round).join(', ')} ms`);
+    assert.ok(
+      refused.every((ms) => ms < 2000),
+      `connections past the cap were closed after ${refused.map(Math.round).join(', ')} ms`,
+    );
     const past = await get(port, '/healthz');
     assert.equal(past.status, undefined, 'a request past the cap is not served');
 
@@ -125,11 +129,17 @@ test('slowloris: slow header senders are cut at the header timeout, connections 
     await Promise.race([Promise.all(slow.map((s) => s.closed)), sleep(Math.max(0, deadline - performance.now()))]);
     const held = slow.map((s) => (s.closedAt ?? performance.now()) - s.openedAt);
     const stillOpen = slow.filter((s) => s.closedAt === undefined).length;
-    t.diagnostic(`headersTimeout ${headersTimeoutMs} ms, connectionsCheckingInterval ${String((server as unknown as { connectionsCheckingInterval?: number }).connectionsCheckingInterval ?? 'default')}; ${slow.length} slow connections held ${Math.round(Math.min(...held))}-${Math.round(Math.max(...held))} ms; ${stillOpen} still open at ${headersTimeoutMs + CUT_SLACK_MS} ms; past the cap: closed after ${refused.map(Math.round).join(', ')} ms`);
+    t.diagnostic(
+      `headersTimeout ${headersTimeoutMs} ms, connectionsCheckingInterval ${String((server as unknown as { connectionsCheckingInterval?: number }).connectionsCheckingInterval ?? 'default')}; ${slow.length} slow connections held ${Math.round(Math.min(...held))}-${Math.round(Math.max(...held))} ms; ${stillOpen} still open at ${headersTimeoutMs + CUT_SLACK_MS} ms; past the cap: closed after ${refused.map(Math.round).join(', ')} ms`,
+    );
     assert.equal(stillOpen, 0, `${stillOpen} slow connections still open ${headersTimeoutMs + CUT_SLACK_MS} ms after they opened`);
-    for (const h of held) assert.ok(h >= headersTimeoutMs - 500 && h <= headersTimeoutMs + CUT_SLACK_MS, `a slow connection held ${Math.round(h)} ms`);
+    for (const h of held)
+      assert.ok(h >= headersTimeoutMs - 500 && h <= headersTimeoutMs + CUT_SLACK_MS, `a slow connection held ${Math.round(h)} ms`);
     // Cut with Node's 408, not just dropped.
-    assert.ok(slow.every((s) => s.received === '' || s.received.startsWith('HTTP/1.1 408')), slow.map((s) => s.received.slice(0, 20)).join('|'));
+    assert.ok(
+      slow.every((s) => s.received === '' || s.received.startsWith('HTTP/1.1 408')),
+      slow.map((s) => s.received.slice(0, 20)).join('|'),
+    );
 
     // The slots are free again.
     await until('slots freed', async () => (await connections()) === 0, 5000);

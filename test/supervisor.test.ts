@@ -1,18 +1,19 @@
-import { test, type TestContext } from 'node:test';
-import { configProblems } from './helpers/config.ts';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+
 import { loadConfig } from '../src/config/index.ts';
 import { BootBackoff, BootFailureWindow, causedByWorker } from '../src/supervisor/crash-loop.ts';
 import { explainDeath } from '../src/supervisor/deaths.ts';
 import { hangRecord, pastDeadlineKeepsGrowing } from '../src/supervisor/heartbeat.ts';
 import { requestLimit, resolveWorkers } from '../src/supervisor/settings.ts';
+import { configProblems } from './helpers/config.ts';
 import { createTestSchema, rawClient } from './helpers/db.ts';
 import { freePort } from './helpers/redis.ts';
 import { waitFor } from './helpers/wait.ts';
@@ -81,7 +82,16 @@ async function startInstance(t: TestContext, env: Record<string, string> = {}): 
   const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: new URL('..', import.meta.url).pathname,
     // A clean environment: nothing from the runner's (NODE_TEST_CONTEXT, REDIS_URL...) leaks in.
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...BASE_ENV, PORT: String(port), DATA_DIR: dir, PID_FILE: pidFile, ...env, DATABASE_URL: databaseUrl },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      ...BASE_ENV,
+      PORT: String(port),
+      DATA_DIR: dir,
+      PID_FILE: pidFile,
+      ...env,
+      DATABASE_URL: databaseUrl,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group, so cleanup can end the supervisor and its workers together.
     detached: true,
@@ -113,7 +123,9 @@ async function startInstance(t: TestContext, env: Record<string, string> = {}): 
   let stderr = '';
   proc.stderr.setEncoding('utf8');
   proc.stderr.on('data', (chunk: string) => (stderr += chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal, at: performance.now() })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
+    proc.once('exit', (code, signal) => resolve({ code, signal, at: performance.now() })),
+  );
   t.after(async () => {
     if (proc.exitCode === null && proc.signalCode === null) {
       try {
@@ -176,14 +188,29 @@ interface Outcome {
 }
 
 /** One request on a new connection (no keep-alive), so the kernel picks the worker. */
-function request(port: number, urlPath: string, opts: { method?: string; headers?: Record<string, string>; timeoutMs?: number } = {}): Promise<Outcome> {
+function request(
+  port: number,
+  urlPath: string,
+  opts: { method?: string; headers?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<Outcome> {
   const started = performance.now();
   return new Promise((resolve) => {
-    const req = http.request({ host: '127.0.0.1', port, path: urlPath, method: opts.method ?? 'GET', headers: opts.headers, agent: false, timeout: opts.timeoutMs ?? 5000 }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode, ms: performance.now() - started }));
-      res.on('error', (err: NodeJS.ErrnoException) => resolve({ error: err.code ?? err.message, ms: performance.now() - started }));
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: urlPath,
+        method: opts.method ?? 'GET',
+        headers: opts.headers,
+        agent: false,
+        timeout: opts.timeoutMs ?? 5000,
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode, ms: performance.now() - started }));
+        res.on('error', (err: NodeJS.ErrnoException) => resolve({ error: err.code ?? err.message, ms: performance.now() - started }));
+      },
+    );
     req.on('timeout', () => req.destroy(Object.assign(new Error('timed out'), { code: 'TIMEOUT' })));
     req.on('error', (err: NodeJS.ErrnoException) => resolve({ error: err.code ?? err.message, ms: performance.now() - started }));
     req.end();
@@ -220,7 +247,11 @@ test('a worker whose event loop is blocked is killed and replaced in time, the r
   const requestId = `hang-${randomUUID()}`;
   const blockedAt = performance.now();
   // Blocks for longer than the timeout; the worker is killed mid-request, so this fails.
-  const blocked = request(inst.port, '/__fault/block-event-loop?ms=20000', { method: 'POST', headers: { 'x-request-id': requestId }, timeoutMs: 25_000 });
+  const blocked = request(inst.port, '/__fault/block-event-loop?ms=20000', {
+    method: 'POST',
+    headers: { 'x-request-id': requestId },
+    timeoutMs: 25_000,
+  });
   const hung = inst.waitFor('worker hung', (r) => r.msg === 'worker hung', WORKER_TIMEOUT_MS + KILL_MARGIN_MS + 2000);
   // Pacing, not a wait for state: the probes start once the block is likely under way (a
   // probe sent before it is answered at once, which the assertions below allow).
@@ -249,13 +280,22 @@ test('a worker whose event loop is blocked is killed and replaced in time, the r
   assert.equal(exit.signal, 'SIGKILL');
   assert.equal(exit.cause, 'hung');
   assert.equal(exit.sentBySupervisor, true);
-  const replacement = await inst.waitFor('replacement ready', (r) => r.msg === 'worker ready' && r.reason === 'replace-hung', WORKER_TIMEOUT_MS + BOOT_MARGIN_MS);
+  const replacement = await inst.waitFor(
+    'replacement ready',
+    (r) => r.msg === 'worker ready' && r.reason === 'replace-hung',
+    WORKER_TIMEOUT_MS + BOOT_MARGIN_MS,
+  );
   const replacedMs = (replacement.seenAt as number) - blockedAt;
-  assert.ok(replacedMs <= WORKER_TIMEOUT_MS + KILL_MARGIN_MS + BOOT_MARGIN_MS, `replacement ready ${Math.round(replacedMs)} ms after the block`);
+  assert.ok(
+    replacedMs <= WORKER_TIMEOUT_MS + KILL_MARGIN_MS + BOOT_MARGIN_MS,
+    `replacement ready ${Math.round(replacedMs)} ms after the block`,
+  );
   assert.equal(inst.serving().length, 2);
   const failed = await blocked;
   assert.ok(failed.error, 'the blocked request dies with its worker');
-  t.diagnostic(`block -> hang record and kill: ${Math.round(hangMs)} ms; block -> replacement ready: ${Math.round(replacedMs)} ms (boot ${String(replacement.bootMs)} ms); probes: ${probes.length}, slowest ${Math.round(Math.max(...probes.map((p) => p.ms)))} ms; stack captured in ${String(hang.stackPauseMs)} ms`);
+  t.diagnostic(
+    `block -> hang record and kill: ${Math.round(hangMs)} ms; block -> replacement ready: ${Math.round(replacedMs)} ms (boot ${String(replacement.bootMs)} ms); probes: ${probes.length}, slowest ${Math.round(Math.max(...probes.map((p) => p.ms)))} ms; stack captured in ${String(hang.stackPauseMs)} ms`,
+  );
 });
 
 test('a worker frozen from outside (SIGSTOP) is detected, reported as stopped, killed and replaced', async (t) => {
@@ -270,7 +310,11 @@ test('a worker frozen from outside (SIGSTOP) is detected, reported as stopped, k
       // Killed by the supervisor, as it should be.
     }
   });
-  const hung = inst.waitFor('worker hung', (r) => r.msg === 'worker hung' && r.workerPid === victim, WORKER_TIMEOUT_MS + KILL_MARGIN_MS + 2000);
+  const hung = inst.waitFor(
+    'worker hung',
+    (r) => r.msg === 'worker hung' && r.workerPid === victim,
+    WORKER_TIMEOUT_MS + KILL_MARGIN_MS + 2000,
+  );
   const probes = await probeUntil(inst.port, hung, 10_000);
   const hang = await hung;
   const hangMs = (hang.seenAt as number) - stoppedAt;
@@ -282,7 +326,11 @@ test('a worker frozen from outside (SIGSTOP) is detected, reported as stopped, k
   const exit = await inst.waitFor('worker exited', (r) => r.msg === 'worker exited' && r.workerPid === victim, 5000);
   assert.equal(exit.cause, 'hung');
   assert.equal(exit.sentBySupervisor, true);
-  await inst.waitFor('replacement ready', (r) => r.msg === 'worker ready' && r.reason === 'replace-hung', WORKER_TIMEOUT_MS + BOOT_MARGIN_MS);
+  await inst.waitFor(
+    'replacement ready',
+    (r) => r.msg === 'worker ready' && r.reason === 'replace-hung',
+    WORKER_TIMEOUT_MS + BOOT_MARGIN_MS,
+  );
   t.diagnostic(`SIGSTOP -> hang record and kill: ${Math.round(hangMs)} ms; probes: ${probes.length}`);
 });
 
@@ -297,7 +345,11 @@ test('a worker killed from outside (SIGKILL) is reported as killed by a signal t
   assert.match(exit.explanation as string, /which the supervisor did not send/);
   assert.doesNotMatch(exit.explanation as string, /perhaps/i);
   assert.ok((exit.lastMemory as { rssBytes: number }).rssBytes > 0, 'its last known memory is reported');
-  const replacement = await inst.waitFor('replacement ready', (r) => r.msg === 'worker ready' && r.reason === 'replace-dead', BOOT_MARGIN_MS);
+  const replacement = await inst.waitFor(
+    'replacement ready',
+    (r) => r.msg === 'worker ready' && r.reason === 'replace-dead',
+    BOOT_MARGIN_MS,
+  );
   assert.notEqual(replacement.workerPid, victim);
   assert.equal((await request(inst.port, '/healthz')).status, 200);
 });
@@ -322,7 +374,12 @@ test('SIGTERM under load: every accepted request is answered, and the instance e
   const db = await rawClient();
   t.after(() => db.end());
   const sleeping = async () =>
-    (await db.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND state = 'active' AND query LIKE 'SELECT pg_sleep%'", [inst.schema])).rows[0].n;
+    (
+      await db.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND state = 'active' AND query LIKE 'SELECT pg_sleep%'",
+        [inst.schema],
+      )
+    ).rows[0].n;
   await waitFor(async () => (await sleeping()) + slowAnswered >= slow.length, 15_000, 'the slow requests in flight');
   const signalAt = performance.now();
   inst.proc.kill('SIGTERM');
@@ -347,7 +404,9 @@ test('SIGTERM under load: every accepted request is answered, and the instance e
   assert.deepEqual(otherErrors, []);
   const stopped = inst.records.find((r) => r.msg === 'supervisor stopped');
   assert.equal(stopped?.exitCode, 0);
-  t.diagnostic(`SIGTERM -> exit: ${Math.round(tookMs)} ms; slow requests: ${slowDone.length} answered 200; fast: ${fast.filter((r) => r.status === 200).length} answered, ${fast.filter((r) => r.error).length} refused after the listener closed`);
+  t.diagnostic(
+    `SIGTERM -> exit: ${Math.round(tookMs)} ms; slow requests: ${slowDone.length} answered 200; fast: ${fast.filter((r) => r.status === 200).length} answered, ${fast.filter((r) => r.error).length} refused after the listener closed`,
+  );
 });
 
 test('SIGHUP under load (sent to the pid in the pid file): a rolling reload with zero failed requests, and every worker pid changes', async (t) => {
@@ -371,7 +430,11 @@ test('SIGHUP under load (sent to the pid in the pid file): a rolling reload with
   // request failing at either edge of the reload is caught.
   await waitFor(() => results.length >= 4, 15_000, 'the load under way');
   process.kill(pid, 'SIGHUP');
-  const finished = await inst.waitFor('reload finished', (r) => r.msg === 'reload finished' || r.msg === 'reload incomplete', 2 * (BOOT_MARGIN_MS + 2000));
+  const finished = await inst.waitFor(
+    'reload finished',
+    (r) => r.msg === 'reload finished' || r.msg === 'reload incomplete',
+    2 * (BOOT_MARGIN_MS + 2000),
+  );
   const atReload = results.length;
   await waitFor(() => results.length >= atReload + 4, 15_000, 'the load after the reload');
   stop = true;
@@ -383,7 +446,9 @@ test('SIGHUP under load (sent to the pid in the pid file): a rolling reload with
   const after = inst.serving();
   assert.equal(after.length, before.length);
   for (const p of before) assert.ok(!after.includes(p), `worker ${p} was not replaced`);
-  t.diagnostic(`reload of ${before.length} workers: ${String(finished.durationMs)} ms; requests: ${results.length}, failed: ${failed.length}; pids ${before.join(',')} -> ${after.join(',')}`);
+  t.diagnostic(
+    `reload of ${before.length} workers: ${String(finished.durationMs)} ms; requests: ${results.length}, failed: ${failed.length}; pids ${before.join(',')} -> ${after.join(',')}`,
+  );
 });
 
 test('a worker SIGKILLed during boot, before any worker was ready, is replaced and the service keeps running', async (t) => {
@@ -392,12 +457,24 @@ test('a worker SIGKILLed during boot, before any worker was ready, is replaced a
   const victim = first.workerPid as number;
   process.kill(victim, 'SIGKILL');
   const exit = await inst.waitFor('worker exited', (r) => r.msg === 'worker exited' && r.workerPid === victim, 5000);
-  assert.equal(inst.records.some((r) => r.msg === 'worker ready' && (r.seenAt as number) <= (exit.seenAt as number)), false, 'no worker was ready before the kill');
+  assert.equal(
+    inst.records.some((r) => r.msg === 'worker ready' && (r.seenAt as number) <= (exit.seenAt as number)),
+    false,
+    'no worker was ready before the kill',
+  );
   assert.equal(exit.cause, 'killed');
   assert.equal(exit.sentBySupervisor, false);
-  const retry = await inst.waitFor('boot failure record', (r) => r.msg === 'worker failed to boot; retrying' && r.slot === first.slot, 5000);
+  const retry = await inst.waitFor(
+    'boot failure record',
+    (r) => r.msg === 'worker failed to boot; retrying' && r.slot === first.slot,
+    5000,
+  );
   assert.equal(retry.counted, false, 'a kill from outside is not counted as a boot failure');
-  const replacement = await inst.waitFor('replacement started', (r) => r.msg === 'worker started' && r.reason === 'retry-boot' && r.slot === first.slot, BOOT_MARGIN_MS);
+  const replacement = await inst.waitFor(
+    'replacement started',
+    (r) => r.msg === 'worker started' && r.reason === 'retry-boot' && r.slot === first.slot,
+    BOOT_MARGIN_MS,
+  );
   await waitFor(
     () => {
       assert.equal(inst.proc.exitCode, null, `the supervisor exited: ${inst.stderr()}`);
@@ -409,9 +486,14 @@ test('a worker SIGKILLed during boot, before any worker was ready, is replaced a
   ).catch((err: Error) => assert.fail(`${err.message}; stderr: ${inst.stderr()}`));
   assert.ok(inst.serving().includes(replacement.workerPid as number));
   assert.equal((await request(inst.port, '/healthz')).status, 200);
-  assert.equal(inst.records.some((r) => r.msg === 'workers keep failing at boot; stopping'), false);
+  assert.equal(
+    inst.records.some((r) => r.msg === 'workers keep failing at boot; stopping'),
+    false,
+  );
   assert.equal(inst.proc.exitCode, null, 'the supervisor still runs');
-  t.diagnostic(`killed during boot: pid ${victim}; replaced after ${String(retry.retryInMs)} ms back-off by pid ${String(replacement.workerPid)}`);
+  t.diagnostic(
+    `killed during boot: pid ${victim}; replaced after ${String(retry.retryInMs)} ms back-off by pid ${String(replacement.workerPid)}`,
+  );
 });
 
 test('workers that really fail at boot stop the supervisor after CRASH_LOOP_BOOT_FAILURES failures within the window, backing off between boots', async (t) => {
@@ -433,7 +515,9 @@ test('workers that really fail at boot stop the supervisor after CRASH_LOOP_BOOT
     const delays = retries.filter((r) => r.slot === slot).map((r) => r.retryInMs as number);
     for (let i = 1; i < delays.length; i++) assert.ok(delays[i] >= delays[i - 1], `slot ${slot} back-off ${delays.join(', ')}`);
   }
-  t.diagnostic(`boot failures -> exit 3 after ${Math.round(exit.at - started)} ms; retries: ${retries.map((r) => `slot ${String(r.slot)} +${String(r.retryInMs)} ms`).join(', ')}`);
+  t.diagnostic(
+    `boot failures -> exit 3 after ${Math.round(exit.at - started)} ms; retries: ${retries.map((r) => `slot ${String(r.slot)} +${String(r.retryInMs)} ms`).join(', ')}`,
+  );
 });
 
 test('workers that fail at boot (database unreachable): the supervisor stops quickly, non-zero, with their error', async (t) => {
@@ -465,7 +549,10 @@ test('a death is blamed on memory only with evidence', () => {
   assert.doesNotMatch(outside.explanation, /perhaps|out of memory/i);
   assert.match(explainDeath({ code: null, signal: 'SIGKILL', memory }).explanation, /neither confirmed nor ruled out/);
   assert.equal(explainDeath({ code: null, signal: 'SIGKILL', memory, oomKills: { before: 2, after: 3 } }).cause, 'oom-killer');
-  assert.equal(explainDeath({ code: null, signal: 'SIGABRT', memory: { ...memory, heapUsedBytes: memory.heapLimitBytes * 0.97 } }).cause, 'heap-limit');
+  assert.equal(
+    explainDeath({ code: null, signal: 'SIGABRT', memory: { ...memory, heapUsedBytes: memory.heapLimitBytes * 0.97 } }).cause,
+    'heap-limit',
+  );
   assert.equal(explainDeath({ code: null, signal: 'SIGABRT', memory }).cause, 'native-crash');
   const ours = explainDeath({ code: null, signal: 'SIGKILL', sent: { signal: 'SIGKILL', why: 'hung' }, memory });
   assert.deepEqual([ours.cause, ours.sentBySupervisor], ['hung', true]);
@@ -481,8 +568,14 @@ test('settings: one worker with the embedded database, CPU count by default, max
   assert.equal(embedded.workers, 1);
   assert.match(embedded.note ?? '', /WEB_CONCURRENCY=4 ignored/);
   assert.equal(requestLimit(0, 0), Infinity);
-  assert.equal(requestLimit(1000, 50, () => 0), 1000);
-  assert.equal(requestLimit(1000, 50, () => 0.9999), 1050);
+  assert.equal(
+    requestLimit(1000, 50, () => 0),
+    1000,
+  );
+  assert.equal(
+    requestLimit(1000, 50, () => 0.9999),
+    1050,
+  );
   const problems = configProblems;
   assert.ok(problems({ MAX_REQUESTS_JITTER: '100' }).some((p) => p.includes('MAX_REQUESTS_JITTER') && p.includes('MAX_REQUESTS ')));
   assert.ok(problems({ MAX_REQUESTS: '-1' }).some((p) => p.startsWith('MAX_REQUESTS')));
@@ -494,10 +587,17 @@ test('crash-loop rule: only failures the worker caused count, within a sliding w
   const memory = { rssBytes: 1, heapUsedBytes: 1, heapLimitBytes: 100, externalBytes: 0, agoMs: 10 };
   const cause = (f: Parameters<typeof explainDeath>[0]) => explainDeath(f).cause;
   // The worker's own doing.
-  assert.equal(causedByWorker(cause({ code: 1, signal: null, lastError: { name: 'Error', message: 'ECONNREFUSED', phase: 'boot' } })), true);
+  assert.equal(
+    causedByWorker(cause({ code: 1, signal: null, lastError: { name: 'Error', message: 'ECONNREFUSED', phase: 'boot' } })),
+    true,
+  );
   assert.equal(causedByWorker(cause({ code: 1, signal: null })), true);
   assert.equal(causedByWorker(cause({ code: 78, signal: null })), true);
-  assert.equal(causedByWorker(cause({ code: null, signal: 'SIGKILL', oomKills: { before: 4, after: 5 } })), true, 'the OOM killer, by the cgroup counter');
+  assert.equal(
+    causedByWorker(cause({ code: null, signal: 'SIGKILL', oomKills: { before: 4, after: 5 } })),
+    true,
+    'the OOM killer, by the cgroup counter',
+  );
   assert.equal(causedByWorker(cause({ code: null, signal: 'SIGABRT', memory: { ...memory, heapUsedBytes: 99 } })), true);
   assert.equal(causedByWorker(cause({ code: null, signal: 'SIGKILL', sent: { signal: 'SIGKILL', why: 'boot-timeout' } })), true);
   // Not the worker's doing: a signal another process sent, with no OOM evidence.
@@ -520,7 +620,15 @@ test('crash-loop rule: only failures the worker caused count, within a sliding w
 
   const b = new BootBackoff();
   const slot0 = Array.from({ length: 7 }, () => b.next(0));
-  const bounds = [[500, 1000], [1000, 2000], [2000, 4000], [4000, 8000], [8000, 16_000], [8000, 16_000], [8000, 16_000]];
+  const bounds = [
+    [500, 1000],
+    [1000, 2000],
+    [2000, 4000],
+    [4000, 8000],
+    [8000, 16_000],
+    [8000, 16_000],
+    [8000, 16_000],
+  ];
   slot0.forEach((d, i) => assert.ok(d >= bounds[i][0] && d < bounds[i][1], `wait ${i + 1}: ${d} ms`));
   const first1 = b.next(1);
   assert.ok(first1 >= 500 && first1 < 1000, 'each slot backs off on its own');
@@ -539,9 +647,22 @@ test('a worker is recycled for requests past their deadline only when they keep 
 });
 
 test('the hang record fits in one atomic pipe write, keeping the oldest requests and the innermost frames', () => {
-  const inflight = Array.from({ length: 50 }, (_v, i) => ({ method: 'GET', route: `/api/v1/courses/:id/${'x'.repeat(60)}`, requestId: randomUUID(), ageMs: 9000 - i, call: { dependency: 'database', op: 'courses.get', ageMs: 100 } }));
+  const inflight = Array.from({ length: 50 }, (_v, i) => ({
+    method: 'GET',
+    route: `/api/v1/courses/:id/${'x'.repeat(60)}`,
+    requestId: randomUUID(),
+    ageMs: 9000 - i,
+    call: { dependency: 'database', op: 'courses.get', ageMs: 100 },
+  }));
   const stack = Array.from({ length: 24 }, (_v, i) => `handler${i} (${'node_modules/some/deep/path/'.repeat(8)}file.js:${i + 1}:7)`);
-  const rec = hangRecord({ workerPid: 42, workerId: 3, blockedMs: 3100, timeoutMs: 3000, capture: { type: 'capture', id: 1, ok: true, stack, inflight, inflightCount: 50, pauseMs: 120 }, captureAgoMs: 400 });
+  const rec = hangRecord({
+    workerPid: 42,
+    workerId: 3,
+    blockedMs: 3100,
+    timeoutMs: 3000,
+    capture: { type: 'capture', id: 1, ok: true, stack, inflight, inflightCount: 50, pauseMs: 120 },
+    captureAgoMs: 400,
+  });
   // PIPE_BUF is 4096; the logger adds level, time, pid and msg.
   assert.ok(Buffer.byteLength(JSON.stringify(rec)) < 3700, `${Buffer.byteLength(JSON.stringify(rec))} bytes`);
   assert.equal(rec.workerPid, 42);

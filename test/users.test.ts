@@ -1,5 +1,6 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
 import { buildTestApp } from './helpers/app.ts';
 import { makeUser } from './helpers/factories.ts';
 
@@ -25,7 +26,10 @@ test('admin lists users with pagination, filters and search; the list goes throu
   const students = await app.inject({ method: 'GET', url: '/api/v1/users?role=student', headers: admin.auth });
   assert.equal(students.json().total, 2);
   const search = await app.inject({ method: 'GET', url: '/api/v1/users?search=hopp', headers: admin.auth });
-  assert.deepEqual(search.json().items.map((u: { lastName: string }) => u.lastName), ['Hopper']);
+  assert.deepEqual(
+    search.json().items.map((u: { lastName: string }) => u.lastName),
+    ['Hopper'],
+  );
   const full = await app.inject({ method: 'GET', url: `/api/v1/users?search=${encodeURIComponent('Alan Tur')}`, headers: admin.auth });
   assert.equal(full.json().total, 1);
   const wildcard = await app.inject({ method: 'GET', url: '/api/v1/users?search=%25', headers: admin.auth });
@@ -60,11 +64,17 @@ test('permissions: students cannot list (403), cannot see others (404), cannot s
   assert.equal((await app.inject({ method: 'GET', url: '/api/v1/users' })).statusCode, 401);
   assert.equal((await app.inject({ method: 'GET', url: `/api/v1/users/${s1.id}`, headers: s1.auth })).statusCode, 200);
   assert.equal((await app.inject({ method: 'GET', url: `/api/v1/users/${s2.id}`, headers: s1.auth })).statusCode, 404);
-  assert.equal((await app.inject({ method: 'PATCH', url: `/api/v1/users/${s2.id}`, headers: s1.auth, payload: { firstName: 'X' } })).statusCode, 404);
+  assert.equal(
+    (await app.inject({ method: 'PATCH', url: `/api/v1/users/${s2.id}`, headers: s1.auth, payload: { firstName: 'X' } })).statusCode,
+    404,
+  );
   const selfRole = await app.inject({ method: 'PATCH', url: `/api/v1/users/${s1.id}`, headers: s1.auth, payload: { role: 'admin' } });
   assert.equal(selfRole.statusCode, 403);
   assert.equal(selfRole.json().code, 'forbidden');
-  assert.equal((await app.inject({ method: 'PATCH', url: `/api/v1/users/${s1.id}`, headers: s1.auth, payload: { isActive: false } })).statusCode, 403);
+  assert.equal(
+    (await app.inject({ method: 'PATCH', url: `/api/v1/users/${s1.id}`, headers: s1.auth, payload: { isActive: false } })).statusCode,
+    403,
+  );
   assert.equal((await app.inject({ method: 'DELETE', url: `/api/v1/users/${s1.id}`, headers: s1.auth })).statusCode, 403);
   assert.equal((await app.inject({ method: 'DELETE', url: `/api/v1/users/${s2.id}`, headers: s1.auth })).statusCode, 404);
   // Nothing changed.
@@ -77,7 +87,12 @@ test('admin: get, update role and isActive, deactivate; unknown ids are 404; the
   const app = await buildTestApp(t);
   const admin = await makeUser(app, 'admin');
   const u = await makeUser(app);
-  const promoted = await app.inject({ method: 'PATCH', url: `/api/v1/users/${u.id}`, headers: admin.auth, payload: { role: 'instructor', lastName: 'Smith' } });
+  const promoted = await app.inject({
+    method: 'PATCH',
+    url: `/api/v1/users/${u.id}`,
+    headers: admin.auth,
+    payload: { role: 'instructor', lastName: 'Smith' },
+  });
   assert.equal(promoted.statusCode, 200);
   assert.equal(promoted.json().role, 'instructor');
   assert.equal(promoted.json().lastName, 'Smith');
@@ -86,9 +101,17 @@ test('admin: get, update role and isActive, deactivate; unknown ids are 404; the
   assert.equal(after.json().isActive, false);
   const missing = '00000000-0000-4000-8000-000000000000';
   assert.equal((await app.inject({ method: 'GET', url: `/api/v1/users/${missing}`, headers: admin.auth })).statusCode, 404);
-  assert.equal((await app.inject({ method: 'PATCH', url: `/api/v1/users/${missing}`, headers: admin.auth, payload: { firstName: 'X' } })).statusCode, 404);
+  assert.equal(
+    (await app.inject({ method: 'PATCH', url: `/api/v1/users/${missing}`, headers: admin.auth, payload: { firstName: 'X' } })).statusCode,
+    404,
+  );
   assert.equal((await app.inject({ method: 'DELETE', url: `/api/v1/users/${missing}`, headers: admin.auth })).statusCode, 404);
-  const selfDemote = await app.inject({ method: 'PATCH', url: `/api/v1/users/${admin.id}`, headers: admin.auth, payload: { role: 'student' } });
+  const selfDemote = await app.inject({
+    method: 'PATCH',
+    url: `/api/v1/users/${admin.id}`,
+    headers: admin.auth,
+    payload: { role: 'student' },
+  });
   assert.equal(selfDemote.statusCode, 409);
   const inactive = await app.inject({ method: 'GET', url: '/api/v1/users?isActive=false', headers: admin.auth });
   assert.equal(inactive.json().total, 1);

@@ -100,7 +100,10 @@ export function startLoad(o: LoadOptions): LoadRun {
     return id;
   }
 
-  function once(agent: http.Agent, spec: RequestSpec): Promise<{ status: number; outcome: number; socket: number; code?: string; error?: string }> {
+  function once(
+    agent: http.Agent,
+    spec: RequestSpec,
+  ): Promise<{ status: number; outcome: number; socket: number; code?: string; error?: string }> {
     return new Promise((resolve) => {
       let socket = 0;
       let settled = false;
@@ -111,7 +114,14 @@ export function startLoad(o: LoadOptions): LoadRun {
         resolve({ ...r, socket });
       };
       const req = http.request(
-        { host: url.hostname, port: url.port, method: spec.method, path: spec.path, headers: spec.body === undefined ? spec.headers : { ...spec.headers, 'content-length': Buffer.byteLength(spec.body) }, agent },
+        {
+          host: url.hostname,
+          port: url.port,
+          method: spec.method,
+          path: spec.path,
+          headers: spec.body === undefined ? spec.headers : { ...spec.headers, 'content-length': Buffer.byteLength(spec.body) },
+          agent,
+        },
         (res) => {
           const status = res.statusCode ?? 0;
           const ok = status >= 200 && status < 300;
@@ -131,7 +141,9 @@ export function startLoad(o: LoadOptions): LoadRun {
             }
             finish({ status, outcome: OUTCOME_OK, code });
           });
-          res.on('error', (err) => finish({ status: 0, outcome: OUTCOME_ERROR, error: (err as NodeJS.ErrnoException).code ?? err.message }));
+          res.on('error', (err) =>
+            finish({ status: 0, outcome: OUTCOME_ERROR, error: (err as NodeJS.ErrnoException).code ?? err.message }),
+          );
         },
       );
       req.on('socket', (s: Socket) => {
@@ -168,7 +180,16 @@ export function startLoad(o: LoadOptions): LoadRun {
         bornAt = started;
         lifeMs = lifetime();
       }
-      samples.push({ route: routeIndex, start: started - t0, latency, status: r.status, outcome: r.outcome, socket: r.socket, code: r.code, error: r.error });
+      samples.push({
+        route: routeIndex,
+        start: started - t0,
+        latency,
+        status: r.status,
+        outcome: r.outcome,
+        socket: r.socket,
+        code: r.code,
+        error: r.error,
+      });
       if (r.outcome !== OUTCOME_OK || performance.now() - bornAt > lifeMs) {
         agent.destroy();
         agent = newAgent();

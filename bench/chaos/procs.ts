@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -55,7 +55,12 @@ export interface Group {
 /** Spawns a command in its own process group, its output appended to `logFile`. */
 export function spawnGroup(name: string, cmd: string, args: string[], env: Record<string, string>, logFile: string): Group {
   const fd = openSync(logFile, 'a');
-  const proc = spawn(cmd, args, { cwd: new URL('../..', import.meta.url).pathname, env: { ...process.env, ...env }, stdio: ['ignore', fd, fd], detached: true });
+  const proc = spawn(cmd, args, {
+    cwd: new URL('../..', import.meta.url).pathname,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', fd, fd],
+    detached: true,
+  });
   closeSync(fd);
   const pid = proc.pid!;
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));

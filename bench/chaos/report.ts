@@ -1,4 +1,4 @@
-import { ROUTE_LABEL, type Route } from './load.ts';
+import { type Route, ROUTE_LABEL } from './load.ts';
 import type { Mode } from './settings.ts';
 import { PHASES, type PhaseStats, type RouteResult, type Window } from './stats.ts';
 
@@ -27,7 +27,14 @@ export interface ScenarioResult {
   startedAt: string;
   routes: RouteResult[];
   /** Requests on connections already open on the frozen worker, counted apart. */
-  apart: { connections: number; requests: number; answered: number; dropped: number; unanswered: number; samples: { route: Route; start: number; latency: number; status: number; error?: string }[] };
+  apart: {
+    connections: number;
+    requests: number;
+    answered: number;
+    dropped: number;
+    unanswered: number;
+    samples: { route: Route; start: number; latency: number; status: number; error?: string }[];
+  };
   facts: Record<string, unknown>;
   workerReplacements: { t: number; reason: string; workerPid: number }[];
   worker?: { frozenPid: number; killedAfterMs: number | null; replacementReadyAfterMs: number | null };
@@ -52,8 +59,12 @@ export interface Target {
 const fmt = (n: number | null | undefined, digits = 0) => (n === null || n === undefined ? '–' : n.toFixed(digits));
 const pct = (a: number, b: number) => (b > 0 ? `${Math.round((a / b) * 100)}%` : 'n/a');
 const route = (results: ScenarioResult[], id: string) => results.find((r) => r.id === id);
-const phase = (r: ScenarioResult, rt: Route, p: 'before' | 'during' | 'after'): PhaseStats => r.routes.find((x) => x.route === rt)!.phases[p];
-const fivexx = (s: PhaseStats) => Object.entries(s.non2xx).filter(([k]) => Number(k) >= 500).reduce((a, [, v]) => a + v, 0);
+const phase = (r: ScenarioResult, rt: Route, p: 'before' | 'during' | 'after'): PhaseStats =>
+  r.routes.find((x) => x.route === rt)!.phases[p];
+const fivexx = (s: PhaseStats) =>
+  Object.entries(s.non2xx)
+    .filter(([k]) => Number(k) >= 500)
+    .reduce((a, [, v]) => a + v, 0);
 
 /** Evaluates the issue's targets against the measurements; every one is reported, met or not. */
 export function evaluateTargets(results: ScenarioResult[], mode: Mode): Target[] {
@@ -80,7 +91,12 @@ export function evaluateTargets(results: ScenarioResult[], mode: Mode): Target[]
     }
     const n5 = r.routes.reduce((a, x) => a + PHASES.reduce((n, p) => n + fivexx(x.phases[p]), 0), 0);
     out.push({ target: 'no 5xx on any route', scenario: id, measured: `${n5} 5xx`, met: n5 === 0 });
-    out.push({ target: 'no worker replaced', scenario: id, measured: `${r.workerReplacements.length} replaced`, met: r.workerReplacements.length === 0 });
+    out.push({
+      target: 'no worker replaced',
+      scenario: id,
+      measured: `${r.workerReplacements.length} replaced`,
+      met: r.workerReplacements.length === 0,
+    });
   }
 
   const lock = route(results, 'table-lock');
@@ -91,23 +107,47 @@ export function evaluateTargets(results: ScenarioResult[], mode: Mode): Target[]
     out.push({
       target: `requests needing users answer 503 dependency_unavailable after about DB_LOCK_TIMEOUT_MS (${mode.dbLockTimeoutMs} ms)`,
       scenario: 'table-lock',
-      measured: t.length ? t.map((x) => `${x.route}: ${x.count}× ${Object.entries(x.codes).map(([k, v]) => `${k} ${v}`).join(', ')}, p50 ${fmt(x.p50)} ms, max ${fmt(x.max)} ms`).join('; ') : 'no 503 at all',
-      met: t.length > 0 && codes.every((c) => c === 'dependency_unavailable') && p50s.every((p) => p >= 0.75 * mode.dbLockTimeoutMs && p <= 1.5 * mode.dbLockTimeoutMs),
+      measured: t.length
+        ? t
+            .map(
+              (x) =>
+                `${x.route}: ${x.count}× ${Object.entries(x.codes)
+                  .map(([k, v]) => `${k} ${v}`)
+                  .join(', ')}, p50 ${fmt(x.p50)} ms, max ${fmt(x.max)} ms`,
+            )
+            .join('; ')
+        : 'no 503 at all',
+      met:
+        t.length > 0 &&
+        codes.every((c) => c === 'dependency_unavailable') &&
+        p50s.every((p) => p >= 0.75 * mode.dbLockTimeoutMs && p <= 1.5 * mode.dbLockTimeoutMs),
     });
     for (const rt of ['userList', 'userDetail', 'courseList'] as Route[]) {
       const b = phase(lock, rt, 'before');
       const d = phase(lock, rt, 'during');
-      out.push({ target: 'cached reads and other routes keep ≥ 80% of their healthy rate', scenario: `table-lock / ${rt}`, measured: `${fmt(d.okPerS)}/s vs ${fmt(b.okPerS)}/s before (${pct(d.okPerS, b.okPerS)})`, met: d.okPerS >= 0.8 * b.okPerS });
+      out.push({
+        target: 'cached reads and other routes keep ≥ 80% of their healthy rate',
+        scenario: `table-lock / ${rt}`,
+        measured: `${fmt(d.okPerS)}/s vs ${fmt(b.okPerS)}/s before (${pct(d.okPerS, b.okPerS)})`,
+        met: d.okPerS >= 0.8 * b.okPerS,
+      });
     }
     const worst = Math.max(...lock.routes.map((x) => x.recoveryS ?? Infinity));
-    out.push({ target: 'after the lock is released, every route back to its healthy rate within 2 s', scenario: 'table-lock', measured: recoveryText(lock), met: worst <= 2 });
+    out.push({
+      target: 'after the lock is released, every route back to its healthy rate within 2 s',
+      scenario: 'table-lock',
+      measured: recoveryText(lock),
+      met: worst <= 2,
+    });
   }
 
   for (const id of ['paystack-hung', 'paystack-slow', 'paystack-500']) {
     const r = route(results, id);
     if (!r) continue;
     const d = phase(r, 'paymentInit', 'during');
-    const non503 = Object.entries(d.non2xx).filter(([k]) => k !== '503').reduce((a, [, v]) => a + v, 0);
+    const non503 = Object.entries(d.non2xx)
+      .filter(([k]) => k !== '503')
+      .reduce((a, [, v]) => a + v, 0);
     const deadline = mode.requestTimeoutMs;
     if (id !== 'paystack-slow') {
       out.push({
@@ -128,14 +168,23 @@ export function evaluateTargets(results: ScenarioResult[], mode: Mode): Target[]
     for (const rt of r.routes.map((x) => x.route).filter((x) => x !== 'paymentInit')) {
       const b = phase(r, rt, 'before');
       const dd = phase(r, rt, 'during');
-      out.push({ target: 'every other route keeps ≥ 90% of its healthy rate', scenario: `${id} / ${rt}`, measured: `${fmt(dd.okPerS)}/s vs ${fmt(b.okPerS)}/s before (${pct(dd.okPerS, b.okPerS)})`, met: dd.okPerS >= 0.9 * b.okPerS });
+      out.push({
+        target: 'every other route keeps ≥ 90% of its healthy rate',
+        scenario: `${id} / ${rt}`,
+        measured: `${fmt(dd.okPerS)}/s vs ${fmt(b.okPerS)}/s before (${pct(dd.okPerS, b.okPerS)})`,
+        met: dd.okPerS >= 0.9 * b.okPerS,
+      });
     }
     if (r.payments) {
       const p = r.payments;
       out.push({
         target: 'every payment row left pending by the fault is settled by the reconciler after it',
         scenario: id,
-        measured: `${p.faultRows} rows made during the fault; ${p.pendingLeft} still pending${p.settledAfterMs !== null ? `; all settled ${fmt(p.settledAfterMs / 1000, 1)} s after the load` : ''} (${Object.entries(p.statuses).map(([k, v]) => `${k} ${v}`).join(', ')})`,
+        measured: `${p.faultRows} rows made during the fault; ${p.pendingLeft} still pending${p.settledAfterMs !== null ? `; all settled ${fmt(p.settledAfterMs / 1000, 1)} s after the load` : ''} (${Object.entries(
+          p.statuses,
+        )
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')})`,
         met: p.pendingLeft === 0,
       });
     }
@@ -156,11 +205,18 @@ export function evaluateTargets(results: ScenarioResult[], mode: Mode): Target[]
       measured: `${fmt(w.worker.replacementReadyAfterMs)} ms`,
       met: w.worker.replacementReadyAfterMs !== null && w.worker.replacementReadyAfterMs <= limit,
     });
-    const serving = w.routes.map((x) => ({ rt: x.route, ok: x.phases.during.ok, rate: x.phases.during.okPerS, before: x.phases.before.okPerS }));
+    const serving = w.routes.map((x) => ({
+      rt: x.route,
+      ok: x.phases.during.ok,
+      rate: x.phases.during.okPerS,
+      before: x.phases.before.okPerS,
+    }));
     out.push({
       target: "the other worker's routes keep serving (new connections)",
       scenario: 'worker-frozen',
-      measured: serving.map((s) => `${s.rt} ${fmt(s.rate)}/s (${pct(s.rate, s.before)})`).join(', ') + `; ${w.apart.connections} connections were on the frozen worker`,
+      measured:
+        serving.map((s) => `${s.rt} ${fmt(s.rate)}/s (${pct(s.rate, s.before)})`).join(', ') +
+        `; ${w.apart.connections} connections were on the frozen worker`,
       met: serving.every((s) => s.ok > 0),
     });
   }
@@ -192,7 +248,12 @@ export function evaluateTargets(results: ScenarioResult[], mode: Mode): Target[]
   const limit = mode.breakerHalfOpenMs / 1000 + 2;
   for (const r of results.filter((x) => x.kind !== 'none')) {
     const worst = Math.max(...r.routes.map((x) => x.recoveryS ?? Infinity));
-    out.push({ target: `rates back to healthy within BREAKER_HALF_OPEN_MS + 2 s (${limit} s) of the fault's removal`, scenario: r.id, measured: recoveryText(r), met: worst <= limit });
+    out.push({
+      target: `rates back to healthy within BREAKER_HALF_OPEN_MS + 2 s (${limit} s) of the fault's removal`,
+      scenario: r.id,
+      measured: recoveryText(r),
+      met: worst <= limit,
+    });
   }
   return out;
 }
@@ -211,11 +272,20 @@ function transitions(list: BreakerTransition[]): string {
 function non2xx(s: PhaseStats): string {
   const e = Object.entries(s.non2xx);
   if (e.length === 0) return '0';
-  const codes = Object.entries(s.codes5xx).map(([k, v]) => `${k} ${v}`).join(', ');
+  const codes = Object.entries(s.codes5xx)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
   return e.map(([k, v]) => `${k}: ${v}`).join(', ') + (codes ? ` (${codes})` : '');
 }
 
-export function markdown(o: { results: ScenarioResult[]; targets: Target[]; mode: Mode; meta: Record<string, string>; durationS: number; plots: Record<string, string> }): string {
+export function markdown(o: {
+  results: ScenarioResult[];
+  targets: Target[];
+  mode: Mode;
+  meta: Record<string, string>;
+  durationS: number;
+  plots: Record<string, string>;
+}): string {
   const L: string[] = [];
   L.push(`# Chaos benchmark (${o.mode.name} mode)`, '');
   for (const [k, v] of Object.entries(o.meta)) L.push(`- ${k}: ${v}`);
@@ -225,28 +295,59 @@ export function markdown(o: { results: ScenarioResult[]; targets: Target[]; mode
     for (const c of o.mode.changes) L.push(`| ${c.name} | ${c.from} | ${c.to} | ${c.why} |`);
     L.push('');
   }
-  L.push('## Scenarios', '', 'Other processes\' CPU: what processes outside the run (other work on the machine) used while the scenario ran, in percent of all cores, average and worst second; rates measured under much of it are not comparable with rates measured without.', '');
-  L.push('| scenario | fault (s after start, length) | 5xx on untouched routes | dropped | unanswered | on frozen worker\'s connections (apart) | workers replaced | breaker transitions | other processes\' CPU | CI |', '|---|---|---:|---:|---:|---|---:|---|---|---|');
+  L.push(
+    '## Scenarios',
+    '',
+    "Other processes' CPU: what processes outside the run (other work on the machine) used while the scenario ran, in percent of all cores, average and worst second; rates measured under much of it are not comparable with rates measured without.",
+    '',
+  );
+  L.push(
+    "| scenario | fault (s after start, length) | 5xx on untouched routes | dropped | unanswered | on frozen worker's connections (apart) | workers replaced | breaker transitions | other processes' CPU | CI |",
+    '|---|---|---:|---:|---:|---|---:|---|---|---|',
+  );
   for (const r of o.results) {
     const v = r.violations;
     const five = Object.values(v.fiveXxUntouched).reduce((a, b) => a + (b ?? 0), 0);
-    const apart = r.apart.connections ? `${r.apart.connections} conns, ${r.apart.requests} req: ${r.apart.answered} answered, ${r.apart.dropped} dropped, ${r.apart.unanswered} unanswered` : '–';
-    L.push(`| ${r.title} | ${r.kind === 'none' ? '–' : `${fmt(r.window.faultStart / 1000, 1)} s, ${fmt((r.window.faultEnd - r.window.faultStart) / 1000, 1)} s`} | ${five} | ${v.dropped} | ${v.unanswered} | ${apart} | ${r.workerReplacements.length} | ${transitions(r.breakerTransitions)} | ${fmt(r.cpu.foreignAvg)}% / ${fmt(r.cpu.foreignMax)}% | ${v.total === 0 ? 'pass' : '**FAIL**'} |`);
+    const apart = r.apart.connections
+      ? `${r.apart.connections} conns, ${r.apart.requests} req: ${r.apart.answered} answered, ${r.apart.dropped} dropped, ${r.apart.unanswered} unanswered`
+      : '–';
+    L.push(
+      `| ${r.title} | ${r.kind === 'none' ? '–' : `${fmt(r.window.faultStart / 1000, 1)} s, ${fmt((r.window.faultEnd - r.window.faultStart) / 1000, 1)} s`} | ${five} | ${v.dropped} | ${v.unanswered} | ${apart} | ${r.workerReplacements.length} | ${transitions(r.breakerTransitions)} | ${fmt(r.cpu.foreignAvg)}% / ${fmt(r.cpu.foreignMax)}% | ${v.total === 0 ? 'pass' : '**FAIL**'} |`,
+    );
   }
   L.push('', '## Targets', '', '| target | scenario | measured | met |', '|---|---|---|---|');
   for (const t of o.targets) L.push(`| ${t.target} | ${t.scenario} | ${t.measured} | ${t.met ? 'yes' : '**no**'} |`);
   const logged = o.results.flatMap((r) => r.service5xx.map((x) => ({ id: r.id, ...x })));
   if (logged.length) {
-    L.push('', '## 5xx as the service logged them', '', 'From the service\'s own request log: the route, the problem code and the dependency it names as the cause.', '', '| scenario | route | code | dependency | count |', '|---|---|---|---|---:|');
+    L.push(
+      '',
+      '## 5xx as the service logged them',
+      '',
+      "From the service's own request log: the route, the problem code and the dependency it names as the cause.",
+      '',
+      '| scenario | route | code | dependency | count |',
+      '|---|---|---|---|---:|',
+    );
     for (const x of logged) L.push(`| ${x.id} | ${x.route} | ${x.code || '–'} | ${x.dependency || '–'} | ${x.count} |`);
   }
-  L.push('', '## Per request type and phase', '', 'Phases by request start: before the fault, during it, after its removal. 2xx/s over the phase; latency over all answered requests.', '');
-  L.push('| scenario | request | phase | 2xx/s | non-2xx by status (5xx codes) | dropped | unanswered | p50 ms | p99 ms | max ms |', '|---|---|---|---:|---|---:|---:|---:|---:|---:|');
+  L.push(
+    '',
+    '## Per request type and phase',
+    '',
+    'Phases by request start: before the fault, during it, after its removal. 2xx/s over the phase; latency over all answered requests.',
+    '',
+  );
+  L.push(
+    '| scenario | request | phase | 2xx/s | non-2xx by status (5xx codes) | dropped | unanswered | p50 ms | p99 ms | max ms |',
+    '|---|---|---|---:|---|---:|---:|---:|---:|---:|',
+  );
   for (const r of o.results) {
     for (const x of r.routes) {
       for (const p of PHASES) {
         const s = x.phases[p];
-        L.push(`| ${r.id} | ${ROUTE_LABEL[x.route]} | ${p} | ${fmt(s.okPerS, 1)} | ${non2xx(s)} | ${s.dropped} | ${s.unanswered} | ${fmt(s.p50, 1)} | ${fmt(s.p99, 1)} | ${fmt(s.max, 0)} |`);
+        L.push(
+          `| ${r.id} | ${ROUTE_LABEL[x.route]} | ${p} | ${fmt(s.okPerS, 1)} | ${non2xx(s)} | ${s.dropped} | ${s.unanswered} | ${fmt(s.p50, 1)} | ${fmt(s.p99, 1)} | ${fmt(s.max, 0)} |`,
+        );
       }
     }
   }

@@ -1,11 +1,12 @@
 import type pg from 'pg';
-import type { TestRedis } from '../../test/helpers/redis.ts';
+
 import { rawClient } from '../../test/helpers/db.ts';
-import { OUTCOME_OK, ROUTES, startLoad, type LoadRun, type LoadType, type RequestSpec, type Route, type Sample } from './load.ts';
+import type { TestRedis } from '../../test/helpers/redis.ts';
+import { type LoadRun, type LoadType, OUTCOME_OK, type RequestSpec, type Route, ROUTES, type Sample, startLoad } from './load.ts';
 import { clientPortsHeldBy, onCleanup } from './procs.ts';
 import { studentAddress } from './seed.ts';
 import type { Mode } from './settings.ts';
-import { silentServerOn, type Service, type Simulator } from './stack.ts';
+import { type Service, silentServerOn, type Simulator } from './stack.ts';
 
 export interface FaultContext {
   mode: Mode;
@@ -66,8 +67,21 @@ export function loginLoadTypes(): LoadType[] {
   const span = FLOOD.usersTo - FLOOD.usersFrom + 1;
   return [
     // Two connections, one login each per 200 ms: about ten a second, a busy morning.
-    { route: 'login', connections: 2, paceMs: 200, next: () => { const k = FLOOD.usersFrom + (n++ % span); return loginSpec(k, PASSWORD, studentAddress(k)); } },
-    { route: 'loginVictim', connections: 1, paceMs: 2000, next: () => loginSpec(FLOOD.victim, PASSWORD, `192.0.2.${(v++ % OWNER_ADDRESSES) + 1}`) },
+    {
+      route: 'login',
+      connections: 2,
+      paceMs: 200,
+      next: () => {
+        const k = FLOOD.usersFrom + (n++ % span);
+        return loginSpec(k, PASSWORD, studentAddress(k));
+      },
+    },
+    {
+      route: 'loginVictim',
+      connections: 1,
+      paceMs: 2000,
+      next: () => loginSpec(FLOOD.victim, PASSWORD, `192.0.2.${(v++ % OWNER_ADDRESSES) + 1}`),
+    },
   ];
 }
 
@@ -153,7 +167,14 @@ export const SCENARIOS: Scenario[] = [
       };
     },
   },
-  { id: 'paystack-hung', title: 'Paystack hung (no answer)', touches: ['paymentInit'], service: 'main', kind: 'paystack', apply: (ctx) => paystackMode(ctx, { mode: 'hang' }) },
+  {
+    id: 'paystack-hung',
+    title: 'Paystack hung (no answer)',
+    touches: ['paymentInit'],
+    service: 'main',
+    kind: 'paystack',
+    apply: (ctx) => paystackMode(ctx, { mode: 'hang' }),
+  },
   {
     id: 'paystack-slow',
     title: 'Paystack slow',
@@ -162,7 +183,14 @@ export const SCENARIOS: Scenario[] = [
     kind: 'paystack',
     apply: (ctx) => paystackMode(ctx, { mode: 'slow', delayMs: ctx.mode.slowDelayMs }),
   },
-  { id: 'paystack-500', title: 'Paystack answering 500', touches: ['paymentInit'], service: 'main', kind: 'paystack', apply: (ctx) => paystackMode(ctx, { mode: 'fail', failStatus: 500 }) },
+  {
+    id: 'paystack-500',
+    title: 'Paystack answering 500',
+    touches: ['paymentInit'],
+    service: 'main',
+    kind: 'paystack',
+    apply: (ctx) => paystackMode(ctx, { mode: 'fail', failStatus: 500 }),
+  },
   {
     id: 'worker-frozen',
     title: "A worker's event loop frozen (SIGSTOP)",
@@ -225,8 +253,16 @@ export const SCENARIOS: Scenario[] = [
         clientTimeoutMs: mode.clientTimeoutMs,
         connectionLifetimeMs: 1000,
         types: [
-          { route: 'login', connections: 16, next: () => loginSpec(FLOOD.attackers[a++ % FLOOD.attackers.length], PASSWORD, ATTACKER_ADDRESS) },
-          { route: 'loginVictim', connections: 4, next: () => loginSpec(FLOOD.victim, `guess-${g}`, `198.18.0.${(g++ % GUESS_ADDRESSES) + 1}`) },
+          {
+            route: 'login',
+            connections: 16,
+            next: () => loginSpec(FLOOD.attackers[a++ % FLOOD.attackers.length], PASSWORD, ATTACKER_ADDRESS),
+          },
+          {
+            route: 'loginVictim',
+            connections: 4,
+            next: () => loginSpec(FLOOD.victim, `guess-${g}`, `198.18.0.${(g++ % GUESS_ADDRESSES) + 1}`),
+          },
         ],
       });
       const facts: Record<string, unknown> = { attackerConnections: 16, guessConnections: 4, guessAddresses: GUESS_ADDRESSES };
@@ -241,5 +277,12 @@ export const SCENARIOS: Scenario[] = [
       };
     },
   },
-  { id: 'no-cache', title: 'No cache configured (CACHE_DISABLED=true; baseline)', touches: [], service: 'no-cache', kind: 'none', apply: nothing },
+  {
+    id: 'no-cache',
+    title: 'No cache configured (CACHE_DISABLED=true; baseline)',
+    touches: [],
+    service: 'no-cache',
+    kind: 'none',
+    apply: nothing,
+  },
 ];

@@ -1,5 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+
 import pg from 'pg';
+
 import { seedUsers } from '../lib.ts';
 
 export interface Seeded {
@@ -30,7 +32,9 @@ export async function seed(dbUrl: string, o: { users: number; courses: number; d
        FROM generate_series(1, $2::int) AS i ON CONFLICT (slug) DO NOTHING`,
       [ins.rows[0].id, o.courses],
     );
-    const users = await c.query<{ id: string }>(`SELECT id FROM users WHERE role = 'student' ORDER BY created_at, id LIMIT $1`, [o.detailUsers]);
+    const users = await c.query<{ id: string }>(`SELECT id FROM users WHERE role = 'student' ORDER BY created_at, id LIMIT $1`, [
+      o.detailUsers,
+    ]);
     const courses = await c.query<{ id: string }>(`SELECT id FROM courses WHERE slug LIKE 'chaos-course-%' ORDER BY slug`);
     return { detailIds: users.rows.map((r) => r.id), courseIds: courses.rows.map((r) => r.id) };
   } finally {

@@ -67,7 +67,7 @@ export function modeFor(quick: boolean): Mode {
   }
   // The sweep must run several times within a scenario; 250 ms also sets its back-off
   // base, so re-checks of abandoned checkouts stay within what two workers sweep.
-  set('RECONCILE_INTERVAL_MS', 250, 'the sweep must settle the fault\'s rows within the run, not a minute later');
+  set('RECONCILE_INTERVAL_MS', 250, "the sweep must settle the fault's rows within the run, not a minute later");
   // Above the request deadline: an initialize still in flight (Paystack slow) can never
   // be expired by the sweep before it lands.
   set('RECONCILE_MIN_AGE_MS', requestTimeoutMs + 1000, 'rows must become due within the run; kept above REQUEST_TIMEOUT_MS');
@@ -82,7 +82,13 @@ export function modeFor(quick: boolean): Mode {
   const reconcileMinAgeMs = Number(env.RECONCILE_MIN_AGE_MS);
   // The issue's 3 s: slow, yet inside the 8 s Paystack budget; quick mode keeps it inside its 2 s one.
   const slowDelayMs = quick ? 1500 : 3000;
-  if (quick) changes.push({ name: 'Paystack slow delay', from: '3000', to: String(slowDelayMs), why: 'must stay below the shortened PAYSTACK_TIMEOUT_MS (2000), as 3 s is below 8 s' });
+  if (quick)
+    changes.push({
+      name: 'Paystack slow delay',
+      from: '3000',
+      to: String(slowDelayMs),
+      why: 'must stay below the shortened PAYSTACK_TIMEOUT_MS (2000), as 3 s is below 8 s',
+    });
   return {
     name: quick ? 'quick' : 'default',
     env,
@@ -93,7 +99,9 @@ export function modeFor(quick: boolean): Mode {
     timing: quick ? { beforeMs: 3000, faultMs: 4000, afterMs: 3000 } : { beforeMs: 10_000, faultMs: 20_000, afterMs: 10_000 },
     // The freeze must last past WORKER_TIMEOUT_MS plus the replacement's boot (about 5 s
     // here); the after-phase shows both workers serving again.
-    workerTiming: quick ? { beforeMs: 3000, faultMs: 6000, afterMs: 5000 } : { beforeMs: 10_000, faultMs: workerTimeoutMs + 10_000, afterMs: 10_000 },
+    workerTiming: quick
+      ? { beforeMs: 3000, faultMs: 6000, afterMs: 5000 }
+      : { beforeMs: 10_000, faultMs: workerTimeoutMs + 10_000, afterMs: 10_000 },
     slowDelayMs,
     // Long enough for V8 to optimise every route's hot path: throughput here still
     // doubled between the 4th and the 9th second of load on a fresh service.

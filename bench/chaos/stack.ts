@@ -3,9 +3,10 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+
 import { freePort, TestRedis } from '../../test/helpers/redis.ts';
 import { ADMIN } from '../lib.ts';
-import { childPids, onCleanup, spawnGroup, waitForPort, type Group } from './procs.ts';
+import { childPids, type Group, onCleanup, spawnGroup, waitForPort } from './procs.ts';
 
 export const PAYSTACK_KEY = `sk_test_${randomBytes(20).toString('hex')}`;
 // Random per run, as production requires of real secrets (no placeholder words).
@@ -74,24 +75,36 @@ export interface Service {
   stop(): Promise<void>;
 }
 
-export async function startService(name: string, env: Record<string, string>, logDir: string, workers: number, nodeArgs: string[] = []): Promise<Service> {
+export async function startService(
+  name: string,
+  env: Record<string, string>,
+  logDir: string,
+  workers: number,
+  nodeArgs: string[] = [],
+): Promise<Service> {
   const port = await freePort();
   const logFile = path.join(logDir, `${name}.log`);
-  const group = spawnGroup(name, process.execPath, [...nodeArgs, '--import', 'tsx', 'src/main.ts'], {
-    NODE_ENV: 'production',
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    JWT_SECRET,
-    OPS_TOKEN,
-    PAYSTACK_SECRET_KEY: PAYSTACK_KEY,
-    BOOTSTRAP_ADMIN_EMAIL: ADMIN.email,
-    BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password,
-    WEB_CONCURRENCY: String(workers),
-    LOG_LEVEL: 'info',
-    DATA_DIR: logDir,
-    PID_FILE: path.join(logDir, `${name}.pid`),
-    ...env,
-  }, logFile);
+  const group = spawnGroup(
+    name,
+    process.execPath,
+    [...nodeArgs, '--import', 'tsx', 'src/main.ts'],
+    {
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      JWT_SECRET,
+      OPS_TOKEN,
+      PAYSTACK_SECRET_KEY: PAYSTACK_KEY,
+      BOOTSTRAP_ADMIN_EMAIL: ADMIN.email,
+      BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password,
+      WEB_CONCURRENCY: String(workers),
+      LOG_LEVEL: 'info',
+      DATA_DIR: logDir,
+      PID_FILE: path.join(logDir, `${name}.pid`),
+      ...env,
+    },
+    logFile,
+  );
   const log = new LogTail(logFile);
   const url = `http://127.0.0.1:${port}`;
   const svc: Service = {
@@ -148,12 +161,18 @@ export interface Simulator {
 
 export async function startSimulator(logDir: string): Promise<Simulator> {
   const port = await freePort();
-  const group = spawnGroup('paystack-sim', process.execPath, ['--import', 'tsx', 'tools/paystack-sim/main.ts'], {
-    NODE_ENV: 'development',
-    PAYSTACK_SIM_PORT: String(port),
-    PAYSTACK_SIM_HOST: '127.0.0.1',
-    PAYSTACK_SECRET_KEY: PAYSTACK_KEY,
-  }, path.join(logDir, 'paystack-sim.log'));
+  const group = spawnGroup(
+    'paystack-sim',
+    process.execPath,
+    ['--import', 'tsx', 'tools/paystack-sim/main.ts'],
+    {
+      NODE_ENV: 'development',
+      PAYSTACK_SIM_PORT: String(port),
+      PAYSTACK_SIM_HOST: '127.0.0.1',
+      PAYSTACK_SECRET_KEY: PAYSTACK_KEY,
+    },
+    path.join(logDir, 'paystack-sim.log'),
+  );
   // Loading the simulator's code takes one to two seconds; 30 s means it is not coming.
   await waitForPort(port, 30_000);
   const url = `http://127.0.0.1:${port}`;
@@ -162,7 +181,12 @@ export async function startSimulator(logDir: string): Promise<Simulator> {
     url,
     async control(body) {
       // The simulator answers control calls at once, whatever fault it plays.
-      const res = await fetch(`${url}/__control`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(5000) });
+      const res = await fetch(`${url}/__control`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(5000),
+      });
       if (!res.ok) throw new Error(`simulator control ${JSON.stringify(body)}: ${res.status} ${await res.text()}`);
     },
     async stats() {

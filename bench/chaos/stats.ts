@@ -1,4 +1,4 @@
-import { OUTCOME_ERROR, OUTCOME_OK, OUTCOME_TIMEOUT, ROUTES, type Route, type Sample } from './load.ts';
+import { OUTCOME_ERROR, OUTCOME_OK, OUTCOME_TIMEOUT, type Route, ROUTES, type Sample } from './load.ts';
 
 export const PHASES = ['before', 'during', 'after'] as const;
 export type Phase = (typeof PHASES)[number];
@@ -50,7 +50,18 @@ export function phaseOf(start: number, w: Window): Phase {
 
 export function phaseStats(samples: Sample[], durationMs: number): PhaseStats {
   const lat: number[] = [];
-  const s: PhaseStats = { requests: samples.length, ok: 0, okPerS: 0, non2xx: {}, codes5xx: {}, dropped: 0, unanswered: 0, p50: null, p99: null, max: null };
+  const s: PhaseStats = {
+    requests: samples.length,
+    ok: 0,
+    okPerS: 0,
+    non2xx: {},
+    codes5xx: {},
+    dropped: 0,
+    unanswered: 0,
+    p50: null,
+    p99: null,
+    max: null,
+  };
   for (const x of samples) {
     if (x.outcome === OUTCOME_OK) {
       lat.push(x.latency);

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+
 import { errors } from '../errors/index.ts';
 import type { AuthHooks } from '../http/caller.ts';
 import type { AuthService } from './service.ts';

@@ -4,18 +4,20 @@ import type { DomainModule, HttpModule } from '../http/module.ts';
 import type { UserService } from '../users/service.ts';
 import { authHooks } from './hooks.ts';
 import { authRoutes } from './routes.ts';
-import { createAuthService, type AuthService } from './service.ts';
+import { type AuthService, createAuthService } from './service.ts';
 
-export type { AuthService } from './service.ts';
 export { authHooks } from './hooks.ts';
 export { createRefreshTokenRepository } from './repository.ts';
+export type { AuthService } from './service.ts';
 export { createTokenService } from './tokens.ts';
 
 export function authHttp(auth: AuthService, users: UserService): HttpModule {
   return { routes: { prefix: '/auth', plugin: (app, ctx) => authRoutes(app, { ...ctx, auth, users }) }, schemas: [] };
 }
 
-export function createAuthModule(deps: Parameters<typeof createAuthService>[0] & { userService: UserService }): DomainModule<AuthService> & { hooks: AuthHooks } {
+export function createAuthModule(
+  deps: Parameters<typeof createAuthService>[0] & { userService: UserService },
+): DomainModule<AuthService> & { hooks: AuthHooks } {
   const { userService, ...serviceDeps } = deps;
   const service = createAuthService(serviceDeps);
   return { service, hooks: authHooks(service), ...authHttp(service, userService) };

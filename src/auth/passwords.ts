@@ -1,5 +1,7 @@
-import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { randomBytes, scrypt as scryptCb, type ScryptOptions, timingSafeEqual } from 'node:crypto';
+
 import { bulkhead, isBulkheadRejectedError } from 'cockatiel';
+
 import { errors } from '../errors/index.ts';
 
 /**
@@ -39,7 +41,15 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const [alg, n, r, p, saltB64, keyB64] = stored.split('$');
   if (alg !== 'scrypt' || !saltB64 || !keyB64) return false;
   const expected = Buffer.from(keyB64, 'base64url');
-  const key = await bounded(() => scrypt(password, Buffer.from(saltB64, 'base64url'), { N: Number(n), r: Number(r), p: Number(p), keylen: expected.length, maxmem: MAXMEM }));
+  const key = await bounded(() =>
+    scrypt(password, Buffer.from(saltB64, 'base64url'), {
+      N: Number(n),
+      r: Number(r),
+      p: Number(p),
+      keylen: expected.length,
+      maxmem: MAXMEM,
+    }),
+  );
   return key.length === expected.length && timingSafeEqual(key, expected);
 }
 

@@ -8,7 +8,8 @@ import type { Database, Queryable } from '../infra/database/client.ts';
  * the change feed in the same transaction, so every process refuses its access tokens
  * within the feed's bound.
  */
-export type RotateOutcome = { outcome: 'rotated'; userId: string; sessionId: string } | { outcome: 'reused' | 'revoked' | 'expired' | 'unknown' };
+export type RotateOutcome =
+  { outcome: 'rotated'; userId: string; sessionId: string } | { outcome: 'reused' | 'revoked' | 'expired' | 'unknown' };
 
 export function createRefreshTokenRepository(db: Database, feed: ChangeFeed) {
   /**
@@ -18,8 +19,12 @@ export function createRefreshTokenRepository(db: Database, feed: ChangeFeed) {
    * revoked: no token of an ended session survives.
    */
   async function revokeFamily(tx: Queryable, familyId: string): Promise<void> {
-    await tx.query('refresh.lock_family', 'SELECT id FROM refresh_tokens WHERE family_id = $1 AND revoked_at IS NULL FOR UPDATE', [familyId]);
-    await tx.query('refresh.revoke_family', 'UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL', [familyId]);
+    await tx.query('refresh.lock_family', 'SELECT id FROM refresh_tokens WHERE family_id = $1 AND revoked_at IS NULL FOR UPDATE', [
+      familyId,
+    ]);
+    await tx.query('refresh.revoke_family', 'UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL', [
+      familyId,
+    ]);
   }
 
   /** Runs `fn` in a transaction that ends sessions; makes them known in this process once committed. */
@@ -36,12 +41,11 @@ export function createRefreshTokenRepository(db: Database, feed: ChangeFeed) {
 
   return {
     async insert(t: { userId: string; familyId: string; hash: string; ttlS: number }): Promise<void> {
-      await db.query('refresh.insert', "INSERT INTO refresh_tokens (user_id, family_id, token_hash, expires_at) VALUES ($1, $2, $3, now() + make_interval(secs => $4))", [
-        t.userId,
-        t.familyId,
-        t.hash,
-        t.ttlS,
-      ]);
+      await db.query(
+        'refresh.insert',
+        'INSERT INTO refresh_tokens (user_id, family_id, token_hash, expires_at) VALUES ($1, $2, $3, now() + make_interval(secs => $4))',
+        [t.userId, t.familyId, t.hash, t.ttlS],
+      );
     },
 
     /**
@@ -51,7 +55,14 @@ export function createRefreshTokenRepository(db: Database, feed: ChangeFeed) {
      */
     async rotate(oldHash: string, newHash: string, ttlS: number): Promise<RotateOutcome> {
       return ending<RotateOutcome>('refresh.rotate', async (tx) => {
-        const rows = await tx.query<{ id: string; user_id: string; family_id: string; expired: boolean; replaced_at: Date | null; revoked_at: Date | null }>(
+        const rows = await tx.query<{
+          id: string;
+          user_id: string;
+          family_id: string;
+          expired: boolean;
+          replaced_at: Date | null;
+          revoked_at: Date | null;
+        }>(
           'refresh.find',
           'SELECT id, user_id, family_id, expires_at < now() AS expired, replaced_at, revoked_at FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE',
           [oldHash],
@@ -66,12 +77,11 @@ export function createRefreshTokenRepository(db: Database, feed: ChangeFeed) {
         }
         if (t.expired) return { result: { outcome: 'expired' }, ended: [] };
         await tx.query('refresh.replace', 'UPDATE refresh_tokens SET replaced_at = now() WHERE id = $1', [t.id]);
-        await tx.query('refresh.insert', "INSERT INTO refresh_tokens (user_id, family_id, token_hash, expires_at) VALUES ($1, $2, $3, now() + make_interval(secs => $4))", [
-          t.user_id,
-          t.family_id,
-          newHash,
-          ttlS,
-        ]);
+        await tx.query(
+          'refresh.insert',
+          'INSERT INTO refresh_tokens (user_id, family_id, token_hash, expires_at) VALUES ($1, $2, $3, now() + make_interval(secs => $4))',
+          [t.user_id, t.family_id, newHash, ttlS],
+        );
         return { result: { outcome: 'rotated', userId: t.user_id, sessionId: t.family_id }, ended: [] };
       });
     },
@@ -79,7 +89,11 @@ export function createRefreshTokenRepository(db: Database, feed: ChangeFeed) {
     /** Ends the session a refresh token belongs to (nothing when the token is unknown). */
     async endSessionOf(hash: string): Promise<void> {
       await ending('refresh.end_session', async (tx) => {
-        const rows = await tx.query<{ family_id: string }>('refresh.family_of', 'SELECT family_id FROM refresh_tokens WHERE token_hash = $1', [hash]);
+        const rows = await tx.query<{ family_id: string }>(
+          'refresh.family_of',
+          'SELECT family_id FROM refresh_tokens WHERE token_hash = $1',
+          [hash],
+        );
         const familyId = rows[0]?.family_id;
         if (!familyId) return { result: undefined, ended: [] };
         await revokeFamily(tx, familyId);
@@ -90,7 +104,11 @@ export function createRefreshTokenRepository(db: Database, feed: ChangeFeed) {
     /** Ends one session of one user (logout by bearer). */
     async endSession(userId: string, sessionId: string): Promise<void> {
       await ending('refresh.end_session', async (tx) => {
-        const rows = await tx.query<{ n: number }>('refresh.session_owner', 'SELECT count(*)::int AS n FROM refresh_tokens WHERE family_id = $1 AND user_id = $2', [sessionId, userId]);
+        const rows = await tx.query<{ n: number }>(
+          'refresh.session_owner',
+          'SELECT count(*)::int AS n FROM refresh_tokens WHERE family_id = $1 AND user_id = $2',
+          [sessionId, userId],
+        );
         if (!rows[0]?.n) return { result: undefined, ended: [] };
         await revokeFamily(tx, sessionId);
         return { result: undefined, ended: [sessionId] };

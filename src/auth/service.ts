@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+
 import { LRUCache } from 'lru-cache';
+
 import { errors } from '../errors/index.ts';
-import type { UserRepository } from '../users/repository.ts';
 import type { Caller } from '../shared/types.ts';
+import type { UserRepository } from '../users/repository.ts';
 import type { User } from '../users/types.ts';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './passwords.ts';
 import type { RefreshTokenRepository } from './repository.ts';
@@ -58,7 +60,11 @@ export function createAuthService(deps: {
     await refreshTokens.insert({ userId: user.id, familyId, hash: refresh.hash, ttlS: deps.refreshTtlS });
     // Just written: this process knows the session is live without asking again.
     knownSessions.set(familyId, user.id);
-    return { user: strip(user), accessToken: tokens.signAccess({ sub: user.id, sid: familyId, role: user.role, tv: user.tokenVersion }), refreshToken: refresh.token };
+    return {
+      user: strip(user),
+      accessToken: tokens.signAccess({ sub: user.id, sid: familyId, role: user.role, tv: user.tokenVersion }),
+      refreshToken: refresh.token,
+    };
   }
 
   const invalidToken = () => errors.unauthorized('Invalid or expired access token');
@@ -71,7 +77,16 @@ export function createAuthService(deps: {
   }
 
   function strip(u: User): User {
-    return { id: u.id, email: u.email, firstName: u.firstName, lastName: u.lastName, role: u.role, isActive: u.isActive, createdAt: u.createdAt, updatedAt: u.updatedAt };
+    return {
+      id: u.id,
+      email: u.email,
+      firstName: u.firstName,
+      lastName: u.lastName,
+      role: u.role,
+      isActive: u.isActive,
+      createdAt: u.createdAt,
+      updatedAt: u.updatedAt,
+    };
   }
 
   const invalidLogin = () => errors.unauthorized('Invalid email or password');
@@ -79,7 +94,13 @@ export function createAuthService(deps: {
   return {
     async register(input: { email: string; password: string; firstName: string; lastName: string }): Promise<Session> {
       const passwordHash = await hashPassword(input.password);
-      const created = await users.create({ email: normalizeEmail(input.email), firstName: input.firstName.trim(), lastName: input.lastName.trim(), passwordHash, role: 'student' });
+      const created = await users.create({
+        email: normalizeEmail(input.email),
+        firstName: input.firstName.trim(),
+        lastName: input.lastName.trim(),
+        passwordHash,
+        role: 'student',
+      });
       if (created === 'email_taken') throw errors.emailTaken();
       return issue({ ...created, tokenVersion: 0 });
     },
@@ -102,7 +123,10 @@ export function createAuthService(deps: {
       if (r.outcome !== 'rotated') throw errors.unauthorized('Invalid refresh token');
       const user = await users.findById(r.userId);
       if (!user || !user.isActive) throw errors.unauthorized('Invalid refresh token');
-      return { accessToken: tokens.signAccess({ sub: user.id, sid: r.sessionId, role: user.role, tv: user.tokenVersion }), refreshToken: next.token };
+      return {
+        accessToken: tokens.signAccess({ sub: user.id, sid: r.sessionId, role: user.role, tv: user.tokenVersion }),
+        refreshToken: next.token,
+      };
     },
 
     /** Ends the session a refresh token belongs to (an unknown token ends nothing, silently). */

@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
+
 import { createSigner, createVerifier } from 'fast-jwt';
+
 import type { Role } from '../shared/types.ts';
 
 export type { Role };

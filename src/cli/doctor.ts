@@ -1,10 +1,12 @@
 import { availableParallelism } from 'node:os';
+
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { ConfigError, loadConfig, type Config } from '../config/index.ts';
+
+import { type Config, ConfigError, loadConfig } from '../config/index.ts';
 import { VARIABLES, type VarName } from '../config/variables.ts';
-import { PaystackHttpError, PaystackNetworkError, PaystackRateLimitedError, PaystackTimeoutError } from '../infra/paystack/errors.ts';
 import { createPaystackClient } from '../infra/paystack/client.ts';
+import { PaystackHttpError, PaystackNetworkError, PaystackRateLimitedError, PaystackTimeoutError } from '../infra/paystack/errors.ts';
 
 /**
  * `npm run doctor`: reads the configuration the service would read, warns about risky
@@ -41,7 +43,9 @@ const CLOSE_MS = 1000;
 // rest is for migrations, the change feed, consoles and other clients.
 const CONNECTION_SHARE_WARN = 0.8;
 
-const TIME_BUDGETS: VarName[] = (Object.keys(VARIABLES) as VarName[]).filter((k) => VARIABLES[k].group === 'Time budgets' && /_MS$/.test(k));
+const TIME_BUDGETS: VarName[] = (Object.keys(VARIABLES) as VarName[]).filter(
+  (k) => VARIABLES[k].group === 'Time budgets' && /_MS$/.test(k),
+);
 
 const isLoopback = (host: string) => ['localhost', '127.0.0.1', '::1', '[::1]'].includes(host) || host.startsWith('127.');
 
@@ -78,19 +82,39 @@ export function configChecks(config: Readonly<Config>, env: NodeJS.ProcessEnv): 
 
   const unset = TIME_BUDGETS.filter((k) => env[k] === undefined || env[k] === '');
   if (config.isProduction && unset.length > 0) {
-    warn('time budgets', `${unset.length} not set, defaults used: ${unset.join(', ')}`, 'set each explicitly in production, so a new release cannot change your budgets');
+    warn(
+      'time budgets',
+      `${unset.length} not set, defaults used: ${unset.join(', ')}`,
+      'set each explicitly in production, so a new release cannot change your budgets',
+    );
   } else {
-    rows.push({ check: 'time budgets', status: 'ok', detail: `request deadline ${deadline} ms, worker timeout ${config.workerTimeoutMs} ms${unset.length ? `; ${unset.length} at their defaults` : ''}` });
+    rows.push({
+      check: 'time budgets',
+      status: 'ok',
+      detail: `request deadline ${deadline} ms, worker timeout ${config.workerTimeoutMs} ms${unset.length ? `; ${unset.length} at their defaults` : ''}`,
+    });
   }
 
   if (config.redisCommandTimeoutMs > REDIS_COMMAND_WARN_MS) {
-    warn('REDIS_COMMAND_TIMEOUT_MS', `${config.redisCommandTimeoutMs} ms`, `above ${REDIS_COMMAND_WARN_MS} ms a cache is slower than the database it shields; keep it near 250 ms unless Redis is across a region`);
+    warn(
+      'REDIS_COMMAND_TIMEOUT_MS',
+      `${config.redisCommandTimeoutMs} ms`,
+      `above ${REDIS_COMMAND_WARN_MS} ms a cache is slower than the database it shields; keep it near 250 ms unless Redis is across a region`,
+    );
   }
   if (config.dbLockTimeoutMs >= usable) {
-    warn('DB_LOCK_TIMEOUT_MS', `${config.dbLockTimeoutMs} ms, not below the request deadline (${usable} ms usable)`, 'keep it well below, so a query stuck on a lock frees its connection before the request gives up');
+    warn(
+      'DB_LOCK_TIMEOUT_MS',
+      `${config.dbLockTimeoutMs} ms, not below the request deadline (${usable} ms usable)`,
+      'keep it well below, so a query stuck on a lock frees its connection before the request gives up',
+    );
   }
   if (config.dbIdleInTransactionTimeoutMs < deadline) {
-    warn('DB_IDLE_IN_TRANSACTION_TIMEOUT_MS', `${config.dbIdleInTransactionTimeoutMs} ms, below REQUEST_TIMEOUT_MS (${deadline} ms)`, 'the server may end a transaction a live request is still using; keep it above the request deadline');
+    warn(
+      'DB_IDLE_IN_TRANSACTION_TIMEOUT_MS',
+      `${config.dbIdleInTransactionTimeoutMs} ms, below REQUEST_TIMEOUT_MS (${deadline} ms)`,
+      'the server may end a transaction a live request is still using; keep it above the request deadline',
+    );
   }
   const overWorker: [VarName, number][] = (
     [
@@ -102,35 +126,59 @@ export function configChecks(config: Readonly<Config>, env: NodeJS.ProcessEnv): 
     ] as [VarName, number][]
   ).filter(([, v]) => v > config.workerTimeoutMs);
   for (const [name, v] of overWorker) {
-    warn(name, `${v} ms, larger than WORKER_TIMEOUT_MS (${config.workerTimeoutMs} ms)`, 'work waiting this long outlives a worker the supervisor replaces; lower it, or raise WORKER_TIMEOUT_MS on purpose');
+    warn(
+      name,
+      `${v} ms, larger than WORKER_TIMEOUT_MS (${config.workerTimeoutMs} ms)`,
+      'work waiting this long outlives a worker the supervisor replaces; lower it, or raise WORKER_TIMEOUT_MS on purpose',
+    );
   }
   if (config.gracefulTimeoutMs < deadline) {
-    warn('GRACEFUL_TIMEOUT_MS', `${config.gracefulTimeoutMs} ms, below REQUEST_TIMEOUT_MS (${deadline} ms)`, 'a reload or shutdown cuts off requests that are still within their deadline');
+    warn(
+      'GRACEFUL_TIMEOUT_MS',
+      `${config.gracefulTimeoutMs} ms, below REQUEST_TIMEOUT_MS (${deadline} ms)`,
+      'a reload or shutdown cuts off requests that are still within their deadline',
+    );
   }
 
   if (config.redisUrl) {
     const u = new URL(config.redisUrl);
     if (u.protocol === 'redis:' && !isLoopback(u.hostname)) {
-      warn('REDIS_URL', `plain redis:// to ${u.hostname}: TLS is off`, 'use rediss:// for a Redis that is not on this machine (Upstash and most hosted Redis require it)');
+      warn(
+        'REDIS_URL',
+        `plain redis:// to ${u.hostname}: TLS is off`,
+        'use rediss:// for a Redis that is not on this machine (Upstash and most hosted Redis require it)',
+      );
     }
   }
   if (config.databaseUrl) {
     const u = new URL(config.databaseUrl);
     const sslmode = u.searchParams.get('sslmode');
     if (!isLoopback(u.hostname) && (!sslmode || sslmode === 'disable' || sslmode === 'allow' || sslmode === 'prefer')) {
-      warn('DATABASE_URL', `${u.hostname} without sslmode=require${sslmode ? ` (sslmode=${sslmode})` : ''}`, 'add ?sslmode=require (or verify-full) for a database that is not on this machine');
+      warn(
+        'DATABASE_URL',
+        `${u.hostname} without sslmode=require${sslmode ? ` (sslmode=${sslmode})` : ''}`,
+        'add ?sslmode=require (or verify-full) for a database that is not on this machine',
+      );
     }
   }
   if (!config.opsToken) {
-    if (isLoopback(config.host)) rows.push({ check: 'OPS_TOKEN', status: 'ok', detail: 'not set; /metrics and /ops/data are open, on loopback only' });
-    else warn('OPS_TOKEN', `not set while listening on ${config.host}`, 'set OPS_TOKEN (required in production): /metrics and /ops/data are open to anyone who reaches the port');
+    if (isLoopback(config.host))
+      rows.push({ check: 'OPS_TOKEN', status: 'ok', detail: 'not set; /metrics and /ops/data are open, on loopback only' });
+    else
+      warn(
+        'OPS_TOKEN',
+        `not set while listening on ${config.host}`,
+        'set OPS_TOKEN (required in production): /metrics and /ops/data are open to anyone who reaches the port',
+      );
   }
   if (config.faultInjection) warn('FAULT_INJECTION', 'on: /__fault routes can block workers', 'turn it off outside tests');
   if (config.cacheDisabled) warn('CACHE_DISABLED', 'on: every read goes to PostgreSQL', 'turn it off once the cache is trusted again');
   if (config.paystackSecretKey) {
     const live = config.paystackSecretKey.startsWith('sk_live_');
-    if (config.isProduction && !live) warn('PAYSTACK_SECRET_KEY', 'a test key in production', 'use the sk_live_ key: test-mode payments never settle');
-    if (!config.isProduction && live) warn('PAYSTACK_SECRET_KEY', `a live key with NODE_ENV=${config.nodeEnv}`, 'use an sk_test_ key outside production');
+    if (config.isProduction && !live)
+      warn('PAYSTACK_SECRET_KEY', 'a test key in production', 'use the sk_live_ key: test-mode payments never settle');
+    if (!config.isProduction && live)
+      warn('PAYSTACK_SECRET_KEY', `a live key with NODE_ENV=${config.nodeEnv}`, 'use an sk_test_ key outside production');
   }
   return rows;
 }
@@ -146,7 +194,14 @@ function pgTarget(url: string): string {
 
 export async function probePostgres(config: Readonly<Config>): Promise<CheckRow[]> {
   if (!config.databaseUrl) {
-    return [{ check: 'postgres', status: config.isProduction ? 'down' : 'skip', detail: 'DATABASE_URL unset: the service embeds PGlite under DATA_DIR', advice: config.isProduction ? 'set DATABASE_URL' : 'fine for development; production needs DATABASE_URL' }];
+    return [
+      {
+        check: 'postgres',
+        status: config.isProduction ? 'down' : 'skip',
+        detail: 'DATABASE_URL unset: the service embeds PGlite under DATA_DIR',
+        advice: config.isProduction ? 'set DATABASE_URL' : 'fine for development; production needs DATABASE_URL',
+      },
+    ];
   }
   const target = pgTarget(config.databaseUrl);
   // The same start-up parameters as the service's pool: what is checked is what it gets.
@@ -169,11 +224,17 @@ export async function probePostgres(config: Readonly<Config>): Promise<CheckRow[
       );
       return r.rows[0];
     });
-    rows.push({ check: 'postgres', status: 'ok', latencyMs: Math.round(performance.now() - started), detail: `PostgreSQL ${info.version} at ${target}` });
+    rows.push({
+      check: 'postgres',
+      status: 'ok',
+      latencyMs: Math.round(performance.now() - started),
+      detail: `PostgreSQL ${info.version} at ${target}`,
+    });
 
     // The session settings as the server has them on a fresh connection: a pooler such
     // as PgBouncer in transaction mode drops start-up parameters without a word.
-    const msOf = async (setting: string) => Number((await client.query<{ ms: string }>("SELECT setting AS ms FROM pg_settings WHERE name = $1", [setting])).rows[0]?.ms);
+    const msOf = async (setting: string) =>
+      Number((await client.query<{ ms: string }>('SELECT setting AS ms FROM pg_settings WHERE name = $1', [setting])).rows[0]?.ms);
     const st = await within(QUERY_SLACK_MS, 'postgres settings', () => msOf('statement_timeout'));
     const t0 = performance.now();
     let cancelled = false;
@@ -199,9 +260,15 @@ export async function probePostgres(config: Readonly<Config>): Promise<CheckRow[
       latencyMs: Math.round(sleptMs),
       detail: `${info.st} on a fresh connection (DB_STATEMENT_TIMEOUT_MS=${config.dbStatementTimeoutMs}); a ${STATEMENT_PROBE_LIMIT_MS} ms limit ${enforced ? `cancelled pg_sleep(${STATEMENT_PROBE_SLEEP_S}) after ${Math.round(sleptMs)} ms` : 'did NOT cancel pg_sleep'}`,
       ...(!enforced
-        ? { advice: 'the server does not enforce statement_timeout, so a slow query is only abandoned, never stopped; connect to PostgreSQL directly, not through a proxy that swallows it' }
+        ? {
+            advice:
+              'the server does not enforce statement_timeout, so a slow query is only abandoned, never stopped; connect to PostgreSQL directly, not through a proxy that swallows it',
+          }
         : !applied
-          ? { advice: 'start-up parameters are dropped on the way (a pooler such as PgBouncer in transaction mode?): set statement_timeout on the role (ALTER ROLE … SET statement_timeout) or connect directly' }
+          ? {
+              advice:
+                'start-up parameters are dropped on the way (a pooler such as PgBouncer in transaction mode?): set statement_timeout on the role (ALTER ROLE … SET statement_timeout) or connect directly',
+            }
           : {}),
     });
 
@@ -215,7 +282,11 @@ export async function probePostgres(config: Readonly<Config>): Promise<CheckRow[
       check: 'postgres connections',
       status: share > CONNECTION_SHARE_WARN ? 'warn' : 'ok',
       detail: `up to ${ours} of max_connections ${max} per instance: ${workers} worker(s)${config.webConcurrency ? '' : ' (one per CPU)'} × (DB_POOL_MAX ${config.dbPoolMax} + 3)`,
-      ...(share > CONNECTION_SHARE_WARN ? { advice: `lower DB_POOL_MAX or WEB_CONCURRENCY: more than ${CONNECTION_SHARE_WARN * 100} % of the server's connections, before counting other instances` } : {}),
+      ...(share > CONNECTION_SHARE_WARN
+        ? {
+            advice: `lower DB_POOL_MAX or WEB_CONCURRENCY: more than ${CONNECTION_SHARE_WARN * 100} % of the server's connections, before counting other instances`,
+          }
+        : {}),
     });
   } catch (err) {
     const code = (err as { code?: string }).code;
@@ -229,7 +300,13 @@ export async function probePostgres(config: Readonly<Config>): Promise<CheckRow[
             : code === '3D000'
               ? 'the database named in DATABASE_URL does not exist'
               : `check DATABASE_URL and that ${target} is reachable from here within DB_CONNECT_TIMEOUT_MS (${config.dbConnectTimeoutMs} ms)`;
-    rows.push({ check: 'postgres', status: 'down', latencyMs: Math.round(performance.now() - started), detail: `${target}: ${errText(err)}`, advice });
+    rows.push({
+      check: 'postgres',
+      status: 'down',
+      latencyMs: Math.round(performance.now() - started),
+      detail: `${target}: ${errText(err)}`,
+      advice,
+    });
   } finally {
     await within(CLOSE_MS, 'postgres close', () => client.end()).catch(() => undefined);
   }
@@ -241,7 +318,15 @@ export async function probePostgres(config: Readonly<Config>): Promise<CheckRow[
 // ---------------------------------------------------------------------------------
 
 export async function probeRedis(config: Readonly<Config>): Promise<CheckRow[]> {
-  if (!config.redisUrl) return [{ check: 'redis', status: 'skip', detail: 'REDIS_URL unset: each worker uses an in-process LRU cache', advice: 'fine for one instance; several instances need a shared Redis to share cached pages' }];
+  if (!config.redisUrl)
+    return [
+      {
+        check: 'redis',
+        status: 'skip',
+        detail: 'REDIS_URL unset: each worker uses an in-process LRU cache',
+        advice: 'fine for one instance; several instances need a shared Redis to share cached pages',
+      },
+    ];
   if (config.cacheDisabled) return [{ check: 'redis', status: 'skip', detail: 'CACHE_DISABLED=true: Redis is not used' }];
   const u = new URL(config.redisUrl);
   const target = `${u.protocol}//${u.hostname}:${u.port || '6379'}`;
@@ -274,7 +359,11 @@ export async function probeRedis(config: Readonly<Config>): Promise<CheckRow[]> 
         status: slow ? 'warn' : 'ok',
         latencyMs: Math.round(performance.now() - started),
         detail: `${version ? `Redis ${version}` : 'Redis'} at ${target}, PING ${pingMs.toFixed(1)} ms`,
-        ...(slow ? { advice: `a PING takes over half of REDIS_COMMAND_TIMEOUT_MS (${config.redisCommandTimeoutMs} ms): cache calls will time out under load` } : {}),
+        ...(slow
+          ? {
+              advice: `a PING takes over half of REDIS_COMMAND_TIMEOUT_MS (${config.redisCommandTimeoutMs} ms): cache calls will time out under load`,
+            }
+          : {}),
       },
     ];
   } catch (thrown) {
@@ -305,17 +394,36 @@ export async function probeRedis(config: Readonly<Config>): Promise<CheckRow[]> 
  */
 export async function probePaystack(config: Readonly<Config>): Promise<CheckRow[]> {
   if (!config.paystackSecretKey) {
-    return [{ check: 'paystack', status: config.isProduction ? 'down' : 'skip', detail: 'PAYSTACK_SECRET_KEY unset: the service starts its Paystack simulator', advice: config.isProduction ? 'set PAYSTACK_SECRET_KEY' : 'fine for development; production needs the real key' }];
+    return [
+      {
+        check: 'paystack',
+        status: config.isProduction ? 'down' : 'skip',
+        detail: 'PAYSTACK_SECRET_KEY unset: the service starts its Paystack simulator',
+        advice: config.isProduction ? 'set PAYSTACK_SECRET_KEY' : 'fine for development; production needs the real key',
+      },
+    ];
   }
-  const client = createPaystackClient({ baseUrl: config.paystackBaseUrl, secretKey: config.paystackSecretKey, timeoutMs: config.paystackTimeoutMs, replyMarginMs: 0 });
+  const client = createPaystackClient({
+    baseUrl: config.paystackBaseUrl,
+    secretKey: config.paystackSecretKey,
+    timeoutMs: config.paystackTimeoutMs,
+    replyMarginMs: 0,
+  });
   const started = performance.now();
   const base = new URL(config.paystackBaseUrl);
   const rows: CheckRow[] = [];
   if (base.protocol === 'http:' && !isLoopback(base.hostname)) {
-    rows.push({ check: 'PAYSTACK_BASE_URL', status: 'warn', detail: `plain http:// to ${base.hostname}`, advice: 'the secret key travels in clear; use https://' });
+    rows.push({
+      check: 'PAYSTACK_BASE_URL',
+      status: 'warn',
+      detail: `plain http:// to ${base.hostname}`,
+      advice: 'the secret key travels in clear; use https://',
+    });
   }
   try {
-    const page = await within(config.paystackTimeoutMs + CLIENT_SLACK_MS, 'paystack', () => client.listTransactions({ perPage: 1, page: 1 }, { maxWaitMs: config.paystackTimeoutMs }));
+    const page = await within(config.paystackTimeoutMs + CLIENT_SLACK_MS, 'paystack', () =>
+      client.listTransactions({ perPage: 1, page: 1 }, { maxWaitMs: config.paystackTimeoutMs }),
+    );
     rows.push({
       check: 'paystack',
       status: 'ok',
@@ -325,15 +433,45 @@ export async function probePaystack(config: Readonly<Config>): Promise<CheckRow[
   } catch (err) {
     const latencyMs = Math.round(performance.now() - started);
     if (err instanceof PaystackRateLimitedError) {
-      rows.push({ check: 'paystack', status: 'warn', latencyMs, detail: 'rate-limited (429)', advice: 'the key works, but the account is at its rate limit right now' });
+      rows.push({
+        check: 'paystack',
+        status: 'warn',
+        latencyMs,
+        detail: 'rate-limited (429)',
+        advice: 'the key works, but the account is at its rate limit right now',
+      });
     } else if (err instanceof PaystackHttpError && (err.status === 401 || err.status === 403)) {
-      rows.push({ check: 'paystack', status: 'down', latencyMs, detail: `the key was refused (${err.status})`, advice: 'PAYSTACK_SECRET_KEY is wrong or revoked: copy the secret key from the Paystack dashboard (Settings → API Keys)' });
+      rows.push({
+        check: 'paystack',
+        status: 'down',
+        latencyMs,
+        detail: `the key was refused (${err.status})`,
+        advice: 'PAYSTACK_SECRET_KEY is wrong or revoked: copy the secret key from the Paystack dashboard (Settings → API Keys)',
+      });
     } else if (err instanceof PaystackTimeoutError || (err as { code?: string }).code === 'ETIMEDOUT') {
-      rows.push({ check: 'paystack', status: 'down', latencyMs, detail: `no answer within ${config.paystackTimeoutMs} ms`, advice: 'Paystack (or the way to it) is slow or down; payments fail with 503 until it answers' });
+      rows.push({
+        check: 'paystack',
+        status: 'down',
+        latencyMs,
+        detail: `no answer within ${config.paystackTimeoutMs} ms`,
+        advice: 'Paystack (or the way to it) is slow or down; payments fail with 503 until it answers',
+      });
     } else if (err instanceof PaystackNetworkError) {
-      rows.push({ check: 'paystack', status: 'down', latencyMs, detail: `${base.host}: ${errText(err)}`, advice: 'check PAYSTACK_BASE_URL, DNS and outbound HTTPS from this host' });
+      rows.push({
+        check: 'paystack',
+        status: 'down',
+        latencyMs,
+        detail: `${base.host}: ${errText(err)}`,
+        advice: 'check PAYSTACK_BASE_URL, DNS and outbound HTTPS from this host',
+      });
     } else {
-      rows.push({ check: 'paystack', status: 'down', latencyMs, detail: errText(err), advice: 'unexpected answer from Paystack; see its status page' });
+      rows.push({
+        check: 'paystack',
+        status: 'down',
+        latencyMs,
+        detail: errText(err),
+        advice: 'unexpected answer from Paystack; see its status page',
+      });
     }
   } finally {
     await client.close().catch(() => undefined);
@@ -351,9 +489,17 @@ export async function runDoctor(env: NodeJS.ProcessEnv): Promise<CheckRow[]> {
     config = loadConfig(env);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    return err.problems.map((p) => ({ check: 'configuration', status: 'down' as const, detail: p, advice: 'the service refuses to start with this; dependencies were not probed' }));
+    return err.problems.map((p) => ({
+      check: 'configuration',
+      status: 'down' as const,
+      detail: p,
+      advice: 'the service refuses to start with this; dependencies were not probed',
+    }));
   }
-  const rows: CheckRow[] = [{ check: 'configuration', status: 'ok', detail: `valid (NODE_ENV=${config.nodeEnv})` }, ...configChecks(config, env)];
+  const rows: CheckRow[] = [
+    { check: 'configuration', status: 'ok', detail: `valid (NODE_ENV=${config.nodeEnv})` },
+    ...configChecks(config, env),
+  ];
   const probes = await Promise.all([probePostgres(config), probeRedis(config), probePaystack(config)]);
   return [...rows, ...probes.flat()];
 }
@@ -362,7 +508,12 @@ const LABEL: Record<CheckStatus, string> = { ok: 'ok', warn: 'WARN', down: 'DOWN
 
 export function formatRows(rows: CheckRow[]): string {
   const head = ['CHECK', 'STATUS', 'LATENCY', 'RESULT → ADVICE'];
-  const cells = rows.map((r) => [r.check, LABEL[r.status], r.latencyMs === undefined ? '' : `${r.latencyMs} ms`, r.advice ? `${r.detail} → ${r.advice}` : r.detail]);
+  const cells = rows.map((r) => [
+    r.check,
+    LABEL[r.status],
+    r.latencyMs === undefined ? '' : `${r.latencyMs} ms`,
+    r.advice ? `${r.detail} → ${r.advice}` : r.detail,
+  ]);
   const width = [0, 1, 2].map((i) => Math.max(head[i].length, ...cells.map((c) => c[i].length)));
   const line = (c: string[]) => `${c[0].padEnd(width[0])}  ${c[1].padEnd(width[1])}  ${c[2].padStart(width[2])}  ${c[3]}`;
   const down = rows.filter((r) => r.status === 'down');

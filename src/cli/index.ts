@@ -1,8 +1,9 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError, EXIT_CONFIG, loadConfig } from '../config/index.ts';
 import { createInterface } from 'node:readline';
+
 import { createAdmin } from '../bootstrap.ts';
+import { ConfigError, EXIT_CONFIG, loadConfig } from '../config/index.ts';
 import { createContainer } from '../container.ts';
 import { createLogger } from '../logger.ts';
 
@@ -43,9 +44,11 @@ async function main(argv: string[]): Promise<number> {
     case 'create-admin': {
       const fromStdin = args.includes('--password-stdin');
       const [email, positional] = args.filter((a) => a !== '--password-stdin');
-      const password = fromStdin ? await firstLine() : positional ?? (process.env.ADMIN_PASSWORD || undefined);
+      const password = fromStdin ? await firstLine() : (positional ?? (process.env.ADMIN_PASSWORD || undefined));
       if (!email || (password !== undefined && (password.length < 8 || password.length > 128))) {
-        process.stderr.write('usage: cli create-admin EMAIL [PASSWORD | --password-stdin] (or ADMIN_PASSWORD in the environment); a password has at least 8 characters, at most 128\n');
+        process.stderr.write(
+          'usage: cli create-admin EMAIL [PASSWORD | --password-stdin] (or ADMIN_PASSWORD in the environment); a password has at least 8 characters, at most 128\n',
+        );
         return 64;
       }
       // No bootstrap here: this command is how an operator settles a refused one.
@@ -55,10 +58,13 @@ async function main(argv: string[]): Promise<number> {
         switch (r.outcome) {
           case 'created':
             process.stdout.write(`admin created: ${r.email}\n`);
-            if (r.generatedPassword) process.stdout.write(`  password: ${r.generatedPassword}\n  (shown once; it is not stored anywhere in clear)\n`);
+            if (r.generatedPassword)
+              process.stdout.write(`  password: ${r.generatedPassword}\n  (shown once; it is not stored anywhere in clear)\n`);
             return 0;
           case 'reset':
-            process.stdout.write(`${r.email} already had an account: password set, it is now an admin, and all its sessions ended (${r.sessionsEnded} live; every access and refresh token it had stops working)\n`);
+            process.stdout.write(
+              `${r.email} already had an account: password set, it is now an admin, and all its sessions ended (${r.sessionsEnded} live; every access and refresh token it had stops working)\n`,
+            );
             return 0;
           case 'needs_password':
             process.stderr.write(

@@ -99,7 +99,11 @@ export async function summarize(inputs: Readable[], top = 10): Promise<LogSummar
       const code = str(r.code);
       const dependency = str(r.dependency);
       let s = routes.get(route);
-      if (!s) routes.set(route, (s = { route, requests: 0, errors5xx: 0, unavailableByReason: {}, pastDeadline: 0, culprits: {}, durations: [] }));
+      if (!s)
+        routes.set(
+          route,
+          (s = { route, requests: 0, errors5xx: 0, unavailableByReason: {}, pastDeadline: 0, culprits: {}, durations: [] }),
+        );
       s.requests++;
       s.durations.push(durationMs);
       if (status >= 500) {
@@ -110,7 +114,16 @@ export async function summarize(inputs: Readable[], top = 10): Promise<LogSummar
       if (code === 'deadline_exceeded') s.pastDeadline++;
       const requestId = str(r.requestId);
       if (requestId) {
-        const w: WorstRequest = { requestId, route, statusCode: status, durationMs, ...(code ? { code } : {}), ...(dependency ? { dependency } : {}), ...(time ? { time } : {}), ...(num(r.pid) ? { pid: num(r.pid) } : {}) };
+        const w: WorstRequest = {
+          requestId,
+          route,
+          statusCode: status,
+          durationMs,
+          ...(code ? { code } : {}),
+          ...(dependency ? { dependency } : {}),
+          ...(time ? { time } : {}),
+          ...(num(r.pid) ? { pid: num(r.pid) } : {}),
+        };
         if (worst.length < top || rank(w) > rank(worst[worst.length - 1])) {
           worst.push(w);
           worst.sort((a, b) => rank(b) - rank(a));
@@ -123,7 +136,12 @@ export async function summarize(inputs: Readable[], top = 10): Promise<LogSummar
     const outcome = str(r.outcome);
     const op = str(r.op);
     // The policy's one line per failed call: "<dependency> <op> <outcome>".
-    if (dependency && op && (outcome === 'error' || outcome === 'timeout' || outcome === 'rejected') && msg === `${dependency} ${op} ${outcome}`) {
+    if (
+      dependency &&
+      op &&
+      (outcome === 'error' || outcome === 'timeout' || outcome === 'rejected') &&
+      msg === `${dependency} ${op} ${outcome}`
+    ) {
       const key = `${dependency}\u0000${op}`;
       let d = deps.get(key);
       if (!d) deps.set(key, (d = { dependency, op, errors: 0, timeouts: 0, rejected: 0, errorCodes: {}, routes: {} }));
@@ -210,9 +228,15 @@ const counts = (m: Record<string, number>) =>
 
 export function formatSummary(s: LogSummary): string {
   const out: string[] = [];
-  out.push(`${s.records} log records${s.from ? `, ${s.from} to ${s.to}` : ''}${s.skippedLines ? ` (${s.skippedLines} non-JSON lines skipped)` : ''}`);
+  out.push(
+    `${s.records} log records${s.from ? `, ${s.from} to ${s.to}` : ''}${s.skippedLines ? ` (${s.skippedLines} non-JSON lines skipped)` : ''}`,
+  );
   const timingOut = s.routes.filter((r) => r.pastDeadline > 0);
-  out.push(timingOut.length ? `Timing out: ${timingOut.map((r) => `${r.route} (${r.pastDeadline})`).join(', ')}` : 'Timing out: no route ran past its deadline');
+  out.push(
+    timingOut.length
+      ? `Timing out: ${timingOut.map((r) => `${r.route} (${r.pastDeadline})`).join(', ')}`
+      : 'Timing out: no route ran past its deadline',
+  );
   const culprits: Record<string, number> = {};
   for (const d of s.dependencies) inc(culprits, d.dependency, d.timeouts + d.errors);
   if (Object.keys(culprits).length) out.push(`Failing dependency calls: ${counts(culprits)}`);
@@ -222,7 +246,17 @@ export function formatSummary(s: LogSummary): string {
     s.routes.length
       ? table(
           ['ROUTE', 'REQUESTS', '5XX', 'PAST DEADLINE', 'P50', 'P99', 'MAX', '503 BY REASON', 'CULPRIT'],
-          s.routes.map((r) => [r.route, String(r.requests), String(r.errors5xx), String(r.pastDeadline), ms(r.p50Ms), ms(r.p99Ms), ms(r.maxMs), counts(r.unavailableByReason) || '–', counts(r.culprits) || '–']),
+          s.routes.map((r) => [
+            r.route,
+            String(r.requests),
+            String(r.errors5xx),
+            String(r.pastDeadline),
+            ms(r.p50Ms),
+            ms(r.p99Ms),
+            ms(r.maxMs),
+            counts(r.unavailableByReason) || '–',
+            counts(r.culprits) || '–',
+          ]),
           [1, 2, 3, 4, 5, 6],
         )
       : '(no "request completed" records)',
@@ -233,7 +267,15 @@ export function formatSummary(s: LogSummary): string {
     s.dependencies.length
       ? table(
           ['DEPENDENCY', 'OP', 'ERRORS', 'TIMEOUTS', 'REJECTED', 'ERROR CODES', 'ROUTES'],
-          s.dependencies.map((d) => [d.dependency, d.op, String(d.errors), String(d.timeouts), String(d.rejected), counts(d.errorCodes), counts(d.routes) || '–']),
+          s.dependencies.map((d) => [
+            d.dependency,
+            d.op,
+            String(d.errors),
+            String(d.timeouts),
+            String(d.rejected),
+            counts(d.errorCodes),
+            counts(d.routes) || '–',
+          ]),
           [2, 3, 4],
         )
       : '(none)',
@@ -241,11 +283,23 @@ export function formatSummary(s: LogSummary): string {
 
   if (s.breakers.length) {
     out.push('', 'Breaker transitions');
-    out.push(table(['DEPENDENCY', 'TO', 'COUNT'], s.breakers.map((b) => [b.dependency, b.to, String(b.count)]), [2]));
+    out.push(
+      table(
+        ['DEPENDENCY', 'TO', 'COUNT'],
+        s.breakers.map((b) => [b.dependency, b.to, String(b.count)]),
+        [2],
+      ),
+    );
   }
   if (s.workers.length) {
     out.push('', 'Workers');
-    out.push(table(['EVENT', 'CAUSE', 'COUNT'], s.workers.map((w) => [w.event, w.cause, String(w.count)]), [2]));
+    out.push(
+      table(
+        ['EVENT', 'CAUSE', 'COUNT'],
+        s.workers.map((w) => [w.event, w.cause, String(w.count)]),
+        [2],
+      ),
+    );
   }
 
   out.push('', `Worst requests (failed first, then slowest)`);
@@ -253,7 +307,15 @@ export function formatSummary(s: LogSummary): string {
     s.worst.length
       ? table(
           ['REQUEST ID', 'ROUTE', 'STATUS', 'TOOK', 'CODE', 'WAITED ON', 'TIME'],
-          s.worst.map((w) => [w.requestId, w.route, String(w.statusCode), ms(w.durationMs), w.code ?? '–', w.dependency ?? '–', w.time ?? '']),
+          s.worst.map((w) => [
+            w.requestId,
+            w.route,
+            String(w.statusCode),
+            ms(w.durationMs),
+            w.code ?? '–',
+            w.dependency ?? '–',
+            w.time ?? '',
+          ]),
           [2, 3],
         )
       : '(none)',

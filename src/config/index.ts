@@ -1,5 +1,6 @@
 import { isIPv4 } from 'node:net';
 import path from 'node:path';
+
 import { VARIABLES, type VarName, type VarSpec } from './variables.ts';
 
 export { VARIABLES } from './variables.ts';
@@ -118,7 +119,10 @@ function parseOne(name: string, spec: VarSpec, input: string, problems: string[]
       return input;
     }
     case 'list':
-      return input.split(',').map((s) => s.trim()).filter(Boolean);
+      return input
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     case 'string':
       if (k.minLength !== undefined && input.length < k.minLength) {
         problems.push(`${name} must be at least ${k.minLength} characters`);
@@ -132,7 +136,10 @@ function parseTrustProxy(v: string): boolean | number | string[] {
   if (v === 'true') return true;
   if (v === 'false' || v === '') return false;
   if (/^\d+$/.test(v)) return Number(v);
-  return v.split(',').map((s) => s.trim()).filter(Boolean);
+  return v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 const WEAK_SECRETS = new Set(['secret', 'changeme', 'change-me', 'jwt_secret', 'development', 'password']);
@@ -263,7 +270,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   // value does not hide the other problems: the operator sees every one in one pass.
   const parsed = (...names: VarName[]) => names.every((k) => raw[k] !== undefined);
   const usable = cfg.requestTimeoutMs - cfg.replyMarginMs;
-  if (parsed('REQUEST_TIMEOUT_MS', 'REPLY_MARGIN_MS') && usable <= 0) problems.push(`REPLY_MARGIN_MS (${cfg.replyMarginMs}) must be below REQUEST_TIMEOUT_MS (${cfg.requestTimeoutMs})`);
+  if (parsed('REQUEST_TIMEOUT_MS', 'REPLY_MARGIN_MS') && usable <= 0)
+    problems.push(`REPLY_MARGIN_MS (${cfg.replyMarginMs}) must be below REQUEST_TIMEOUT_MS (${cfg.requestTimeoutMs})`);
   const inRequest: [VarName, number][] = [
     ['REDIS_COMMAND_TIMEOUT_MS', cfg.redisCommandTimeoutMs],
     ['DB_CONNECT_TIMEOUT_MS', cfg.dbConnectTimeoutMs],
@@ -272,7 +280,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   ];
   for (const [name, value] of inRequest) {
     if (parsed('REQUEST_TIMEOUT_MS', 'REPLY_MARGIN_MS', name) && usable > 0 && value >= usable) {
-      problems.push(`${name} (${value}) must be below REQUEST_TIMEOUT_MS - REPLY_MARGIN_MS (${cfg.requestTimeoutMs} - ${cfg.replyMarginMs} = ${usable}): a call inside a request could never finish before its deadline`);
+      problems.push(
+        `${name} (${value}) must be below REQUEST_TIMEOUT_MS - REPLY_MARGIN_MS (${cfg.requestTimeoutMs} - ${cfg.replyMarginMs} = ${usable}): a call inside a request could never finish before its deadline`,
+      );
     }
   }
   if (parsed('REQUEST_TIMEOUT_MS', 'WORKER_TIMEOUT_MS') && cfg.requestTimeoutMs >= cfg.workerTimeoutMs) {
@@ -280,26 +290,43 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   }
   if (cfg.isProduction) {
     if (!cfg.databaseUrl) problems.push('DATABASE_URL is required in production (the embedded database is for development only)');
-    if (!cfg.paystackSecretKey) problems.push('PAYSTACK_SECRET_KEY is required in production (the Paystack simulator is never started there)');
+    if (!cfg.paystackSecretKey)
+      problems.push('PAYSTACK_SECRET_KEY is required in production (the Paystack simulator is never started there)');
     if (!cfg.jwtSecret) problems.push('JWT_SECRET is required in production (at least 32 random characters)');
-    else if (cfg.jwtSecret.length < 32 || WEAK_SECRETS.has(cfg.jwtSecret.toLowerCase()) || new Set(cfg.jwtSecret).size < 10 || PLACEHOLDER_WORDS.test(cfg.jwtSecret)) {
-      problems.push('JWT_SECRET is too weak for production: use at least 32 random characters, not a placeholder or an example (e.g. `openssl rand -base64 48`)');
+    else if (
+      cfg.jwtSecret.length < 32 ||
+      WEAK_SECRETS.has(cfg.jwtSecret.toLowerCase()) ||
+      new Set(cfg.jwtSecret).size < 10 ||
+      PLACEHOLDER_WORDS.test(cfg.jwtSecret)
+    ) {
+      problems.push(
+        'JWT_SECRET is too weak for production: use at least 32 random characters, not a placeholder or an example (e.g. `openssl rand -base64 48`)',
+      );
     }
     if (!cfg.opsToken) problems.push('OPS_TOKEN is required in production (it protects /metrics and the /ops data)');
-    else if (cfg.opsToken.length < OPS_TOKEN_MIN_LENGTH || estimatedEntropyBits(cfg.opsToken) < OPS_TOKEN_MIN_BITS || PLACEHOLDER_WORDS.test(cfg.opsToken)) {
+    else if (
+      cfg.opsToken.length < OPS_TOKEN_MIN_LENGTH ||
+      estimatedEntropyBits(cfg.opsToken) < OPS_TOKEN_MIN_BITS ||
+      PLACEHOLDER_WORDS.test(cfg.opsToken)
+    ) {
       problems.push(
         `OPS_TOKEN is too weak for production: it needs at least ${OPS_TOKEN_MIN_LENGTH} characters and an estimated ${OPS_TOKEN_MIN_BITS} bits of entropy (this one: ${cfg.opsToken.length} characters, about ${Math.floor(estimatedEntropyBits(cfg.opsToken))} bits), and no placeholder word; generate one with \`openssl rand -base64 32\``,
       );
     }
     if (raw.PAYSTACK_BASE_URL !== undefined && !sentSafely(cfg.paystackBaseUrl)) {
-      problems.push(`PAYSTACK_BASE_URL (${cfg.paystackBaseUrl}) must use https:// in production: over plain http:// the secret key would travel in clear (http:// is allowed only to a loopback address, for a local simulator)`);
+      problems.push(
+        `PAYSTACK_BASE_URL (${cfg.paystackBaseUrl}) must use https:// in production: over plain http:// the secret key would travel in clear (http:// is allowed only to a loopback address, for a local simulator)`,
+      );
     }
     if (cfg.faultInjection) problems.push('FAULT_INJECTION must be false in production');
   }
   if (parsed('MAX_REQUESTS', 'MAX_REQUESTS_JITTER') && cfg.maxRequestsJitter > 0 && cfg.maxRequests === 0) {
-    problems.push(`MAX_REQUESTS_JITTER (${cfg.maxRequestsJitter}) has no effect while MAX_REQUESTS is 0 (never replace): set MAX_REQUESTS too, or remove the jitter`);
+    problems.push(
+      `MAX_REQUESTS_JITTER (${cfg.maxRequestsJitter}) has no effect while MAX_REQUESTS is 0 (never replace): set MAX_REQUESTS too, or remove the jitter`,
+    );
   }
-  if (cfg.bootstrapAdminEmail && !cfg.bootstrapAdminPassword) problems.push('BOOTSTRAP_ADMIN_PASSWORD is required when BOOTSTRAP_ADMIN_EMAIL is set');
+  if (cfg.bootstrapAdminEmail && !cfg.bootstrapAdminPassword)
+    problems.push('BOOTSTRAP_ADMIN_PASSWORD is required when BOOTSTRAP_ADMIN_EMAIL is set');
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(cfg);
 }

@@ -32,17 +32,40 @@ export const VARIABLES = {
   },
   HOST: { kind: { type: 'string', minLength: 1 }, default: '127.0.0.1', group: 'Server', doc: 'listen address (0.0.0.0 in containers)' },
   PORT: { kind: { type: 'int', min: 0, max: 65535 }, default: '3000', group: 'Server', doc: 'listen port (0 picks a free one)' },
-  PUBLIC_URL: { kind: { type: 'url', protocols: ['http:', 'https:'] }, group: 'Server', doc: "the service's public origin, for payment callback links (default http://HOST:PORT)" },
+  PUBLIC_URL: {
+    kind: { type: 'url', protocols: ['http:', 'https:'] },
+    group: 'Server',
+    doc: "the service's public origin, for payment callback links (default http://HOST:PORT)",
+  },
   LOG_LEVEL: {
     kind: { type: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
     default: 'info',
     group: 'Server',
     doc: 'pino log level',
   },
-  TRUST_PROXY: { kind: { type: 'string' }, default: 'false', group: 'Server', doc: "false, true, a hop count, or a comma list of proxy addresses/CIDRs whose X-Forwarded-For is believed" },
-  CORS_ORIGINS: { kind: { type: 'list' }, default: '', group: 'Server', doc: 'comma list of browser origins allowed to call the API (none by default)' },
-  WEB_CONCURRENCY: { kind: { type: 'int', min: 1, max: 64 }, group: 'Server', doc: 'worker processes per instance (default: CPU count; always 1 with the embedded database)' },
-  MAX_INFLIGHT_REQUESTS: { kind: { type: 'int', min: 1, max: 100000 }, default: '1000', group: 'Server', doc: 'per process; above it, 503 overloaded at once' },
+  TRUST_PROXY: {
+    kind: { type: 'string' },
+    default: 'false',
+    group: 'Server',
+    doc: 'false, true, a hop count, or a comma list of proxy addresses/CIDRs whose X-Forwarded-For is believed',
+  },
+  CORS_ORIGINS: {
+    kind: { type: 'list' },
+    default: '',
+    group: 'Server',
+    doc: 'comma list of browser origins allowed to call the API (none by default)',
+  },
+  WEB_CONCURRENCY: {
+    kind: { type: 'int', min: 1, max: 64 },
+    group: 'Server',
+    doc: 'worker processes per instance (default: CPU count; always 1 with the embedded database)',
+  },
+  MAX_INFLIGHT_REQUESTS: {
+    kind: { type: 'int', min: 1, max: 100000 },
+    default: '1000',
+    group: 'Server',
+    doc: 'per process; above it, 503 overloaded at once',
+  },
   // 4096: four times MAX_INFLIGHT_REQUESTS, so idle keep-alive clients fit beside the
   // busy ones, and few enough that a flood of idle or slow sockets (each holds a file
   // descriptor and some tens of KiB) cannot exhaust the process's descriptors or memory.
@@ -54,23 +77,93 @@ export const VARIABLES = {
   },
 
   // --- time budgets (SPEC.md "Time budgets")
-  REQUEST_TIMEOUT_MS: { kind: ms(100, 300000), default: '10000', group: 'Time budgets', doc: 'the request deadline; every dependency call inside a request gets at most the time left' },
-  REPLY_MARGIN_MS: { kind: ms(0, 10000), default: '250', group: 'Time budgets', doc: 'time kept back from the deadline to write the answer' },
-  WORKER_TIMEOUT_MS: { kind: ms(1000, 600000), default: '30000', group: 'Time budgets', doc: 'a worker whose event loop does not turn for this long is killed and replaced' },
+  REQUEST_TIMEOUT_MS: {
+    kind: ms(100, 300000),
+    default: '10000',
+    group: 'Time budgets',
+    doc: 'the request deadline; every dependency call inside a request gets at most the time left',
+  },
+  REPLY_MARGIN_MS: {
+    kind: ms(0, 10000),
+    default: '250',
+    group: 'Time budgets',
+    doc: 'time kept back from the deadline to write the answer',
+  },
+  WORKER_TIMEOUT_MS: {
+    kind: ms(1000, 600000),
+    default: '30000',
+    group: 'Time budgets',
+    doc: 'a worker whose event loop does not turn for this long is killed and replaced',
+  },
   GRACEFUL_TIMEOUT_MS: { kind: ms(0, 600000), default: '30000', group: 'Time budgets', doc: 'drain time on shutdown and reload' },
-  REDIS_CONNECT_TIMEOUT_MS: { kind: ms(50, 60000), default: '5000', group: 'Time budgets', doc: 'opening a Redis connection (outside requests)' },
-  REDIS_COMMAND_TIMEOUT_MS: { kind: ms(10, 60000), default: '250', group: 'Time budgets', doc: 'one cache command; a cache slower than the database it shields is worse than none' },
-  DB_CONNECT_TIMEOUT_MS: { kind: ms(50, 60000), default: '3000', group: 'Time budgets', doc: 'waiting for a pooled client or opening a new one; a full pool answers 503 after this' },
-  DB_POOL_MAX: { kind: { type: 'int', min: 1, max: 1000 }, default: '10', group: 'Time budgets', doc: "per process; size against max_connections / (instances x workers)" },
-  DB_STATEMENT_TIMEOUT_MS: { kind: ms(100, 3600000), default: '30000', group: 'Time budgets', doc: 'server-side statement timeout outside requests (migrations, reconciler); clipped to the deadline inside requests' },
-  DB_LOCK_TIMEOUT_MS: { kind: ms(10, 600000), default: '2000', group: 'Time budgets', doc: 'a query waiting on a lock gives up after this and frees its connection' },
-  DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: { kind: ms(100, 3600000), default: '10000', group: 'Time budgets', doc: 'the server ends a transaction left open this long' },
+  REDIS_CONNECT_TIMEOUT_MS: {
+    kind: ms(50, 60000),
+    default: '5000',
+    group: 'Time budgets',
+    doc: 'opening a Redis connection (outside requests)',
+  },
+  REDIS_COMMAND_TIMEOUT_MS: {
+    kind: ms(10, 60000),
+    default: '250',
+    group: 'Time budgets',
+    doc: 'one cache command; a cache slower than the database it shields is worse than none',
+  },
+  DB_CONNECT_TIMEOUT_MS: {
+    kind: ms(50, 60000),
+    default: '3000',
+    group: 'Time budgets',
+    doc: 'waiting for a pooled client or opening a new one; a full pool answers 503 after this',
+  },
+  DB_POOL_MAX: {
+    kind: { type: 'int', min: 1, max: 1000 },
+    default: '10',
+    group: 'Time budgets',
+    doc: 'per process; size against max_connections / (instances x workers)',
+  },
+  DB_STATEMENT_TIMEOUT_MS: {
+    kind: ms(100, 3600000),
+    default: '30000',
+    group: 'Time budgets',
+    doc: 'server-side statement timeout outside requests (migrations, reconciler); clipped to the deadline inside requests',
+  },
+  DB_LOCK_TIMEOUT_MS: {
+    kind: ms(10, 600000),
+    default: '2000',
+    group: 'Time budgets',
+    doc: 'a query waiting on a lock gives up after this and frees its connection',
+  },
+  DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: {
+    kind: ms(100, 3600000),
+    default: '10000',
+    group: 'Time budgets',
+    doc: 'the server ends a transaction left open this long',
+  },
   PAYSTACK_TIMEOUT_MS: { kind: ms(100, 120000), default: '8000', group: 'Time budgets', doc: 'one Paystack attempt, body included' },
-  PAYSTACK_VERIFY_WAIT_MS: { kind: ms(50, 120000), default: '3000', group: 'Time budgets', doc: 'how long the verify endpoint waits for Paystack before answering with the stored status' },
-  BREAKER_CONSECUTIVE_FAILURES: { kind: { type: 'int', min: 1, max: 1000 }, default: '5', group: 'Time budgets', doc: "failures in a row that open a dependency's breaker" },
-  BREAKER_HALF_OPEN_MS: { kind: ms(100, 600000), default: '5000', group: 'Time budgets', doc: 'how long an open breaker waits before one trial call' },
+  PAYSTACK_VERIFY_WAIT_MS: {
+    kind: ms(50, 120000),
+    default: '3000',
+    group: 'Time budgets',
+    doc: 'how long the verify endpoint waits for Paystack before answering with the stored status',
+  },
+  BREAKER_CONSECUTIVE_FAILURES: {
+    kind: { type: 'int', min: 1, max: 1000 },
+    default: '5',
+    group: 'Time budgets',
+    doc: "failures in a row that open a dependency's breaker",
+  },
+  BREAKER_HALF_OPEN_MS: {
+    kind: ms(100, 600000),
+    default: '5000',
+    group: 'Time budgets',
+    doc: 'how long an open breaker waits before one trial call',
+  },
   RECONCILE_INTERVAL_MS: { kind: ms(100, 86400000), default: '60000', group: 'Time budgets', doc: 'how often the payment sweep runs' },
-  RECONCILE_MIN_AGE_MS: { kind: ms(0, 86400000), default: '300000', group: 'Time budgets', doc: 'how old a pending payment must be before the sweep re-verifies it' },
+  RECONCILE_MIN_AGE_MS: {
+    kind: ms(0, 86400000),
+    default: '300000',
+    group: 'Time budgets',
+    doc: 'how old a pending payment must be before the sweep re-verifies it',
+  },
   JWT_ACCESS_TTL_S: { kind: { type: 'int', min: 10, max: 86400 }, default: '900', group: 'Auth', doc: 'access token lifetime' },
   JWT_REFRESH_TTL_S: { kind: { type: 'int', min: 60, max: 31536000 }, default: '2592000', group: 'Auth', doc: 'refresh token lifetime' },
   // 10 per 15 minutes: a person who mistypes rarely fails ten times running, and a guesser
@@ -101,7 +194,12 @@ export const VARIABLES = {
   },
   // 2 s: a person notices but gets in; a guesser spends a held connection per try. Kept
   // well under REQUEST_TIMEOUT_MS, and cut to a quarter of the time a request has left.
-  LOGIN_SLOW_DELAY_MS: { kind: ms(0, 5000), default: '2000', group: 'Auth', doc: 'the wait added to each login of an account past LOGIN_SLOW_AFTER_FAILURES_PER_ACCOUNT' },
+  LOGIN_SLOW_DELAY_MS: {
+    kind: ms(0, 5000),
+    default: '2000',
+    group: 'Auth',
+    doc: 'the wait added to each login of an account past LOGIN_SLOW_AFTER_FAILURES_PER_ACCOUNT',
+  },
   // Password hashing is the costliest thing a caller can ask for (~50-100 ms of a core).
   // 60 a minute: a campus behind one address logging in together gets one a second,
   // a few percent of one process's hashing; a loop from one address gets no more.
@@ -128,25 +226,78 @@ export const VARIABLES = {
     doc: 'logins from one client address being checked at once, per process; more at once get 429',
   },
   // 20 an hour: a class signing up together fits; a script filling the users table does not.
-  REGISTER_MAX_PER_ADDRESS: { kind: { type: 'int', min: 1, max: 100000 }, default: '20', group: 'Auth', doc: 'registrations per client address per hour before 429' },
+  REGISTER_MAX_PER_ADDRESS: {
+    kind: { type: 'int', min: 1, max: 100000 },
+    default: '20',
+    group: 'Auth',
+    doc: 'registrations per client address per hour before 429',
+  },
   // 20 per 10 minutes: asking again returns the open payment, so a buyer needs a handful;
   // more only spends the Paystack rate limit the whole service shares.
-  PAYMENT_INIT_MAX_PER_USER: { kind: { type: 'int', min: 1, max: 100000 }, default: '20', group: 'Auth', doc: 'payment initializations per user in 10 minutes before 429 (each may call Paystack)' },
+  PAYMENT_INIT_MAX_PER_USER: {
+    kind: { type: 'int', min: 1, max: 100000 },
+    default: '20',
+    group: 'Auth',
+    doc: 'payment initializations per user in 10 minutes before 429 (each may call Paystack)',
+  },
 
   // --- dependencies
-  DATABASE_URL: { kind: { type: 'url', protocols: ['postgres:', 'postgresql:'] }, group: 'Dependencies', doc: 'PostgreSQL; unset = embedded PGlite under DATA_DIR (refused in production)' },
-  DATABASE_LISTEN_URL: { kind: { type: 'url', protocols: ['postgres:', 'postgresql:'] }, group: 'Dependencies', doc: 'a direct (non-pooler) connection for LISTEN/NOTIFY cache invalidation; default DATABASE_URL' },
+  DATABASE_URL: {
+    kind: { type: 'url', protocols: ['postgres:', 'postgresql:'] },
+    group: 'Dependencies',
+    doc: 'PostgreSQL; unset = embedded PGlite under DATA_DIR (refused in production)',
+  },
+  DATABASE_LISTEN_URL: {
+    kind: { type: 'url', protocols: ['postgres:', 'postgresql:'] },
+    group: 'Dependencies',
+    doc: 'a direct (non-pooler) connection for LISTEN/NOTIFY cache invalidation; default DATABASE_URL',
+  },
   DATA_DIR: { kind: { type: 'string', minLength: 1 }, default: './data', group: 'Dependencies', doc: 'embedded database directory' },
-  REDIS_URL: { kind: { type: 'url', protocols: ['redis:', 'rediss:'] }, group: 'Dependencies', doc: 'Redis cache (rediss:// for TLS); unset = in-process LRU cache' },
-  CACHE_DISABLED: { kind: { type: 'bool' }, default: 'false', group: 'Dependencies', doc: 'true turns the cache off (every read x-cache: bypass): for baselines, or to take a misbehaving cache out at once' },
-  PAYSTACK_SECRET_KEY: { kind: { type: 'string', minLength: 8 }, group: 'Dependencies', doc: 'Paystack secret key (sk_test_… / sk_live_…); unset = the embedded simulator (refused in production)' },
-  PAYSTACK_BASE_URL: { kind: { type: 'url', protocols: ['http:', 'https:'] }, default: 'https://api.paystack.co', group: 'Dependencies', doc: 'Paystack API base; production requires https:// (plain http:// only to a loopback address: a local simulator)' },
-  CALLBACK_URL_ALLOWLIST: { kind: { type: 'list' }, default: '', group: 'Dependencies', doc: 'comma list of origins a client may name as its payment callbackUrl' },
+  REDIS_URL: {
+    kind: { type: 'url', protocols: ['redis:', 'rediss:'] },
+    group: 'Dependencies',
+    doc: 'Redis cache (rediss:// for TLS); unset = in-process LRU cache',
+  },
+  CACHE_DISABLED: {
+    kind: { type: 'bool' },
+    default: 'false',
+    group: 'Dependencies',
+    doc: 'true turns the cache off (every read x-cache: bypass): for baselines, or to take a misbehaving cache out at once',
+  },
+  PAYSTACK_SECRET_KEY: {
+    kind: { type: 'string', minLength: 8 },
+    group: 'Dependencies',
+    doc: 'Paystack secret key (sk_test_… / sk_live_…); unset = the embedded simulator (refused in production)',
+  },
+  PAYSTACK_BASE_URL: {
+    kind: { type: 'url', protocols: ['http:', 'https:'] },
+    default: 'https://api.paystack.co',
+    group: 'Dependencies',
+    doc: 'Paystack API base; production requires https:// (plain http:// only to a loopback address: a local simulator)',
+  },
+  CALLBACK_URL_ALLOWLIST: {
+    kind: { type: 'list' },
+    default: '',
+    group: 'Dependencies',
+    doc: 'comma list of origins a client may name as its payment callbackUrl',
+  },
 
   // --- secrets and bootstrap
-  JWT_SECRET: { kind: { type: 'string', minLength: 1 }, group: 'Secrets', doc: 'HS256 signing key, at least 32 characters in production; unset outside production = a random one per start' },
-  OPS_TOKEN: { kind: { type: 'string', minLength: 16 }, group: 'Secrets', doc: 'bearer token for /metrics and /ops data; required in production, where it needs 32+ characters and an estimated 128 bits of entropy (openssl rand -base64 32)' },
-  BOOTSTRAP_ADMIN_EMAIL: { kind: { type: 'string', minLength: 3 }, group: 'Secrets', doc: 'first admin, created only while no admin exists (else ignored); an existing non-admin account with this address stops start-up, never promoted' },
+  JWT_SECRET: {
+    kind: { type: 'string', minLength: 1 },
+    group: 'Secrets',
+    doc: 'HS256 signing key, at least 32 characters in production; unset outside production = a random one per start',
+  },
+  OPS_TOKEN: {
+    kind: { type: 'string', minLength: 16 },
+    group: 'Secrets',
+    doc: 'bearer token for /metrics and /ops data; required in production, where it needs 32+ characters and an estimated 128 bits of entropy (openssl rand -base64 32)',
+  },
+  BOOTSTRAP_ADMIN_EMAIL: {
+    kind: { type: 'string', minLength: 3 },
+    group: 'Secrets',
+    doc: 'first admin, created only while no admin exists (else ignored); an existing non-admin account with this address stops start-up, never promoted',
+  },
   BOOTSTRAP_ADMIN_PASSWORD: { kind: { type: 'string', minLength: 8 }, group: 'Secrets', doc: 'its password (never logged)' },
 
   // --- supervisor (Gunicorn's workers / timeout / graceful_timeout / max_requests, in spirit)
@@ -177,10 +328,19 @@ export const VARIABLES = {
     group: 'Supervisor',
     doc: 'the window in which CRASH_LOOP_BOOT_FAILURES are counted',
   },
-  PID_FILE: { kind: { type: 'string', minLength: 1 }, group: 'Supervisor', doc: 'where the supervisor writes its pid, for kill -HUP $(cat PID_FILE) (default DATA_DIR/it360acad.pid)' },
+  PID_FILE: {
+    kind: { type: 'string', minLength: 1 },
+    group: 'Supervisor',
+    doc: 'where the supervisor writes its pid, for kill -HUP $(cat PID_FILE) (default DATA_DIR/it360acad.pid)',
+  },
 
   // --- testing
-  FAULT_INJECTION: { kind: { type: 'bool' }, default: 'false', group: 'Testing', doc: 'enables /__fault routes used by tests; refused in production' },
+  FAULT_INJECTION: {
+    kind: { type: 'bool' },
+    default: 'false',
+    group: 'Testing',
+    doc: 'enables /__fault routes used by tests; refused in production',
+  },
   FAULT_WORKER_BOOT_FAIL: {
     kind: { type: 'bool' },
     default: 'false',

@@ -4,7 +4,7 @@ import type { CachedRead } from '../shared/cached-read.ts';
 import type { CourseRepository } from './repository.ts';
 import { courseRoutes } from './routes.ts';
 import { CourseSchema } from './schemas.ts';
-import { createCourseService, type CourseService } from './service.ts';
+import { type CourseService, createCourseService } from './service.ts';
 
 export type { CourseService } from './service.ts';
 

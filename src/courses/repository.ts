@@ -57,7 +57,17 @@ export function createCourseRepository(db: Database, feed: ChangeFeed) {
         values.push(likePattern(q.search));
         filter += ` AND title ILIKE $1`;
       }
-      return pagedQuery<CourseRow, Course>(db, { op: 'courses.list', table: 'courses', columns: COLUMNS, filter, values, orderBy: 'created_at, id', page: q.page, pageSize: q.pageSize, map: toCourse });
+      return pagedQuery<CourseRow, Course>(db, {
+        op: 'courses.list',
+        table: 'courses',
+        columns: COLUMNS,
+        filter,
+        values,
+        orderBy: 'created_at, id',
+        page: q.page,
+        pageSize: q.pageSize,
+        map: toCourse,
+      });
     },
 
     async findByIdOrSlug(idOrSlug: string): Promise<Course | undefined> {
@@ -73,7 +83,15 @@ export function createCourseRepository(db: Database, feed: ChangeFeed) {
       return rows.map(toCourse);
     },
 
-    async create(c: { title: string; slug: string; description: string; price: number; currency: string; isPublished: boolean; instructorId: string }): Promise<Course | 'slug_taken'> {
+    async create(c: {
+      title: string;
+      slug: string;
+      description: string;
+      price: number;
+      currency: string;
+      isPublished: boolean;
+      instructorId: string;
+    }): Promise<Course | 'slug_taken'> {
       try {
         return await write('courses.create', async (tx) => {
           const rows = await tx.query<CourseRow>(
@@ -104,7 +122,11 @@ export function createCourseRepository(db: Database, feed: ChangeFeed) {
       if (c.isPublished !== undefined) add('is_published', c.isPublished);
       try {
         return await write('courses.update', async (tx) => {
-          const rows = await tx.query<CourseRow>('courses.update', `UPDATE courses SET ${sets.join(', ')} WHERE id = $1 RETURNING ${COLUMNS}`, values);
+          const rows = await tx.query<CourseRow>(
+            'courses.update',
+            `UPDATE courses SET ${sets.join(', ')} WHERE id = $1 RETURNING ${COLUMNS}`,
+            values,
+          );
           return rows[0] && toCourse(rows[0]);
         });
       } catch (err) {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+
 import { errors } from '../errors/index.ts';
 import type { CachedRead } from '../shared/cached-read.ts';
 import type { Caller, Page } from '../shared/types.ts';
@@ -64,7 +65,8 @@ export function createCourseService(deps: { courses: CourseRepository; cache: Ca
     async update(caller: Caller, id: string, patch: CourseChanges): Promise<Course> {
       const existing = await courses.findByIdOrSlug(id);
       if (!existing || !visible(existing, caller)) throw errors.notFound('Course');
-      if (caller.role !== 'admin' && caller.id !== existing.instructorId) throw errors.forbidden('Only the course instructor or an admin can edit it');
+      if (caller.role !== 'admin' && caller.id !== existing.instructorId)
+        throw errors.forbidden('Only the course instructor or an admin can edit it');
       const updated = await courses.update(existing.id, patch);
       if (updated === 'slug_taken') throw errors.conflict(`The slug "${patch.slug}" is already used by another course`);
       if (!updated) throw errors.notFound('Course');

@@ -11,7 +11,10 @@ export function enrollmentsHttp(enrollments: EnrollmentService): HttpModule {
   return { routes: { prefix: '/enrollments', plugin: (app, ctx) => enrollmentRoutes(app, { ...ctx, enrollments }) }, schemas: [] };
 }
 
-export function createEnrollmentsModule(deps: { enrollments: EnrollmentRepository; courses: CourseRepository }): DomainModule<EnrollmentService> {
+export function createEnrollmentsModule(deps: {
+  enrollments: EnrollmentRepository;
+  courses: CourseRepository;
+}): DomainModule<EnrollmentService> {
   const service = createEnrollmentService(deps);
   return { service, ...enrollmentsHttp(service) };
 }

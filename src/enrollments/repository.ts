@@ -21,7 +21,9 @@ export function createEnrollmentRepository(db: Database) {
 
     /** Ends the enrollment bought by a payment (a full refund). */
     async endForPayment(tx: Queryable, paymentReference: string): Promise<void> {
-      await tx.query('enrollments.end', 'UPDATE enrollments SET ended_at = now() WHERE payment_reference = $1 AND ended_at IS NULL', [paymentReference]);
+      await tx.query('enrollments.end', 'UPDATE enrollments SET ended_at = now() WHERE payment_reference = $1 AND ended_at IS NULL', [
+        paymentReference,
+      ]);
     },
 
     /** The payment holding the active enrollment of (user, course): its reference, null when granted without one, undefined when none. */
@@ -35,7 +37,11 @@ export function createEnrollmentRepository(db: Database) {
     },
 
     async isEnrolled(userId: string, courseId: string): Promise<boolean> {
-      const rows = await db.query('enrollments.is_enrolled', 'SELECT 1 FROM enrollments WHERE user_id = $1 AND course_id = $2 AND ended_at IS NULL', [userId, courseId]);
+      const rows = await db.query(
+        'enrollments.is_enrolled',
+        'SELECT 1 FROM enrollments WHERE user_id = $1 AND course_id = $2 AND ended_at IS NULL',
+        [userId, courseId],
+      );
       return rows.length > 0;
     },
 

@@ -1,21 +1,37 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+
 import { CourseSchema } from '../courses/schemas.ts';
-import { callerOf, type AuthHooks } from '../http/caller.ts';
+import { type AuthHooks, callerOf } from '../http/caller.ts';
 import { problems } from '../http/schemas.ts';
 import type { EnrollmentService } from './service.ts';
 
-export const enrollmentRoutes: FastifyPluginAsyncTypebox<{ enrollments: EnrollmentService; hooks: AuthHooks }> = async (app, { enrollments, hooks }) => {
-  app.get('/', {
-    preHandler: hooks.requireAuth,
-    schema: {
-      tags: ['enrollments'],
-      security: [{ bearerAuth: [] }],
-      summary: "The caller's active enrollments",
-      response: {
-        200: Type.Object({ items: Type.Array(Type.Object({ course: CourseSchema, enrolledAt: Type.String({ format: 'date-time' }), paymentReference: Type.Union([Type.String(), Type.Null()]) })) }),
-        ...problems(401),
+export const enrollmentRoutes: FastifyPluginAsyncTypebox<{ enrollments: EnrollmentService; hooks: AuthHooks }> = async (
+  app,
+  { enrollments, hooks },
+) => {
+  app.get(
+    '/',
+    {
+      preHandler: hooks.requireAuth,
+      schema: {
+        tags: ['enrollments'],
+        security: [{ bearerAuth: [] }],
+        summary: "The caller's active enrollments",
+        response: {
+          200: Type.Object({
+            items: Type.Array(
+              Type.Object({
+                course: CourseSchema,
+                enrolledAt: Type.String({ format: 'date-time' }),
+                paymentReference: Type.Union([Type.String(), Type.Null()]),
+              }),
+            ),
+          }),
+          ...problems(401),
+        },
       },
     },
-  }, async (request) => enrollments.listMine(callerOf(request)));
+    async (request) => enrollments.listMine(callerOf(request)),
+  );
 };

@@ -49,7 +49,10 @@ export class AppError extends Error {
   readonly retryAfterS?: number;
   readonly dependency?: Dependency;
 
-  constructor(readonly code: ErrorCode, opts: AppErrorOptions = {}) {
+  constructor(
+    readonly code: ErrorCode,
+    opts: AppErrorOptions = {},
+  ) {
     super(opts.detail ?? CATALOGUE[code].title, { cause: opts.cause });
     this.name = 'AppError';
     this.status = CATALOGUE[code].status;
@@ -74,11 +77,19 @@ export const errors = {
   alreadyEnrolled: () => new AppError('already_enrolled', { detail: 'You are already enrolled in this course' }),
   conflict: (detail: string) => new AppError('conflict', { detail }),
   paymentInProgress: (retryAfterS: number) =>
-    new AppError('payment_in_progress', { detail: 'A payment for this course is being started by another request; try again shortly', retryAfterS }),
+    new AppError('payment_in_progress', {
+      detail: 'A payment for this course is being started by another request; try again shortly',
+      retryAfterS,
+    }),
   rateLimited: (retryAfterS: number) => new AppError('rate_limited', { detail: 'Too many requests; try again later', retryAfterS }),
   deadlineExceeded: (dependency?: Dependency, cause?: unknown) =>
     new AppError('deadline_exceeded', { detail: 'The request ran out of time', dependency, cause, retryAfterS: 1 }),
   dependencyUnavailable: (dependency: Dependency, cause?: unknown, retryAfterS = 1) =>
-    new AppError('dependency_unavailable', { detail: `A service this request needs is unavailable (${dependency})`, dependency, cause, retryAfterS }),
+    new AppError('dependency_unavailable', {
+      detail: `A service this request needs is unavailable (${dependency})`,
+      dependency,
+      cause,
+      retryAfterS,
+    }),
   overloaded: () => new AppError('overloaded', { detail: 'The server is busy; try again shortly', retryAfterS: 1 }),
 };

@@ -1,4 +1,5 @@
 import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+
 import { errors } from '../errors/index.ts';
 import type { Caller } from '../shared/types.ts';
 

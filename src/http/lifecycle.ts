@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+
 import { errors } from '../errors/index.ts';
-import { runInContext, type RequestContext } from '../resilience/deadline.ts';
+import { type RequestContext, runInContext } from '../resilience/deadline.ts';
 import { sendProblem } from './problem.ts';
 
 declare module 'fastify' {
@@ -18,7 +19,16 @@ export interface LifecycleOptions {
   maxInflight: number;
   logger: Logger;
   /** Told about every finished request (metrics, /ops). */
-  onFinished?: (e: { method: string; route: string; statusCode: number; durationMs: number; requestId: string; timedOut: boolean; code?: string; dependency?: string }) => void;
+  onFinished?: (e: {
+    method: string;
+    route: string;
+    statusCode: number;
+    durationMs: number;
+    requestId: string;
+    timedOut: boolean;
+    code?: string;
+    dependency?: string;
+  }) => void;
   /** Told when a request passes its deadline. */
   onDeadline?: (ctx: RequestContext) => void;
 }
@@ -75,7 +85,17 @@ export function registerLifecycle(app: FastifyInstance, o: LifecycleOptions): vo
       inflight.delete(ctx);
       const route = request.routeOptions.url ?? 'unmatched';
       if (!QUIET_ROUTES.has(route)) {
-        o.logger.info({ requestId: request.id, method: request.method, route, statusCode: 499, durationMs: Math.round(reply.elapsedTime), code: 'client_closed' }, 'request aborted by the client');
+        o.logger.info(
+          {
+            requestId: request.id,
+            method: request.method,
+            route,
+            statusCode: 499,
+            durationMs: Math.round(reply.elapsedTime),
+            code: 'client_closed',
+          },
+          'request aborted by the client',
+        );
       }
     });
     runInContext(ctx, done);

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { TSchema } from 'typebox';
+
 import type { AuthHooks } from './caller.ts';
 import type { RateLimiter } from './rate-limit.ts';
 

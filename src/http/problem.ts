@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { AppError, errors, isAppError, type FieldError } from '../errors/index.ts';
+
+import { AppError, errors, type FieldError, isAppError } from '../errors/index.ts';
 
 export const PROBLEM_TYPE_BASE = 'https://it360acad.dev/problems/';
 
@@ -10,7 +11,8 @@ function fromFastify(err: FastifyError): AppError | undefined {
     const fieldErrors: FieldError[] = err.validation.map((v) => {
       const base = (v.instancePath || '').replace(/\//g, '.').replace(/^\./, '');
       const missing = v.keyword === 'required' ? String((v.params as { missingProperty?: string }).missingProperty ?? '') : '';
-      const extra = v.keyword === 'additionalProperties' ? String((v.params as { additionalProperty?: string }).additionalProperty ?? '') : '';
+      const extra =
+        v.keyword === 'additionalProperties' ? String((v.params as { additionalProperty?: string }).additionalProperty ?? '') : '';
       const field = [err.validationContext, base, missing || extra].filter(Boolean).join('.');
       const message = extra ? 'is not an allowed field' : (v.message ?? 'is invalid');
       return { path: field, message };
@@ -84,7 +86,13 @@ export function errorHandler(logger: Logger) {
       const cause = isAppError(err) ? (err.cause ?? err) : err;
       const level = problem.code === 'internal' ? 'error' : 'warn';
       logger[level](
-        { err: cause, code: problem.code, dependency: problem.dependency, method: request.method, route: request.routeOptions.url ?? request.url },
+        {
+          err: cause,
+          code: problem.code,
+          dependency: problem.dependency,
+          method: request.method,
+          route: request.routeOptions.url ?? request.url,
+        },
         problem.code === 'internal' ? 'unhandled error' : `answered ${problem.status} ${problem.code}`,
       );
     }

@@ -1,8 +1,16 @@
 import { createHash } from 'node:crypto';
 import net from 'node:net';
-import type { FastifyRequest, onRequestAsyncHookHandler, onResponseAsyncHookHandler, onSendAsyncHookHandler, preHandlerAsyncHookHandler } from 'fastify';
 import { setTimeout as sleep } from 'node:timers/promises';
+
+import type {
+  FastifyRequest,
+  onRequestAsyncHookHandler,
+  onResponseAsyncHookHandler,
+  onSendAsyncHookHandler,
+  preHandlerAsyncHookHandler,
+} from 'fastify';
 import type { Logger } from 'pino';
+
 import { errors } from '../errors/index.ts';
 import type { WindowCounters } from '../infra/cache/counters.ts';
 import { timeLeftMs } from '../resilience/deadline.ts';
@@ -66,7 +74,12 @@ export interface RateLimiter {
   guard(
     rules: LimitRule[],
     opts?: { forgiveBelowStatus?: number; inFlight?: InFlightRule },
-  ): { onRequest: onRequestAsyncHookHandler; preHandler: preHandlerAsyncHookHandler; onSend: onSendAsyncHookHandler; onResponse: onResponseAsyncHookHandler };
+  ): {
+    onRequest: onRequestAsyncHookHandler;
+    preHandler: preHandlerAsyncHookHandler;
+    onSend: onSendAsyncHookHandler;
+    onResponse: onResponseAsyncHookHandler;
+  };
 }
 
 /** Hashes a key that holds personal data (an email) before it becomes a Redis key. */
@@ -86,7 +99,10 @@ export function addressKey(ip: string): string {
   const left = head ? head.split(':') : [];
   const right = ip.includes('::') && tail ? tail.split(':') : [];
   const groups = ip.includes('::') ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right] : left;
-  return `${groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.toLowerCase().replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }
 
 export function createRateLimiter(counters: WindowCounters, settings: RateLimitSettings, logger: Logger): RateLimiter {

@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+
 import { DEFAULT_PAGE, DEFAULT_PAGE_SIZE } from '../shared/paging.ts';
 
 export const Problem = Type.Object(

@@ -46,7 +46,9 @@ export function createValidation(sharedSchemas: object[]) {
       }
       const bad = findUnstorableText(data);
       if (bad !== undefined) {
-        validate.errors = [{ instancePath: bad, schemaPath: '#', keyword: 'text', params: {}, message: 'must be valid Unicode text without NUL characters' }];
+        validate.errors = [
+          { instancePath: bad, schemaPath: '#', keyword: 'text', params: {}, message: 'must be valid Unicode text without NUL characters' },
+        ];
         return false;
       }
       validate.errors = null;

@@ -1,5 +1,7 @@
 import cluster from 'node:cluster';
+
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
+
 import type { BreakerState } from '../resilience/policy.ts';
 import type { RecentSnapshot } from './recent.ts';
 

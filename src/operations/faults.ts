@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+
 import type { Database } from '../infra/database/client.ts';
 
 export interface FaultDeps {

@@ -1,5 +1,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
 import type { Dependency } from '../errors/index.ts';
 import type { PoolStats } from '../infra/database/client.ts';
 import type { BreakerState, DependencyCallEvent } from '../resilience/policy.ts';

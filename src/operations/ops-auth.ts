@@ -1,5 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+
 import { errors } from '../errors/index.ts';
 
 /**
@@ -12,7 +14,9 @@ export function requireOpsToken(token: string | undefined): preHandlerAsyncHookH
   return async (request: FastifyRequest, reply: FastifyReply) => {
     if (!want) return;
     const m = /^Bearer\s+(\S{1,4096})$/i.exec(request.headers.authorization ?? '');
-    const got = createHash('sha256').update(m?.[1] ?? '').digest();
+    const got = createHash('sha256')
+      .update(m?.[1] ?? '')
+      .digest();
     if (!m || !timingSafeEqual(got, want)) {
       void reply.header('www-authenticate', 'Bearer realm="it360acad operations"');
       throw errors.unauthorized('Send Authorization: Bearer <OPS_TOKEN>');

@@ -1,6 +1,18 @@
 import cluster, { type Worker } from 'node:cluster';
+
 import { AggregatorRegistry, Counter, Gauge, Registry } from 'prom-client';
-import { COLLECT_TIMEOUT_MS, isOpsMessage, OPS_TAG, type Gathered, type MetricJson, type OpsMessage, type Want, type WorkerInfo, type WorkerReport } from './channel.ts';
+
+import {
+  COLLECT_TIMEOUT_MS,
+  type Gathered,
+  isOpsMessage,
+  type MetricJson,
+  OPS_TAG,
+  type OpsMessage,
+  type Want,
+  type WorkerInfo,
+  type WorkerReport,
+} from './channel.ts';
 
 /**
  * The supervisor's side of /metrics and /ops: it asks every serving worker for its
@@ -49,7 +61,14 @@ export function recordWorkerStart(w: { workerId: number; pid: number; slot: numb
   installOpsPrimary();
   const starts = (slotStarts.get(w.slot) ?? 0) + 1;
   slotStarts.set(w.slot, starts);
-  infos.set(w.workerId, { workerId: w.workerId, pid: w.pid, slot: w.slot, reason: w.reason, startedAt: infos.get(w.workerId)?.startedAt ?? Date.now(), restarts: starts - 1 });
+  infos.set(w.workerId, {
+    workerId: w.workerId,
+    pid: w.pid,
+    slot: w.slot,
+    reason: w.reason,
+    startedAt: infos.get(w.workerId)?.startedAt ?? Date.now(),
+    restarts: starts - 1,
+  });
   if (w.reason !== 'start') {
     restarts.inc({ reason: w.reason });
     restartsByReason.set(w.reason, (restartsByReason.get(w.reason) ?? 0) + 1);
@@ -77,7 +96,8 @@ function ask(worker: Worker, want: Want): Promise<WorkerReport | undefined> {
 async function gatherAll(want: Want): Promise<Gathered> {
   const targets = Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w && serving.has(w.id) && w.isConnected());
   const answers = await Promise.all(targets.map(async (w) => ({ w, report: await ask(w, want) })));
-  const info = (w: Worker): WorkerInfo => infos.get(w.id) ?? { workerId: w.id, pid: w.process.pid ?? -1, startedAt: Date.now(), restarts: 0 };
+  const info = (w: Worker): WorkerInfo =>
+    infos.get(w.id) ?? { workerId: w.id, pid: w.process.pid ?? -1, startedAt: Date.now(), restarts: 0 };
   const reports: Gathered['reports'] = [];
   const unanswered: WorkerInfo[] = [];
   for (const { w, report } of answers) {
@@ -109,7 +129,7 @@ function retire(workerId: number): void {
   // One at a time: two workers exiting together must both be added.
   retiring = retiring
     .then(async () => {
-      retired = (await AggregatorRegistry.aggregate([retired, monotonic]).getMetricsAsJSON());
+      retired = await AggregatorRegistry.aggregate([retired, monotonic]).getMetricsAsJSON();
     })
     .catch(() => undefined);
 }

@@ -19,7 +19,10 @@ export interface ReadinessDeps {
 // 1–5 s): each dependency gets at most 1 s.
 export const PROBE_TIMEOUT_MS = 1000;
 
-async function timed(probe: (ms: number) => Promise<void>, timeoutMs: number): Promise<{ ok: boolean; latencyMs: number; detail?: string }> {
+async function timed(
+  probe: (ms: number) => Promise<void>,
+  timeoutMs: number,
+): Promise<{ ok: boolean; latencyMs: number; detail?: string }> {
   const started = performance.now();
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -42,10 +45,17 @@ async function timed(probe: (ms: number) => Promise<void>, timeoutMs: number): P
  * its breaker and recent calls (probing it would spend its rate limit). Only an
  * unusable database makes the service "down"; anything else is "degraded".
  */
-export async function checkReadiness(d: ReadinessDeps): Promise<{ status: 'ok' | 'degraded' | 'down'; checks: Record<string, CheckResult> }> {
+export async function checkReadiness(
+  d: ReadinessDeps,
+): Promise<{ status: 'ok' | 'degraded' | 'down'; checks: Record<string, CheckResult> }> {
   const [db, cache] = await Promise.all([timed(d.database.probe, PROBE_TIMEOUT_MS), timed(d.cache.probe, PROBE_TIMEOUT_MS)]);
   const checks: Record<string, CheckResult> = {
-    database: { status: db.ok ? 'ok' : 'down', latencyMs: db.latencyMs, breaker: d.database.policy.state(), ...(db.detail ? { detail: db.detail } : {}) },
+    database: {
+      status: db.ok ? 'ok' : 'down',
+      latencyMs: db.latencyMs,
+      breaker: d.database.policy.state(),
+      ...(db.detail ? { detail: db.detail } : {}),
+    },
     cache: {
       status: cache.ok && d.feedHealthy() ? 'ok' : 'degraded',
       latencyMs: cache.latencyMs,

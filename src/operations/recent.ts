@@ -24,7 +24,9 @@ const TIMED_OUT_KEPT = 50;
 const ATTRIBUTION_KEPT = 5000;
 
 /** Upper bounds (ms) of the latency histogram's buckets; the last bucket is open-ended. */
-export const LATENCY_BOUNDS_MS = [1, 2, 3, 5, 7, 10, 15, 20, 30, 50, 75, 100, 150, 200, 300, 500, 750, 1000, 1500, 2000, 3000, 5000, 7500, 10_000, 15_000, 30_000];
+export const LATENCY_BOUNDS_MS = [
+  1, 2, 3, 5, 7, 10, 15, 20, 30, 50, 75, 100, 150, 200, 300, 500, 750, 1000, 1500, 2000, 3000, 5000, 7500, 10_000, 15_000, 30_000,
+];
 
 export interface BucketSnapshot {
   /** Start of the bucket, ms since the epoch (wall clock, so workers' buckets line up). */
@@ -82,7 +84,15 @@ export interface FinishedRequest {
   dependency?: string;
 }
 
-const emptyBucket = (start: number): BucketSnapshot => ({ start, calls: 0, errors: 0, timeouts: 0, rejected: 0, maxMs: 0, hist: new Array<number>(LATENCY_BOUNDS_MS.length + 1).fill(0) });
+const emptyBucket = (start: number): BucketSnapshot => ({
+  start,
+  calls: 0,
+  errors: 0,
+  timeouts: 0,
+  rejected: 0,
+  maxMs: 0,
+  hist: new Array<number>(LATENCY_BOUNDS_MS.length + 1).fill(0),
+});
 
 function histIndex(ms: number): number {
   for (let i = 0; i < LATENCY_BOUNDS_MS.length; i++) if (ms <= LATENCY_BOUNDS_MS[i]) return i;
@@ -197,7 +207,10 @@ export function createRecentWindow(now: () => number = Date.now): RecentWindow {
       prune(t);
       const dependencies: Record<string, BucketSnapshot[]> = {};
       for (const d of DEPENDENCIES) dependencies[d] = [...(deps.get(d)?.values() ?? [])].map((b) => ({ ...b, hist: [...b.hist] }));
-      const slowest = [...slow.values()].flat().sort((a, b) => b.durationMs - a.durationMs).slice(0, SLOWEST_PER_BUCKET);
+      const slowest = [...slow.values()]
+        .flat()
+        .sort((a, b) => b.durationMs - a.durationMs)
+        .slice(0, SLOWEST_PER_BUCKET);
       return { pid: process.pid, at: t, dependencies, slowest, timedOut: [...timedOut] };
     },
   };
@@ -283,14 +296,29 @@ export function mergeDependency(snapshots: readonly RecentSnapshot[], dependency
     p50Ms: percentile(total.hist, total.maxMs, 0.5),
     p99Ms: percentile(total.hist, total.maxMs, 0.99),
     maxMs: total.calls === 0 ? null : total.maxMs,
-    series: [...byStart.values()].map((b) => ({ start: b.start, calls: b.calls, failures: failures(b), p50Ms: percentile(b.hist, b.maxMs, 0.5), p99Ms: percentile(b.hist, b.maxMs, 0.99) })),
+    series: [...byStart.values()].map((b) => ({
+      start: b.start,
+      calls: b.calls,
+      failures: failures(b),
+      p50Ms: percentile(b.hist, b.maxMs, 0.5),
+      p99Ms: percentile(b.hist, b.maxMs, 0.99),
+    })),
   };
 }
 
 /** The slowest and the timed-out requests across workers, newest timeouts first. */
-export function mergeRequests(snapshots: readonly RecentSnapshot[], limits = { slowest: 10, timedOut: 20 }): { slowest: RequestRecord[]; timedOut: RequestRecord[] } {
+export function mergeRequests(
+  snapshots: readonly RecentSnapshot[],
+  limits = { slowest: 10, timedOut: 20 },
+): { slowest: RequestRecord[]; timedOut: RequestRecord[] } {
   return {
-    slowest: snapshots.flatMap((s) => s.slowest).sort((a, b) => b.durationMs - a.durationMs).slice(0, limits.slowest),
-    timedOut: snapshots.flatMap((s) => s.timedOut).sort((a, b) => b.at - a.at).slice(0, limits.timedOut),
+    slowest: snapshots
+      .flatMap((s) => s.slowest)
+      .sort((a, b) => b.durationMs - a.durationMs)
+      .slice(0, limits.slowest),
+    timedOut: snapshots
+      .flatMap((s) => s.timedOut)
+      .sort((a, b) => b.at - a.at)
+      .slice(0, limits.timedOut),
   };
 }

@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
+
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
+
 import { requireOpsToken } from './ops-auth.ts';
 import { checkReadiness, type ReadinessDeps } from './readiness.ts';
-import { OpsDataSchema, type FlaggedPaymentSchema } from './schemas.ts';
+import { type FlaggedPaymentSchema, OpsDataSchema } from './schemas.ts';
 import type { Telemetry } from './telemetry.ts';
 
 export interface OperationsDeps {
@@ -19,7 +21,8 @@ export interface OperationsDeps {
 // runs under a Content-Security-Policy that allows only same-origin script and style.
 const page = (name: string) => readFileSync(new URL(`./ops-page/${name}`, import.meta.url), 'utf8');
 // The page's own policy, for when the app sets none: it must work under the strictest.
-const OPS_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+const OPS_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 export const operationsRoutes: FastifyPluginAsync<OperationsDeps> = async (app, deps) => {
   const tags = ['operations'];
@@ -59,7 +62,8 @@ export const operationsRoutes: FastifyPluginAsync<OperationsDeps> = async (app, 
       schema: {
         tags,
         security,
-        summary: 'What the /ops dashboard shows: dependency states, latencies and errors over the last minutes, timed-out and slowest requests, workers (Bearer OPS_TOKEN when set)',
+        summary:
+          'What the /ops dashboard shows: dependency states, latencies and errors over the last minutes, timed-out and slowest requests, workers (Bearer OPS_TOKEN when set)',
         response: { 200: OpsDataSchema, ...unauthorized },
       },
     },
@@ -81,6 +85,10 @@ export const operationsRoutes: FastifyPluginAsync<OperationsDeps> = async (app, 
     if (!reply.hasHeader('content-security-policy')) void reply.header('content-security-policy', OPS_CSP);
     return reply.header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(html);
   });
-  app.get('/ops/app.js', { schema: { hide: true } }, (_request, reply) => reply.header('cache-control', 'no-cache').type('text/javascript; charset=utf-8').send(js));
-  app.get('/ops/app.css', { schema: { hide: true } }, (_request, reply) => reply.header('cache-control', 'no-cache').type('text/css; charset=utf-8').send(css));
+  app.get('/ops/app.js', { schema: { hide: true } }, (_request, reply) =>
+    reply.header('cache-control', 'no-cache').type('text/javascript; charset=utf-8').send(js),
+  );
+  app.get('/ops/app.css', { schema: { hide: true } }, (_request, reply) =>
+    reply.header('cache-control', 'no-cache').type('text/css; charset=utf-8').send(css),
+  );
 };

@@ -31,7 +31,10 @@ export const DependencyView = Type.Object({
   state: State,
   /** This worker's readiness check (the probe, or for Paystack its breaker and recent calls). */
   probe: Type.Object({ status: State, latencyMs: Type.Optional(Type.Number()), detail: Type.Optional(Type.String()) }),
-  breakers: Type.Object({ closed: Type.Integer(), open: Type.Integer(), 'half-open': Type.Integer(), isolated: Type.Integer() }, { description: 'workers per breaker state' }),
+  breakers: Type.Object(
+    { closed: Type.Integer(), open: Type.Integer(), 'half-open': Type.Integer(), isolated: Type.Integer() },
+    { description: 'workers per breaker state' },
+  ),
   calls: Type.Integer(),
   errors: Type.Integer(),
   timeouts: Type.Integer(),
@@ -40,7 +43,9 @@ export const DependencyView = Type.Object({
   p50Ms: NullableMs,
   p99Ms: NullableMs,
   maxMs: NullableMs,
-  series: Type.Array(Type.Object({ start: Type.Integer(), calls: Type.Integer(), failures: Type.Integer(), p50Ms: NullableMs, p99Ms: NullableMs })),
+  series: Type.Array(
+    Type.Object({ start: Type.Integer(), calls: Type.Integer(), failures: Type.Integer(), p50Ms: NullableMs, p99Ms: NullableMs }),
+  ),
 });
 
 export const WorkerView = Type.Object({
@@ -77,7 +82,12 @@ export const OpsDataSchema = Type.Object({
   slowest: Type.Array(RequestRecordSchema),
   workers: Type.Array(WorkerView),
   restartsByReason: Type.Record(Type.String(), Type.Integer()),
-  flaggedPayments: Type.Optional(Type.Array(FlaggedPaymentSchema, { description: 'payments whose verify reported another amount or currency: a person refunds or settles each (newest first, at most 100)' })),
+  flaggedPayments: Type.Optional(
+    Type.Array(FlaggedPaymentSchema, {
+      description:
+        'payments whose verify reported another amount or currency: a person refunds or settles each (newest first, at most 100)',
+    }),
+  ),
 });
 
 export type OpsData = Type.Static<typeof OpsDataSchema>;

@@ -1,12 +1,13 @@
 import { AggregatorRegistry } from 'prom-client';
+
 import type { Dependency } from '../errors/index.ts';
 import { inflight, type LifecycleOptions } from '../http/lifecycle.ts';
 import type { PoolStats } from '../infra/database/client.ts';
 import type { BreakerState, DependencyCallEvent, DependencyPolicy } from '../resilience/policy.ts';
-import { answerCollects, gather, GATHER_TIMEOUT_MS, underSupervisor, type Gathered, type Want, type WorkerReport } from './channel.ts';
+import { answerCollects, gather, GATHER_TIMEOUT_MS, type Gathered, underSupervisor, type Want, type WorkerReport } from './channel.ts';
 import { createProcessMetrics } from './metrics.ts';
 import type { checkReadiness } from './readiness.ts';
-import { BUCKET_MS, createRecentWindow, DEPENDENCIES, mergeDependency, mergeRequests, WINDOW_MS, type RecentSnapshot } from './recent.ts';
+import { BUCKET_MS, createRecentWindow, DEPENDENCIES, mergeDependency, mergeRequests, type RecentSnapshot, WINDOW_MS } from './recent.ts';
 import type { DependencyViewT, OpsData, WorkerViewT } from './schemas.ts';
 
 /**
@@ -83,18 +84,16 @@ export function createTelemetry(): Telemetry {
     });
     if (!g) return [view(self, true)];
     const answered = g.reports.map((r) => view(r, true, r.worker));
-    const silent = g.unanswered.map(
-      (w): WorkerViewT => ({
-        pid: w.pid,
-        workerId: w.workerId,
-        ...(w.slot !== undefined ? { slot: w.slot } : {}),
-        ...(w.reason ? { reason: w.reason } : {}),
-        uptimeS: Math.round((Date.now() - w.startedAt) / 1000),
-        restarts: w.restarts,
-        answered: false,
-        breakers: {},
-      }),
-    );
+    const silent = g.unanswered.map((w): WorkerViewT => ({
+      pid: w.pid,
+      workerId: w.workerId,
+      ...(w.slot !== undefined ? { slot: w.slot } : {}),
+      ...(w.reason ? { reason: w.reason } : {}),
+      uptimeS: Math.round((Date.now() - w.startedAt) / 1000),
+      restarts: w.restarts,
+      answered: false,
+      breakers: {},
+    }));
     return [...answered, ...silent].sort((a, b) => (a.slot ?? 0) - (b.slot ?? 0) || a.pid - b.pid);
   }
 
@@ -126,7 +125,7 @@ export function createTelemetry(): Telemetry {
     async metricsText() {
       const g = await gather('metrics', GATHER_TIMEOUT_MS);
       if (!g) {
-        const note = underSupervisor() ? '# it360: the supervisor did not answer in time; these are this worker\'s numbers only\n' : '';
+        const note = underSupervisor() ? "# it360: the supervisor did not answer in time; these are this worker's numbers only\n" : '';
         return { contentType: metrics.registry.contentType, body: note + (await metrics.registry.metrics()) };
       }
       const reg = AggregatorRegistry.aggregate([...g.reports.map((r) => r.metrics ?? []), g.primaryMetrics]);
@@ -142,7 +141,13 @@ export function createTelemetry(): Telemetry {
       const dependencies = DEPENDENCIES.map((name): DependencyViewT => {
         const w = mergeDependency(snapshots, name, now);
         const check = ready.checks[name];
-        const probe = check ? { status: check.status, ...(check.latencyMs !== undefined ? { latencyMs: check.latencyMs } : {}), ...(check.detail ? { detail: check.detail } : {}) } : { status: 'ok' as const };
+        const probe = check
+          ? {
+              status: check.status,
+              ...(check.latencyMs !== undefined ? { latencyMs: check.latencyMs } : {}),
+              ...(check.detail ? { detail: check.detail } : {}),
+            }
+          : { status: 'ok' as const };
         const b = countBreakers(reports.map((r) => r.breakers[name]));
         const lastMinute = w.series.slice(-LAST_MINUTE_POINTS);
         const calls = lastMinute.reduce((a, p) => a + p.calls, 0);

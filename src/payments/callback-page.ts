@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
+
 import type { FastifyPluginAsync } from 'fastify';
+
 import { addressKey, type RateLimiter } from '../http/rate-limit.ts';
 import { cspWith } from '../http/security.ts';
 import type { PaymentService } from './service.ts';
@@ -18,7 +20,10 @@ const MESSAGES: Record<string, [string, string]> = {
   failed: ['Payment failed', 'The payment did not go through. You can try again from the course page.'],
   abandoned: ['Payment not completed', 'The checkout was left before paying. You can try again from the course page.'],
   expired: ['Payment expired', 'This payment attempt expired. You can start a new one.'],
-  flagged: ['Payment under review', 'Paystack reported a different amount for this payment, so it was not applied. Our team will refund or settle it; you can start a new payment.'],
+  flagged: [
+    'Payment under review',
+    'Paystack reported a different amount for this payment, so it was not applied. Our team will refund or settle it; you can start a new payment.',
+  ],
 };
 
 // Anyone can load this page, and each load may ask Paystack (whose rate limit the
@@ -38,30 +43,37 @@ const STYLE_HASH = `'sha256-${createHash('sha256').update(STYLE).digest('base64'
  * Paystack for the outcome (bounded by PAYSTACK_VERIFY_WAIT_MS) and shows it. Plain
  * HTML with no script, so the strictest Content-Security-Policy applies.
  */
-export const paymentCallbackPage: FastifyPluginAsync<{ payments: PaymentService; limits: RateLimiter }> = async (app, { payments, limits }) => {
+export const paymentCallbackPage: FastifyPluginAsync<{ payments: PaymentService; limits: RateLimiter }> = async (
+  app,
+  { payments, limits },
+) => {
   const limit = limits.guard([{ name: 'payment-callback-address', limit: CALLBACK_LOADS_PER_ADDRESS, key: (r) => addressKey(r.ip) }]);
-  app.get<{ Querystring: { reference?: string; trxref?: string } }>('/payments/callback', { schema: { hide: true }, preHandler: limit.preHandler, helmet: { contentSecurityPolicy: cspWith({ 'style-src': [STYLE_HASH] }) } }, async (request, reply) => {
-    const reference = String(request.query.reference ?? request.query.trxref ?? '').slice(0, 100);
-    const found = /^[A-Za-z0-9_.=-]+$/.test(reference) ? await payments.findForCallback(reference) : undefined;
-    let title = 'Payment not found';
-    let body = '<p>We could not find this payment.</p>';
-    let refresh = '';
-    let status = 'unknown';
-    if (found) {
-      const p = found.payment;
-      status = p.status;
-      const [t, m] = MESSAGES[p.status] ?? ['Payment', ''];
-      title = t;
-      body = `<p class="status">${esc(m)}</p><dl><dt>Course</dt><dd>${esc(found.course?.title ?? p.courseId)}</dd><dt>Amount</dt><dd>${esc(money(p.amount, p.currency))}</dd><dt>Reference</dt><dd><code>${esc(p.reference)}</code></dd></dl>`;
-      if (p.status === 'pending') refresh = '<meta http-equiv="refresh" content="3">';
-    }
-    return reply
-      .status(found ? 200 : 404)
-      .type('text/html; charset=utf-8')
-      .send(
-        `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">${refresh}<title>${esc(title)} · it360acad</title>` +
-          `<style>${STYLE}</style>` +
-          `</head><body class="s-${esc(status)}"><h1 data-status="${esc(status)}">${esc(title)}</h1>${body}</body></html>`,
-      );
-  });
+  app.get<{ Querystring: { reference?: string; trxref?: string } }>(
+    '/payments/callback',
+    { schema: { hide: true }, preHandler: limit.preHandler, helmet: { contentSecurityPolicy: cspWith({ 'style-src': [STYLE_HASH] }) } },
+    async (request, reply) => {
+      const reference = String(request.query.reference ?? request.query.trxref ?? '').slice(0, 100);
+      const found = /^[A-Za-z0-9_.=-]+$/.test(reference) ? await payments.findForCallback(reference) : undefined;
+      let title = 'Payment not found';
+      let body = '<p>We could not find this payment.</p>';
+      let refresh = '';
+      let status = 'unknown';
+      if (found) {
+        const p = found.payment;
+        status = p.status;
+        const [t, m] = MESSAGES[p.status] ?? ['Payment', ''];
+        title = t;
+        body = `<p class="status">${esc(m)}</p><dl><dt>Course</dt><dd>${esc(found.course?.title ?? p.courseId)}</dd><dt>Amount</dt><dd>${esc(money(p.amount, p.currency))}</dd><dt>Reference</dt><dd><code>${esc(p.reference)}</code></dd></dl>`;
+        if (p.status === 'pending') refresh = '<meta http-equiv="refresh" content="3">';
+      }
+      return reply
+        .status(found ? 200 : 404)
+        .type('text/html; charset=utf-8')
+        .send(
+          `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">${refresh}<title>${esc(title)} · it360acad</title>` +
+            `<style>${STYLE}</style>` +
+            `</head><body class="s-${esc(status)}"><h1 data-status="${esc(status)}">${esc(title)}</h1>${body}</body></html>`,
+        );
+    },
+  );
 };

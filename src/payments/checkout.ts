@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+
 import type { Course } from '../courses/types.ts';
 import { errors } from '../errors/index.ts';
 import { timeLeftMs } from '../resilience/deadline.ts';
@@ -49,7 +50,9 @@ export function createCheckout(ctx: PaymentContext) {
     }
     const allowed = [new URL(ctx.publicUrl()).origin, ...ctx.callbackAllowlist.map((o) => new URL(o).origin)];
     if (!['http:', 'https:'].includes(url.protocol) || !allowed.includes(url.origin)) {
-      throw errors.validation('callbackUrl is not on the allowed list', [{ path: 'body.callbackUrl', message: 'origin not in CALLBACK_URL_ALLOWLIST' }]);
+      throw errors.validation('callbackUrl is not on the allowed list', [
+        { path: 'body.callbackUrl', message: 'origin not in CALLBACK_URL_ALLOWLIST' },
+      ]);
     }
     return url.toString();
   }
@@ -81,25 +84,40 @@ export function createCheckout(ctx: PaymentContext) {
         continue;
       }
       if (open && decision.action === 'supersede') {
-        if (await payments.supersede(open.reference, ctx.staleAttemptMs)) logger.info({ reference: open.reference, inFlight: open.initInFlight, ageMs: ageMs(ctx, open.createdAt) }, 'payment attempt without a checkout superseded by a new one');
+        if (await payments.supersede(open.reference, ctx.staleAttemptMs))
+          logger.info(
+            { reference: open.reference, inFlight: open.initInFlight, ageMs: ageMs(ctx, open.createdAt) },
+            'payment attempt without a checkout superseded by a new one',
+          );
         continue;
       }
       if (round >= MAX_INIT_ROUNDS) throw errors.paymentInProgress(1);
       // The row is committed before the gateway is called: whatever happens next, the
       // reconciler can finish it. The price comes from the course row, never the client.
-      const inserted = await payments.insertPending({ reference: newReference(), userId: caller.id, courseId: course.id, amount: course.price, currency: course.currency }, ctx.reconcileMinAgeMs);
+      const inserted = await payments.insertPending(
+        { reference: newReference(), userId: caller.id, courseId: course.id, amount: course.price, currency: course.currency },
+        ctx.reconcileMinAgeMs,
+      );
       if (inserted !== 'conflict') return { attempt: inserted };
     }
   }
 
-  async function initialize(caller: Caller, input: { courseId: string; callbackUrl?: string }): Promise<{ payment: Payment; authorizationUrl: string | null; accessCode: string | null }> {
+  async function initialize(
+    caller: Caller,
+    input: { courseId: string; callbackUrl?: string },
+  ): Promise<{ payment: Payment; authorizationUrl: string | null; accessCode: string | null }> {
     const callbackUrl = callbackUrlFor(input.callbackUrl);
     const course = await visibleCourse(input.courseId);
     if (await enrollments.isEnrolled(caller.id, course.id)) throw errors.alreadyEnrolled();
 
     if (course.price === 0) {
       const row = await payments.transaction('payments.free', async (tx) => {
-        const r = await payments.insertFree(tx, { reference: newReference(), userId: caller.id, courseId: course.id, currency: course.currency });
+        const r = await payments.insertFree(tx, {
+          reference: newReference(),
+          userId: caller.id,
+          courseId: course.id,
+          currency: course.currency,
+        });
         await enrollments.enroll(tx, { userId: caller.id, courseId: course.id, paymentReference: r.reference });
         return r;
       });
@@ -107,7 +125,12 @@ export function createCheckout(ctx: PaymentContext) {
     }
 
     const opened = await openAttempt(caller, course);
-    if ('checkout' in opened) return { payment: toPublic(opened.checkout), authorizationUrl: opened.checkout.authorizationUrl, accessCode: opened.checkout.accessCode };
+    if ('checkout' in opened)
+      return {
+        payment: toPublic(opened.checkout),
+        authorizationUrl: opened.checkout.authorizationUrl,
+        accessCode: opened.checkout.accessCode,
+      };
     const row = opened.attempt;
     const email = await ctx.userEmail(caller.id);
     // Anything but a checkout URL ends here with the attempt marked finished.
@@ -130,14 +153,27 @@ export function createCheckout(ctx: PaymentContext) {
     }
     // No failure: the reference exists at the gateway already. An earlier attempt of ours
     // reached it but its answer was lost: no checkout URL to give.
-    await initializeFailed(row, failure === undefined ? 'duplicate reference: an earlier attempt reached Paystack' : (failure as Error).message);
+    await initializeFailed(
+      row,
+      failure === undefined ? 'duplicate reference: an earlier attempt reached Paystack' : (failure as Error).message,
+    );
     throw failure === undefined ? errors.dependencyUnavailable('paystack', undefined, 1) : gatewayProblem(failure);
   }
 
   /** Finished without a checkout URL: the next request may supersede this attempt. */
   async function initializeFailed(row: PaymentRow, why: string): Promise<void> {
-    logger.warn({ dependency: 'paystack', op: 'initialize', reference: row.reference, err: why }, 'payment initialization failed; the pending payment is kept for the reconciler');
-    await payments.finishInitialize(row.reference).catch((e: unknown) => logger.warn({ reference: row.reference, err: (e as Error).message }, 'could not mark the attempt finished; it is superseded once stale'));
+    logger.warn(
+      { dependency: 'paystack', op: 'initialize', reference: row.reference, err: why },
+      'payment initialization failed; the pending payment is kept for the reconciler',
+    );
+    await payments
+      .finishInitialize(row.reference)
+      .catch((e: unknown) =>
+        logger.warn(
+          { reference: row.reference, err: (e as Error).message },
+          'could not mark the attempt finished; it is superseded once stale',
+        ),
+      );
   }
 
   return { initialize, callbackUrlFor };

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+
 import type { CourseRepository } from '../courses/repository.ts';
 import type { EnrollmentRepository } from '../enrollments/repository.ts';
 import { AppError, errors, isAppError } from '../errors/index.ts';
@@ -43,7 +44,10 @@ export const SWEEP_BATCH = 20;
 /** Gateway trouble as the API reports it: 503 with Retry-After, naming Paystack. */
 export function gatewayProblem(err: unknown): AppError {
   if (isAppError(err)) return err;
-  if (isPaymentGatewayError(err)) return err.byDeadline ? errors.deadlineExceeded('paystack', err.cause) : errors.dependencyUnavailable('paystack', err.cause, err.retryAfterS);
+  if (isPaymentGatewayError(err))
+    return err.byDeadline
+      ? errors.deadlineExceeded('paystack', err.cause)
+      : errors.dependencyUnavailable('paystack', err.cause, err.retryAfterS);
   return errors.dependencyUnavailable('paystack', err, 1);
 }
 

@@ -73,7 +73,14 @@ export type ReceivedWebhook =
     };
 
 export interface PaymentGateway {
-  initialize(input: { email: string; amount: number; reference: string; currency: string; callbackUrl: string; metadata: Record<string, unknown> }): Promise<InitializeOutcome>;
+  initialize(input: {
+    email: string;
+    amount: number;
+    reference: string;
+    currency: string;
+    callbackUrl: string;
+    metadata: Record<string, unknown>;
+  }): Promise<InitializeOutcome>;
   /** `maxWaitMs`: give up waiting (a PaymentGatewayError) after this long. */
   verify(reference: string, opts?: { maxWaitMs?: number }): Promise<VerifyOutcome>;
   /** Never retried by the gateway: a refund has no idempotency key. */

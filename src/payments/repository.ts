@@ -1,7 +1,7 @@
 import type { Database, Queryable } from '../infra/database/client.ts';
 import { storable } from '../infra/database/text.ts';
-import type { Page } from '../shared/types.ts';
 import { hasSqlState, SQLSTATE } from '../shared/sqlstate.ts';
+import type { Page } from '../shared/types.ts';
 import type { FlaggedPayment, Payment, PaymentRow, PaymentStatus, RefundRow } from './types.ts';
 
 const COLUMNS = `id, reference, user_id, course_id, amount, currency, status, authorization_url, access_code, paystack_transaction_id,
@@ -93,11 +93,19 @@ export function createPaymentRepository(db: Database) {
     },
 
     async findPending(userId: string, courseId: string): Promise<PaymentRow | undefined> {
-      return one('payments.find_pending', db, `SELECT ${COLUMNS} FROM payments WHERE user_id = $1 AND course_id = $2 AND status = 'pending'`, [userId, courseId]);
+      return one(
+        'payments.find_pending',
+        db,
+        `SELECT ${COLUMNS} FROM payments WHERE user_id = $1 AND course_id = $2 AND status = 'pending'`,
+        [userId, courseId],
+      );
     },
 
     /** Inserts a pending attempt; 'conflict' when another pending attempt exists (a concurrent initialize). */
-    async insertPending(p: { reference: string; userId: string; courseId: string; amount: number; currency: string }, minAgeMs: number): Promise<PaymentRow | 'conflict'> {
+    async insertPending(
+      p: { reference: string; userId: string; courseId: string; amount: number; currency: string },
+      minAgeMs: number,
+    ): Promise<PaymentRow | 'conflict'> {
       try {
         const row = await one(
           'payments.insert',
@@ -124,16 +132,21 @@ export function createPaymentRepository(db: Database) {
     },
 
     async setCheckout(reference: string, authorizationUrl: string, accessCode: string): Promise<PaymentRow | undefined> {
-      return one('payments.set_checkout', db, `UPDATE payments SET authorization_url = $2, access_code = $3, init_in_flight = false, updated_at = now() WHERE reference = $1 RETURNING ${COLUMNS}`, [
-        reference,
-        authorizationUrl,
-        accessCode,
-      ]);
+      return one(
+        'payments.set_checkout',
+        db,
+        `UPDATE payments SET authorization_url = $2, access_code = $3, init_in_flight = false, updated_at = now() WHERE reference = $1 RETURNING ${COLUMNS}`,
+        [reference, authorizationUrl, accessCode],
+      );
     },
 
     /** The attempt's initialize call finished without a checkout URL (a known failure). */
     async finishInitialize(reference: string): Promise<void> {
-      await db.query('payments.finish_initialize', 'UPDATE payments SET init_in_flight = false, updated_at = now() WHERE reference = $1 AND init_in_flight', [reference]);
+      await db.query(
+        'payments.finish_initialize',
+        'UPDATE payments SET init_in_flight = false, updated_at = now() WHERE reference = $1 AND init_in_flight',
+        [reference],
+      );
     },
 
     /**
@@ -156,7 +169,11 @@ export function createPaymentRepository(db: Database) {
      * The one transition to success. Guarded by the status in the WHERE clause: of any
      * number of concurrent callers, exactly one gets the row back.
      */
-    async markSuccess(tx: Queryable, reference: string, v: { paidAt: string | null; transactionId: number; gatewayResponse: string | null }): Promise<PaymentRow | undefined> {
+    async markSuccess(
+      tx: Queryable,
+      reference: string,
+      v: { paidAt: string | null; transactionId: number; gatewayResponse: string | null },
+    ): Promise<PaymentRow | undefined> {
       return one(
         'payments.mark_success',
         tx,
@@ -167,7 +184,12 @@ export function createPaymentRepository(db: Database) {
     },
 
     /** failed / abandoned / expired, only from a status that is not settled. */
-    async markUnsuccessful(reference: string, status: 'failed' | 'abandoned' | 'expired', gatewayResponse: string | null, from: PaymentStatus[]): Promise<PaymentRow | undefined> {
+    async markUnsuccessful(
+      reference: string,
+      status: 'failed' | 'abandoned' | 'expired',
+      gatewayResponse: string | null,
+      from: PaymentStatus[],
+    ): Promise<PaymentRow | undefined> {
       return one(
         'payments.mark_unsuccessful',
         db,
@@ -188,16 +210,36 @@ export function createPaymentRepository(db: Database) {
 
     /** Flagged payments, newest first, for /ops. */
     async listFlagged(limit: number): Promise<FlaggedPayment[]> {
-      const rows = await db.query<{ reference: string; user_id: string; course_id: string; amount: string; currency: string; flagged: string | null; updated_at: Date }>(
+      const rows = await db.query<{
+        reference: string;
+        user_id: string;
+        course_id: string;
+        amount: string;
+        currency: string;
+        flagged: string | null;
+        updated_at: Date;
+      }>(
         'payments.list_flagged',
         "SELECT reference, user_id, course_id, amount, currency, flagged, updated_at FROM payments WHERE status = 'flagged' ORDER BY updated_at DESC, id LIMIT $1",
         [limit],
       );
-      return rows.map((r) => ({ reference: r.reference, userId: r.user_id, courseId: r.course_id, amount: Number(r.amount), currency: r.currency, reason: r.flagged ?? '', flaggedAt: r.updated_at.toISOString() }));
+      return rows.map((r) => ({
+        reference: r.reference,
+        userId: r.user_id,
+        courseId: r.course_id,
+        amount: Number(r.amount),
+        currency: r.currency,
+        reason: r.flagged ?? '',
+        flaggedAt: r.updated_at.toISOString(),
+      }));
     },
 
     async setTransactionId(reference: string, transactionId: number): Promise<void> {
-      await db.query('payments.set_transaction_id', 'UPDATE payments SET paystack_transaction_id = $2 WHERE reference = $1 AND paystack_transaction_id IS NULL', [reference, transactionId]);
+      await db.query(
+        'payments.set_transaction_id',
+        'UPDATE payments SET paystack_transaction_id = $2 WHERE reference = $1 AND paystack_transaction_id IS NULL',
+        [reference, transactionId],
+      );
     },
 
     /**
@@ -205,7 +247,12 @@ export function createPaymentRepository(db: Database) {
      * and the refund's own row (requested). In the caller's transaction: the automatic
      * refund of a second charge is begun in the same transaction that marks it paid.
      */
-    async beginRefund(tx: Queryable, reference: string, amount: number, kind: RefundRow['kind']): Promise<{ payment: PaymentRow; refund: RefundRow } | undefined> {
+    async beginRefund(
+      tx: Queryable,
+      reference: string,
+      amount: number,
+      kind: RefundRow['kind'],
+    ): Promise<{ payment: PaymentRow; refund: RefundRow } | undefined> {
       const payment = await one(
         'payments.begin_refund',
         tx,
@@ -216,19 +263,31 @@ export function createPaymentRepository(db: Database) {
         [reference, amount],
       );
       if (!payment) return undefined;
-      const rows = await tx.query<RefundDbRow>('refunds.insert', `INSERT INTO refunds (payment_reference, amount, kind) VALUES ($1, $2, $3) RETURNING ${REFUND_COLUMNS}`, [reference, amount, kind]);
+      const rows = await tx.query<RefundDbRow>(
+        'refunds.insert',
+        `INSERT INTO refunds (payment_reference, amount, kind) VALUES ($1, $2, $3) RETURNING ${REFUND_COLUMNS}`,
+        [reference, amount, kind],
+      );
       return { payment, refund: toRefund(rows[0]) };
     },
 
     /** The payment's open refund (requested or pending), if any. */
     async openRefund(reference: string): Promise<RefundRow | undefined> {
-      const rows = await db.query<RefundDbRow>('refunds.open', `SELECT ${REFUND_COLUMNS} FROM refunds WHERE payment_reference = $1 AND status IN ('requested', 'pending')`, [reference]);
+      const rows = await db.query<RefundDbRow>(
+        'refunds.open',
+        `SELECT ${REFUND_COLUMNS} FROM refunds WHERE payment_reference = $1 AND status IN ('requested', 'pending')`,
+        [reference],
+      );
       return rows[0] && toRefund(rows[0]);
     },
 
     /** Paystack refund ids already recorded against this payment. */
     async recordedRefundIds(reference: string): Promise<Set<number>> {
-      const rows = await db.query<{ id: string }>('refunds.recorded', 'SELECT paystack_refund_id AS id FROM refunds WHERE payment_reference = $1 AND paystack_refund_id IS NOT NULL', [reference]);
+      const rows = await db.query<{ id: string }>(
+        'refunds.recorded',
+        'SELECT paystack_refund_id AS id FROM refunds WHERE payment_reference = $1 AND paystack_refund_id IS NOT NULL',
+        [reference],
+      );
       return new Set(rows.map((r) => Number(r.id)));
     },
 
@@ -279,7 +338,9 @@ export function createPaymentRepository(db: Database) {
         tx,
         `UPDATE payments p SET status = 'refunded', updated_at = now(),
            refunded_amount = (SELECT COALESCE(sum(r.amount), 0) FROM refunds r WHERE r.payment_reference = p.reference AND r.status = 'processed')
-         WHERE p.reference = $1 AND p.status = 'refund_pending' RETURNING ${COLUMNS.split(',').map((c) => `p.${c.trim()}`).join(', ')}`,
+         WHERE p.reference = $1 AND p.status = 'refund_pending' RETURNING ${COLUMNS.split(',')
+           .map((c) => `p.${c.trim()}`)
+           .join(', ')}`,
         [done[0].payment_reference],
       );
     },
@@ -322,7 +383,10 @@ export function createPaymentRepository(db: Database) {
         values,
       );
       let total = rows[0]?.total ?? 0;
-      if (rows.length === 0 && q.page > 1) total = (await db.query<{ n: number }>('payments.count', `SELECT count(*)::int AS n FROM payments ${filter}`, values.slice(0, -2)))[0]?.n ?? 0;
+      if (rows.length === 0 && q.page > 1)
+        total =
+          (await db.query<{ n: number }>('payments.count', `SELECT count(*)::int AS n FROM payments ${filter}`, values.slice(0, -2)))[0]
+            ?.n ?? 0;
       return { items: rows.map((r) => toPublic(toRow(r))), page: q.page, pageSize: q.pageSize, total };
     },
 
@@ -332,8 +396,8 @@ export function createPaymentRepository(db: Database) {
      * processes and instances take different rows and none is verified twice.
      */
     // Backoff per payment: the sweep interval doubled per look (2^12 at most), capped at an
-  // hour, so a payment Paystack keeps calling "ongoing" costs about one verify an hour.
-  async claimDue(minAgeMs: number, limit: number, retryBaseMs: number): Promise<PaymentRow[]> {
+    // hour, so a payment Paystack keeps calling "ongoing" costs about one verify an hour.
+    async claimDue(minAgeMs: number, limit: number, retryBaseMs: number): Promise<PaymentRow[]> {
       const rows = await db.query<Row>(
         'payments.claim_due',
         `UPDATE payments p SET check_attempts = p.check_attempts + 1,
@@ -348,7 +412,9 @@ export function createPaymentRepository(db: Database) {
                   -- the webhook that would say so never comes.
                   OR (status IN ('failed', 'abandoned') AND created_at > now() - interval '24 hours'))
            ORDER BY next_check_at LIMIT $2 FOR UPDATE SKIP LOCKED)
-         RETURNING ${COLUMNS.split(',').map((c) => `p.${c.trim()}`).join(', ')}`,
+         RETURNING ${COLUMNS.split(',')
+           .map((c) => `p.${c.trim()}`)
+           .join(', ')}`,
         [minAgeMs, limit, retryBaseMs],
       );
       return rows.map(toRow);
@@ -367,7 +433,11 @@ export function createPaymentRepository(db: Database) {
     },
 
     /** Claims unprocessed events older than `minAgeMs` (a crash got between storing and processing). */
-    async claimEvents(ids: string[] | undefined, minAgeMs: number, limit: number): Promise<{ id: string; event: string; reference: string; payload: Record<string, unknown> }[]> {
+    async claimEvents(
+      ids: string[] | undefined,
+      minAgeMs: number,
+      limit: number,
+    ): Promise<{ id: string; event: string; reference: string; payload: Record<string, unknown> }[]> {
       // attempts doubles as a lease: a claimed event is not claimed again for 30 s.
       return db.query(
         'webhooks.claim',
@@ -385,7 +455,9 @@ export function createPaymentRepository(db: Database) {
     async markEventProcessed(id: string, error?: string): Promise<void> {
       await db.query(
         'webhooks.mark',
-        error ? 'UPDATE webhook_events SET last_error = $2 WHERE id = $1' : 'UPDATE webhook_events SET processed_at = now(), last_error = NULL WHERE id = $1',
+        error
+          ? 'UPDATE webhook_events SET last_error = $2 WHERE id = $1'
+          : 'UPDATE webhook_events SET processed_at = now(), last_error = NULL WHERE id = $1',
         error ? [id, error] : [id],
       );
     },
@@ -393,7 +465,17 @@ export function createPaymentRepository(db: Database) {
 }
 
 export function toPublic(p: PaymentRow): Payment {
-  return { reference: p.reference, status: p.status, amount: p.amount, currency: p.currency, courseId: p.courseId, userId: p.userId, paidAt: p.paidAt, createdAt: p.createdAt, updatedAt: p.updatedAt };
+  return {
+    reference: p.reference,
+    status: p.status,
+    amount: p.amount,
+    currency: p.currency,
+    courseId: p.courseId,
+    userId: p.userId,
+    paidAt: p.paidAt,
+    createdAt: p.createdAt,
+    updatedAt: p.updatedAt,
+  };
 }
 
 export type PaymentRepository = ReturnType<typeof createPaymentRepository>;

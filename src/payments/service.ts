@@ -1,5 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+
 import type { Logger } from 'pino';
+
 import type { CourseRepository } from '../courses/repository.ts';
 import type { Course } from '../courses/types.ts';
 import type { EnrollmentRepository } from '../enrollments/repository.ts';
@@ -11,7 +13,7 @@ import { createCheckout } from './checkout.ts';
 import type { PaymentClock, PaymentContext } from './context.ts';
 import type { PaymentGateway } from './gateway.ts';
 import { createReconcile } from './reconcile.ts';
-import { toPublic, type PaymentRepository } from './repository.ts';
+import { type PaymentRepository, toPublic } from './repository.ts';
 import { createSettlement } from './settlement.ts';
 import type { FlaggedPayment, Payment, PaymentRow, PaymentStatus } from './types.ts';
 import { createWebhooks } from './webhooks.ts';
@@ -46,7 +48,8 @@ const OPS_FLAGGED_LIMIT = 100;
 
 function gatewayOf(d: PaymentServiceDeps): PaymentGateway {
   if (d.gateway) return d.gateway;
-  if (!d.paystack || d.paystackSecretKey === undefined) throw new Error('createPaymentService needs a gateway, or a Paystack client and its secret key');
+  if (!d.paystack || d.paystackSecretKey === undefined)
+    throw new Error('createPaymentService needs a gateway, or a Paystack client and its secret key');
   return createPaystackGateway({ client: d.paystack, secretKey: d.paystackSecretKey });
 }
 
@@ -86,7 +89,10 @@ export function createPaymentService(d: PaymentServiceDeps) {
       return await settlement.settle(p, { maxWaitMs: d.verifyWaitMs, coalesce: true });
     } catch (err) {
       if (isAppError(err) && err.dependency === 'database') throw err;
-      logger.info({ dependency: 'paystack', op: 'verify', reference: p.reference, err: (err as Error).message }, 'verify answered with the stored status');
+      logger.info(
+        { dependency: 'paystack', op: 'verify', reference: p.reference, err: (err as Error).message },
+        'verify answered with the stored status',
+      );
       return p;
     }
   }
@@ -122,7 +128,8 @@ export function createPaymentService(d: PaymentServiceDeps) {
       const remaining = p.amount - p.refundedAmount;
       if (remaining <= 0) throw errors.conflict('Nothing is left to refund on this payment');
       const want = amount ?? remaining;
-      if (want > remaining) throw errors.validation(`At most ${remaining} can be refunded`, [{ path: 'body.amount', message: `must be at most ${remaining}` }]);
+      if (want > remaining)
+        throw errors.validation(`At most ${remaining} can be refunded`, [{ path: 'body.amount', message: `must be at most ${remaining}` }]);
       const begun = await payments.transaction('payments.begin_refund', (tx) => payments.beginRefund(tx, reference, want, 'admin'));
       if (!begun) throw errors.conflict('The payment changed meanwhile; try again');
       return toPublic(await settlement.sendRefund(begun.payment, begun.refund));

@@ -1,7 +1,8 @@
 import { LRUCache } from 'lru-cache';
+
 import { errors } from '../errors/index.ts';
 import { ageMs, gatewayProblem, type PaymentContext } from './context.ts';
-import { PaymentGatewayError, type GatewayRefund, type RefundOutcome, type VerifyOutcome } from './gateway.ts';
+import { type GatewayRefund, PaymentGatewayError, type RefundOutcome, type VerifyOutcome } from './gateway.ts';
 import { FULFILLABLE } from './repository.ts';
 import type { PaymentRow, RefundRow } from './types.ts';
 
@@ -38,7 +39,10 @@ export function createSettlement(ctx: PaymentContext) {
 
   /** Log and start the automatic refund of a second charge; never throws (the sweep finishes it). */
   async function refundSecondCharge(p: PaymentRow, refund: RefundRow, holder: string): Promise<PaymentRow> {
-    logger.warn({ reference: p.reference, userId: p.userId, courseId: p.courseId, amount: p.amount, heldBy: holder, refundId: refund.id }, 'second charge for a course already held; refunding it');
+    logger.warn(
+      { reference: p.reference, userId: p.userId, courseId: p.courseId, amount: p.amount, heldBy: holder, refundId: refund.id },
+      'second charge for a course already held; refunding it',
+    );
     try {
       return await sendRefund(p, refund);
     } catch (err) {
@@ -59,11 +63,26 @@ export function createSettlement(ctx: PaymentContext) {
     const expected = v.requestedAmount ?? v.amount;
     if (v.reference !== p.reference || expected !== p.amount || v.currency.toUpperCase() !== p.currency) {
       const why = `paystack reports success for ${v.reference}: ${expected} ${v.currency}, expected ${p.amount} ${p.currency}`;
-      logger.error({ dependency: 'paystack', op: 'fulfil', reference: p.reference, paystackAmount: expected, paystackCurrency: v.currency, amount: p.amount, currency: p.currency }, 'payment NOT fulfilled: amount or currency mismatch; flagged for a person');
+      logger.error(
+        {
+          dependency: 'paystack',
+          op: 'fulfil',
+          reference: p.reference,
+          paystackAmount: expected,
+          paystackCurrency: v.currency,
+          amount: p.amount,
+          currency: p.currency,
+        },
+        'payment NOT fulfilled: amount or currency mismatch; flagged for a person',
+      );
       return (await payments.flag(p.reference, why)) ?? (await payments.findByReference(p.reference)) ?? p;
     }
     const outcome = await payments.transaction('payments.fulfil', async (tx) => {
-      const row = await payments.markSuccess(tx, p.reference, { paidAt: v.paidAt, transactionId: v.transactionId, gatewayResponse: v.gatewayResponse });
+      const row = await payments.markSuccess(tx, p.reference, {
+        paidAt: v.paidAt,
+        transactionId: v.transactionId,
+        gatewayResponse: v.gatewayResponse,
+      });
       if (!row) return undefined;
       if (await enrollments.enroll(tx, { userId: row.userId, courseId: row.courseId, paymentReference: row.reference })) return { row };
       const holder = await enrollments.activeHolder(tx, row.userId, row.courseId);
@@ -71,7 +90,10 @@ export function createSettlement(ctx: PaymentContext) {
         const begun = await payments.beginRefund(tx, row.reference, row.amount, 'second_charge');
         if (begun) return { row: begun.payment, second: { refund: begun.refund, holder } };
       }
-      logger.error({ reference: row.reference, userId: row.userId, courseId: row.courseId }, 'payment succeeded for a course the user already holds without a payment; consider a refund');
+      logger.error(
+        { reference: row.reference, userId: row.userId, courseId: row.courseId },
+        'payment succeeded for a course the user already holds without a payment; consider a refund',
+      );
       return { row };
     });
     if (!outcome) return (await payments.findByReference(p.reference)) ?? p;
@@ -124,7 +146,9 @@ export function createSettlement(ctx: PaymentContext) {
     if (current.paystackTransactionId === null) await payments.setTransactionId(current.reference, v.transactionId);
     if (v.status === 'failed' || v.status === 'abandoned') {
       // Not final: checkout sessions do not expire, and a later success still fulfils.
-      return (await payments.markUnsuccessful(current.reference, v.status, v.gatewayResponse, ['pending', 'failed', 'abandoned'])) ?? current;
+      return (
+        (await payments.markUnsuccessful(current.reference, v.status, v.gatewayResponse, ['pending', 'failed', 'abandoned'])) ?? current
+      );
     }
     return current; // ongoing, pending, processing, queued, reversed: look again later
   }
@@ -147,12 +171,16 @@ export function createSettlement(ctx: PaymentContext) {
     }
     if (r.status === 'ambiguous') {
       // It may or may not have happened: the reconciler looks it up before deciding.
-      logger.warn({ dependency: 'paystack', op: 'refund', reference: p.reference, refundId: refund.id }, 'refund outcome unknown; left refund_pending for the reconciler');
+      logger.warn(
+        { dependency: 'paystack', op: 'refund', reference: p.reference, refundId: refund.id },
+        'refund outcome unknown; left refund_pending for the reconciler',
+      );
       return p;
     }
     if (r.status === 'refused') {
       await payments.failRefund(refund.id, `refund refused: ${r.message}`);
-      if (refund.kind === 'second_charge') logger.error({ reference: p.reference, err: r.message }, 'Paystack refused the refund of a second charge; needs a person');
+      if (refund.kind === 'second_charge')
+        logger.error({ reference: p.reference, err: r.message }, 'Paystack refused the refund of a second charge; needs a person');
       throw errors.conflict(`Paystack refused the refund: ${r.reason}`);
     }
     await payments.setRefundId(refund.id, r.refund.id);
@@ -169,7 +197,12 @@ export function createSettlement(ctx: PaymentContext) {
     }
     const recorded = await payments.recordedRefundIds(p.reference);
     const candidates = (await gateway.listRefunds(txId, REFUND_LOOKUP_PAGE))
-      .filter((x) => x.amount === open.amount && !recorded.has(x.id) && (!x.createdAt || Date.parse(x.createdAt) >= Date.parse(open.requestedAt) - REFUND_SKEW_MS))
+      .filter(
+        (x) =>
+          x.amount === open.amount &&
+          !recorded.has(x.id) &&
+          (!x.createdAt || Date.parse(x.createdAt) >= Date.parse(open.requestedAt) - REFUND_SKEW_MS),
+      )
       .sort((a, b) => a.id - b.id);
     for (const c of candidates) {
       if (await payments.setRefundId(open.id, c.id)) return c;
@@ -183,7 +216,12 @@ export function createSettlement(ctx: PaymentContext) {
     const open = await payments.openRefund(p.reference);
     if (!open) return p;
     let r: GatewayRefund | undefined;
-    if (known && (open.paystackRefundId === known.id || (open.paystackRefundId === null && known.amount === open.amount && (await payments.setRefundId(open.id, known.id))))) r = known;
+    if (
+      known &&
+      (open.paystackRefundId === known.id ||
+        (open.paystackRefundId === null && known.amount === open.amount && (await payments.setRefundId(open.id, known.id))))
+    )
+      r = known;
     if (!r && open.paystackRefundId !== null) r = await gateway.fetchRefund(open.paystackRefundId);
     if (!r) {
       // The refund call's answer was lost: look for the refund on the transaction
@@ -210,12 +248,24 @@ export function createSettlement(ctx: PaymentContext) {
         if (row && row.refundedAmount >= row.amount) await enrollments.endForPayment(tx, row.reference);
         return row;
       });
-      if (done) logger.info({ reference: p.reference, paystackRefundId: r.id, refundAmount: open.amount, refundedAmount: done.refundedAmount, amount: done.amount, kind: open.kind }, 'refund processed');
+      if (done)
+        logger.info(
+          {
+            reference: p.reference,
+            paystackRefundId: r.id,
+            refundAmount: open.amount,
+            refundedAmount: done.refundedAmount,
+            amount: done.amount,
+            kind: open.kind,
+          },
+          'refund processed',
+        );
       return done ?? (await payments.findByReference(p.reference)) ?? p;
     }
     if (r.status === 'failed') {
       logger.warn({ reference: p.reference, refundId: r.id }, 'refund failed at Paystack; payment back to its previous status');
-      if (open.kind === 'second_charge') logger.error({ reference: p.reference }, 'the refund of a second charge failed at Paystack; needs a person');
+      if (open.kind === 'second_charge')
+        logger.error({ reference: p.reference }, 'the refund of a second charge failed at Paystack; needs a person');
       return (await payments.failRefund(open.id, 'refund failed')) ?? p;
     }
     return p; // pending, processing, needs-attention: later

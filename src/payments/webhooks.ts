@@ -1,6 +1,6 @@
 import { errors } from '../errors/index.ts';
 import { runWithDeadline } from '../resilience/deadline.ts';
-import { SWEEP_BATCH, TASK_DEADLINE_MS, type PaymentContext } from './context.ts';
+import { type PaymentContext, SWEEP_BATCH, TASK_DEADLINE_MS } from './context.ts';
 import type { Settlement } from './settlement.ts';
 
 // Webhook events are processed right after the 200; the sweep picks up any that a
@@ -34,7 +34,10 @@ export function createWebhooks(ctx: PaymentContext, settlement: Settlement) {
     } else if (action.kind === 'refund-updated') {
       // The event's refund id is a claim; fetchRefund asks the gateway itself.
       const claimed = action.refundId !== undefined ? await gateway.fetchRefund(action.refundId) : undefined;
-      await settlement.settleRefund(p, claimed && (claimed.transactionReference === null || claimed.transactionReference === p.reference) ? claimed : undefined);
+      await settlement.settleRefund(
+        p,
+        claimed && (claimed.transactionReference === null || claimed.transactionReference === p.reference) ? claimed : undefined,
+      );
     }
     await payments.markEventProcessed(e.id);
   }
@@ -43,12 +46,17 @@ export function createWebhooks(ctx: PaymentContext, settlement: Settlement) {
   async function processEvents(ids: string[] | undefined): Promise<number> {
     // A context of its own: this runs after the webhook's answer, when the request's
     // context (its deadline, its signal) is over and must not cut the work short.
-    const claimed = await runWithDeadline(`webhooks-claim-${ids?.[0] ?? 'sweep'}`, 'webhook', TASK_DEADLINE_MS, () => payments.claimEvents(ids, STALE_EVENT_MS, SWEEP_BATCH));
+    const claimed = await runWithDeadline(`webhooks-claim-${ids?.[0] ?? 'sweep'}`, 'webhook', TASK_DEADLINE_MS, () =>
+      payments.claimEvents(ids, STALE_EVENT_MS, SWEEP_BATCH),
+    );
     for (const e of claimed) {
       try {
         await runWithDeadline(`webhook-${e.id}`, 'webhook', TASK_DEADLINE_MS, () => processEvent(e));
       } catch (err) {
-        logger.warn({ event: e.event, reference: e.reference, err: (err as Error).message }, 'webhook event not processed yet; the sweep retries it');
+        logger.warn(
+          { event: e.event, reference: e.reference, err: (err as Error).message },
+          'webhook event not processed yet; the sweep retries it',
+        );
         await payments.markEventProcessed(e.id, (err as Error).message).catch(() => undefined);
       }
     }

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { errors, type Dependency } from '../errors/index.ts';
+
+import { type Dependency, errors } from '../errors/index.ts';
 
 /**
  * The request context travels with every request through AsyncLocalStorage, so a
@@ -61,6 +62,13 @@ export function runWithDeadline<T>(id: string, route: string, ms: number, fn: ()
   const started = performance.now();
   const timer = setTimeout(() => controller.abort(new Error(`${route} ran past its ${ms} ms deadline`)), ms);
   timer.unref();
-  const ctx: RequestContext = { requestId: id, method: 'TASK', route, startedAt: Date.now(), deadlineAt: started + ms, signal: controller.signal };
+  const ctx: RequestContext = {
+    requestId: id,
+    method: 'TASK',
+    route,
+    startedAt: Date.now(),
+    deadlineAt: started + ms,
+    signal: controller.signal,
+  };
   return storage.run(ctx, fn).finally(() => clearTimeout(timer));
 }

@@ -4,9 +4,10 @@
  * src/infra/paystack) build their dependency's policy here and nowhere else.
  */
 import type { Logger } from 'pino';
+
 import type { Config } from '../config/index.ts';
 import type { Dependency } from '../errors/index.ts';
-import { createDependencyPolicy, type BreakerState, type DependencyCallEvent, type DependencyPolicy } from './policy.ts';
+import { type BreakerState, createDependencyPolicy, type DependencyCallEvent, type DependencyPolicy } from './policy.ts';
 
 /** What telemetry needs from every dependency: its logs, its calls and its breaker's changes. */
 export interface DependencyHooks {

@@ -1,20 +1,21 @@
 import {
   BrokenCircuitError,
+  bulkhead,
   BulkheadRejectedError,
+  circuitBreaker,
   CircuitState,
   ConsecutiveBreaker,
-  TaskCancelledError,
-  bulkhead,
-  circuitBreaker,
   handleWhen,
   isBrokenCircuitError,
   isBulkheadRejectedError,
   isTaskCancelledError,
+  TaskCancelledError,
   timeout,
   TimeoutStrategy,
   wrap,
 } from 'cockatiel';
 import type { Logger } from 'pino';
+
 import type { Dependency } from '../errors/index.ts';
 import { callBudgetMs, currentContext } from './deadline.ts';
 
@@ -70,7 +71,11 @@ const STATE_NAMES: Record<CircuitState, BreakerState> = {
 
 /** Raised when a dependency call is refused before it starts (breaker open or bulkhead full). */
 export class CallRejectedError extends Error {
-  constructor(readonly dependency: Dependency, readonly reason: 'breaker_open' | 'bulkhead_full', cause: unknown) {
+  constructor(
+    readonly dependency: Dependency,
+    readonly reason: 'breaker_open' | 'bulkhead_full',
+    cause: unknown,
+  ) {
     super(`${dependency} call rejected: ${reason}`, { cause });
     this.name = 'CallRejectedError';
   }
@@ -79,7 +84,12 @@ export const isCallRejectedError = (e: unknown): e is CallRejectedError => e ins
 
 /** Raised when a dependency call runs out of its budget. */
 export class CallTimeoutError extends Error {
-  constructor(readonly dependency: Dependency, readonly op: string, readonly budgetMs: number, readonly byDeadline: boolean) {
+  constructor(
+    readonly dependency: Dependency,
+    readonly op: string,
+    readonly budgetMs: number,
+    readonly byDeadline: boolean,
+  ) {
     super(`${dependency} ${op} timed out after ${budgetMs} ms`);
     this.name = 'CallTimeoutError';
   }
@@ -92,7 +102,11 @@ export const isCallTimeoutError = (e: unknown): e is CallTimeoutError => e insta
  * towards opening the breaker.
  */
 export class CallAbortedError extends Error {
-  constructor(readonly dependency: Dependency, readonly op: string, cause: unknown) {
+  constructor(
+    readonly dependency: Dependency,
+    readonly op: string,
+    cause: unknown,
+  ) {
     super(`${dependency} ${op} abandoned by its caller`, { cause });
     this.name = 'CallAbortedError';
   }
@@ -120,10 +134,13 @@ export interface DependencyPolicy {
 export function createDependencyPolicy(o: PolicyOptions): DependencyPolicy {
   // A call that timed out counts as a failure: a dependency that cannot answer in
   // time is, for us, down.
-  const breaker = circuitBreaker(handleWhen((e) => isCallTimeoutError(e) || o.isDependencyFailure(e)), {
-    halfOpenAfter: o.halfOpenMs,
-    breaker: new ConsecutiveBreaker(o.consecutiveFailures),
-  });
+  const breaker = circuitBreaker(
+    handleWhen((e) => isCallTimeoutError(e) || o.isDependencyFailure(e)),
+    {
+      halfOpenAfter: o.halfOpenMs,
+      breaker: new ConsecutiveBreaker(o.consecutiveFailures),
+    },
+  );
   const bulk = bulkhead(o.concurrency, o.queue);
   let state: BreakerState = 'closed';
   let openedAt = 0;
@@ -138,7 +155,14 @@ export function createDependencyPolicy(o: PolicyOptions): DependencyPolicy {
     if (to === 'open') openedAt = performance.now();
     // Logged once per transition, never per request: this is the line an operator
     // searches for when a dependency goes away and comes back.
-    const reason = to === 'open' ? `${o.consecutiveFailures} consecutive failures, last: ${lastFailure}` : to === 'half-open' ? `${o.halfOpenMs} ms elapsed, trying one call` : to === 'closed' ? 'trial call succeeded' : 'isolated';
+    const reason =
+      to === 'open'
+        ? `${o.consecutiveFailures} consecutive failures, last: ${lastFailure}`
+        : to === 'half-open'
+          ? `${o.halfOpenMs} ms elapsed, trying one call`
+          : to === 'closed'
+            ? 'trial call succeeded'
+            : 'isolated';
     o.logger[to === 'open' ? 'error' : 'warn']({ dependency: o.dependency, from, to, reason }, `breaker ${o.dependency} ${from} -> ${to}`);
     o.onStateChange?.(o.dependency, from, to);
   });

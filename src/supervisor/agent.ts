@@ -1,6 +1,8 @@
 import { getHeapStatistics } from 'node:v8';
+
 import type { Logger } from 'pino';
-import { errorInfo, TAG, type ErrorInfo, type SupervisorMessage, type WorkItem, type WorkerMessage } from './protocol.ts';
+
+import { type ErrorInfo, errorInfo, type SupervisorMessage, TAG, type WorkerMessage, type WorkItem } from './protocol.ts';
 import { startWatchdog } from './watchdog.ts';
 
 /**
@@ -74,7 +76,10 @@ function pausedStack(): string[] {
   Error.stackTraceLimit = STACK_FRAMES + 4;
   const raw = new Error('stack').stack ?? '';
   Error.stackTraceLimit = limit;
-  const lines = raw.split('\n').slice(1).map((l) => l.trim().replace(/^at /, ''));
+  const lines = raw
+    .split('\n')
+    .slice(1)
+    .map((l) => l.trim().replace(/^at /, ''));
   const evalAt = lines.findIndex((l) => l.startsWith('eval ') || l.includes('(eval at '));
   const cwd = `${process.cwd()}/`;
   return lines
@@ -136,7 +141,10 @@ export function startAgent(o: AgentOptions): Agent {
     // The supervisor's deadline: past it the worker would be killed, so it leaves on its
     // own, saying what it could not finish.
     const timer = setTimeout(() => {
-      o.logger.warn({ reason, drainMs, unfinished: snapshot(o.work(), 20).items }, 'worker drain time over; exiting with requests in flight');
+      o.logger.warn(
+        { reason, drainMs, unfinished: snapshot(o.work(), 20).items },
+        'worker drain time over; exiting with requests in flight',
+      );
       process.exit(0);
     }, drainMs);
     try {

@@ -1,4 +1,5 @@
 import { ExponentialBackoff, halfJitterGenerator, type IBackoff } from 'cockatiel';
+
 import type { DeathCause } from './deaths.ts';
 
 /**

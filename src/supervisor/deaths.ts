@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+
 import type { ErrorInfo, MemorySample } from './protocol.ts';
 
 /**
@@ -69,14 +70,28 @@ export function explainDeath(f: DeathFacts): DeathExplanation {
   }
   if (f.signal === null) {
     const code = f.code ?? -1;
-    if (code === 0 && f.ordered) return { cause: 'stopped', sentBySupervisor, explanation: `exited 0 after the supervisor asked it to stop (${f.ordered})` };
-    if (code === 78) return { cause: 'config-error', sentBySupervisor, explanation: `exited 78: the configuration was rejected${f.lastError ? `: ${f.lastError.message}` : ''}` };
+    if (code === 0 && f.ordered)
+      return { cause: 'stopped', sentBySupervisor, explanation: `exited 0 after the supervisor asked it to stop (${f.ordered})` };
+    if (code === 78)
+      return {
+        cause: 'config-error',
+        sentBySupervisor,
+        explanation: `exited 78: the configuration was rejected${f.lastError ? `: ${f.lastError.message}` : ''}`,
+      };
     if (f.lastError) {
       const what = f.lastError.phase === 'boot' ? 'failed to start' : 'crashed on an uncaught error';
-      return { cause: 'crashed', sentBySupervisor, explanation: `exited with code ${code}: it ${what}: ${f.lastError.name}: ${f.lastError.message}` };
+      return {
+        cause: 'crashed',
+        sentBySupervisor,
+        explanation: `exited with code ${code}: it ${what}: ${f.lastError.name}: ${f.lastError.message}`,
+      };
     }
     if (code === 0) return { cause: 'exited', sentBySupervisor, explanation: 'exited 0 on its own, without being asked to stop' };
-    return { cause: 'exited', sentBySupervisor, explanation: `exited with code ${code} on its own, without reporting an error (its stderr may say more)` };
+    return {
+      cause: 'exited',
+      sentBySupervisor,
+      explanation: `exited with code ${code} on its own, without reporting an error (its stderr may say more)`,
+    };
   }
   const signal = f.signal;
   if (signal === 'SIGKILL') {
@@ -90,16 +105,32 @@ export function explainDeath(f: DeathFacts): DeathExplanation {
     const oom = f.oomKills
       ? `the memory cgroup's OOM-kill counter did not change (${f.oomKills.after}), so not the kernel's OOM killer`
       : 'no OOM-kill counter is readable here, so the OOM killer is neither confirmed nor ruled out';
-    return { cause: 'killed', sentBySupervisor, explanation: `killed by SIGKILL, which the supervisor did not send (another process, an operator or the container runtime); ${oom}; ${memoryText(f.memory)}` };
+    return {
+      cause: 'killed',
+      sentBySupervisor,
+      explanation: `killed by SIGKILL, which the supervisor did not send (another process, an operator or the container runtime); ${oom}; ${memoryText(f.memory)}`,
+    };
   }
   if (signal === 'SIGABRT' && f.memory && f.memory.heapUsedBytes / f.memory.heapLimitBytes >= HEAP_NEAR_LIMIT) {
     const pct = Math.round((100 * f.memory.heapUsedBytes) / f.memory.heapLimitBytes);
-    return { cause: 'heap-limit', sentBySupervisor, explanation: `aborted (SIGABRT) with its JavaScript heap at ${pct}% of its limit in the last heartbeat: V8 ran out of heap; ${memoryText(f.memory)}` };
+    return {
+      cause: 'heap-limit',
+      sentBySupervisor,
+      explanation: `aborted (SIGABRT) with its JavaScript heap at ${pct}% of its limit in the last heartbeat: V8 ran out of heap; ${memoryText(f.memory)}`,
+    };
   }
   if (['SIGABRT', 'SIGSEGV', 'SIGBUS', 'SIGILL', 'SIGFPE'].includes(signal)) {
-    return { cause: 'native-crash', sentBySupervisor, explanation: `died of ${signal}: a fatal error in Node.js, V8 or a native addon (its stderr has the message); ${memoryText(f.memory)}` };
+    return {
+      cause: 'native-crash',
+      sentBySupervisor,
+      explanation: `died of ${signal}: a fatal error in Node.js, V8 or a native addon (its stderr has the message); ${memoryText(f.memory)}`,
+    };
   }
-  return { cause: 'killed', sentBySupervisor, explanation: `killed by ${signal}, which the supervisor did not send; ${memoryText(f.memory)}` };
+  return {
+    cause: 'killed',
+    sentBySupervisor,
+    explanation: `killed by ${signal}, which the supervisor did not send; ${memoryText(f.memory)}`,
+  };
 }
 
 let oomSource: string | null | undefined;

@@ -5,8 +5,9 @@
  * none is serving, the instance stopped.
  */
 import type { Logger } from 'pino';
+
 import { BootBackoff, BootFailureWindow, causedByWorker } from './crash-loop.ts';
-import { explainDeath, readOomKills, type DeathExplanation } from './deaths.ts';
+import { type DeathExplanation, explainDeath, readOomKills } from './deaths.ts';
 import type { ErrorInfo } from './protocol.ts';
 import type { SupervisorSettings } from './settings.ts';
 import type { Clock, Tracked, WorkerTable } from './workers.ts';
@@ -62,7 +63,9 @@ export function createExits(o: ExitsOptions): Exits {
         cause: e.cause,
         sentBySupervisor: e.sentBySupervisor,
         explanation: e.explanation,
-        lastError: t.lastError ? { name: t.lastError.name, message: t.lastError.message, code: t.lastError.code, phase: t.lastError.phase } : undefined,
+        lastError: t.lastError
+          ? { name: t.lastError.name, message: t.lastError.message, code: t.lastError.code, phase: t.lastError.phase }
+          : undefined,
         lastMemory: beat ? beat.memory : undefined,
         requests: beat?.requests,
         pastDeadline: beat?.pastDeadline,
@@ -100,7 +103,17 @@ export function createExits(o: ExitsOptions): Exits {
       return;
     }
     const retryInMs = Math.round(backoff.next(t.slot));
-    const fields = { slot: t.slot, cause: death.cause, counted, bootFailures: failures, windowMs: s.crashLoop.windowMs, maxBootFailures: s.crashLoop.maxFailures, serving, retryInMs, error: { name: err.name, message: err.message } };
+    const fields = {
+      slot: t.slot,
+      cause: death.cause,
+      counted,
+      bootFailures: failures,
+      windowMs: s.crashLoop.windowMs,
+      maxBootFailures: s.crashLoop.maxFailures,
+      serving,
+      retryInMs,
+      error: { name: err.name, message: err.message },
+    };
     if (loop) log.error(fields, 'a worker keeps failing at boot; the serving workers carry on, and it is retried');
     else log.warn(fields, 'worker failed to boot; retrying');
     setTimeout(() => {
@@ -112,8 +125,13 @@ export function createExits(o: ExitsOptions): Exits {
     const err = lastBootError ?? { name: 'Error', message: 'unknown' };
     const exitCode = 3; // Gunicorn's WORKER_BOOT_ERROR
     const windowS = Math.round(s.crashLoop.windowMs / 1000);
-    log.error({ bootFailures: failures, windowMs: s.crashLoop.windowMs, error: { name: err.name, message: err.message, code: err.code }, exitCode }, 'workers keep failing at boot; stopping');
-    process.stderr.write(`it360acad: workers failed to start ${failures} time${failures === 1 ? '' : 's'} within ${windowS} s and none is serving; stopping. Error: ${err.name}: ${err.message}\n`);
+    log.error(
+      { bootFailures: failures, windowMs: s.crashLoop.windowMs, error: { name: err.name, message: err.message, code: err.code }, exitCode },
+      'workers keep failing at boot; stopping',
+    );
+    process.stderr.write(
+      `it360acad: workers failed to start ${failures} time${failures === 1 ? '' : 's'} within ${windowS} s and none is serving; stopping. Error: ${err.name}: ${err.message}\n`,
+    );
     void o.shutdown('crash-loop', exitCode);
   }
 

@@ -5,6 +5,7 @@
  * past-deadline requests keep growing, is recycled.
  */
 import type { Logger } from 'pino';
+
 import { readProcState } from './deaths.ts';
 import { hangRecord, liveness, pastDeadlineKeepsGrowing } from './heartbeat.ts';
 import type { SupervisorSettings } from './settings.ts';
@@ -60,15 +61,24 @@ export function createHangWatch(o: HangWatchOptions): HangWatch {
     if (t.exited) return;
     const blockedMs = clock.now() - t.lastBeatAt;
     const proc = readProcState(t.pid);
-    const noCapture =
-      stopped(proc?.state)
-        ? 'the process is stopped: a stopped process runs no code, so neither its stack nor its live in-flight list can be read'
-        : t.channel
-          ? `the watchdog thread did not answer within ${s.captureLeadMs + s.captureGraceMs} ms`
-          : 'no watchdog pipe to this worker';
+    const noCapture = stopped(proc?.state)
+      ? 'the process is stopped: a stopped process runs no code, so neither its stack nor its live in-flight list can be read'
+      : t.channel
+        ? `the watchdog thread did not answer within ${s.captureLeadMs + s.captureGraceMs} ms`
+        : 'no watchdog pipe to this worker';
     const replace = !o.isStopping() && t.phase === 'serving';
     const captureAgoMs = pending?.arrivedAt === undefined ? 0 : clock.now() - pending.arrivedAt;
-    const rec = hangRecord({ workerPid: t.pid, workerId: t.worker.id, blockedMs, timeoutMs: hangTimeout(t), capture: pending?.reply, captureAgoMs, noCapture, lastBeat: t.lastBeat, proc });
+    const rec = hangRecord({
+      workerPid: t.pid,
+      workerId: t.worker.id,
+      blockedMs,
+      timeoutMs: hangTimeout(t),
+      capture: pending?.reply,
+      captureAgoMs,
+      noCapture,
+      lastBeat: t.lastBeat,
+      proc,
+    });
     log.error({ ...rec, phase: t.phase, action: replace ? 'SIGKILL, replaced' : 'SIGKILL' }, 'worker hung');
     table.kill(t, 'hung');
     if (replace) {

@@ -56,7 +56,11 @@ export function hangRecord(f: HangFacts): Record<string, unknown> {
   };
   // Ages are as of the snapshot, moved forward to the time of this record.
   const aged = (items: WorkItem[], byMs: number) =>
-    items.map((w) => ({ ...w, ageMs: Math.round(w.ageMs + byMs), call: w.call ? { ...w.call, ageMs: Math.round(w.call.ageMs + byMs) } : undefined }));
+    items.map((w) => ({
+      ...w,
+      ageMs: Math.round(w.ageMs + byMs),
+      call: w.call ? { ...w.call, ageMs: Math.round(w.call.ageMs + byMs) } : undefined,
+    }));
   if (live && live.inflightCount >= 0) {
     rec.inflightSource = 'read from the paused main thread';
     rec.inflightCount = live.inflightCount;
@@ -76,7 +80,11 @@ export function hangRecord(f: HangFacts): Record<string, unknown> {
     rec.stack = null;
     rec.stackUnavailable = f.capture && !f.capture.ok ? f.capture.reason : (f.noCapture ?? 'no capture');
   }
-  rec.memory = { rssBytes: f.proc?.rssBytes ?? f.lastBeat?.memory.rssBytes, heapUsedBytes: f.lastBeat?.memory.heapUsedBytes, heapLimitBytes: f.lastBeat?.memory.heapLimitBytes };
+  rec.memory = {
+    rssBytes: f.proc?.rssBytes ?? f.lastBeat?.memory.rssBytes,
+    heapUsedBytes: f.lastBeat?.memory.heapUsedBytes,
+    heapLimitBytes: f.lastBeat?.memory.heapLimitBytes,
+  };
   return fit(rec);
 }
 
@@ -95,7 +103,8 @@ function fit(rec: Record<string, unknown>): Record<string, unknown> {
   while (size() > MAX_RECORD_BYTES) {
     if (inflight.length > MIN_INFLIGHT) inflight = inflight.slice(0, Math.max(MIN_INFLIGHT, Math.ceil(inflight.length / 2)));
     else if (stack && stack.length > MIN_FRAMES) stack = stack.slice(0, Math.max(MIN_FRAMES, Math.ceil(stack.length * 0.75)));
-    else if (stack && stack.some((l) => l.length > MAX_FRAME_CHARS)) stack = stack.map((l) => (l.length > MAX_FRAME_CHARS ? `${l.slice(0, MAX_FRAME_CHARS - 3)}...` : l));
+    else if (stack && stack.some((l) => l.length > MAX_FRAME_CHARS))
+      stack = stack.map((l) => (l.length > MAX_FRAME_CHARS ? `${l.slice(0, MAX_FRAME_CHARS - 3)}...` : l));
     else break;
     rec.inflight = inflight;
     rec.stack = stack;

@@ -6,7 +6,10 @@ import path from 'node:path';
  * its child, so operators signal this pid, not npm's.
  */
 export class PidFileError extends Error {
-  constructor(readonly file: string, readonly holderPid: number) {
+  constructor(
+    readonly file: string,
+    readonly holderPid: number,
+  ) {
     super(`another supervisor (pid ${holderPid}) is running with the pid file ${file}: stop it, or give this one its own PID_FILE`);
     this.name = 'PidFileError';
   }

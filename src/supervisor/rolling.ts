@@ -4,6 +4,7 @@
  * (SIGHUP) or a recycle (max requests, past-deadline growth).
  */
 import type { Logger } from 'pino';
+
 import type { RecycleReason } from './hang-watch.ts';
 import type { SupervisorSettings } from './settings.ts';
 import type { Clock, Tracked, WorkerTable } from './workers.ts';
@@ -40,7 +41,10 @@ export function createRolling(o: RollingOptions): Rolling {
     const fresh = table.fork(old.slot, reason);
     if (!(await fresh.whenReady)) {
       old.successorForked = false;
-      log.warn({ workerPid: old.pid, reason, error: fresh.lastError?.message }, 'replacement worker failed to boot; the old worker keeps serving');
+      log.warn(
+        { workerPid: old.pid, reason, error: fresh.lastError?.message },
+        'replacement worker failed to boot; the old worker keeps serving',
+      );
       if (old.exited && !isStopping()) table.fork(old.slot, 'replace-dead');
       return { oldPid: old.pid };
     }
@@ -77,7 +81,10 @@ export function createRolling(o: RollingOptions): Rolling {
       if (r.newPid === undefined && !isStopping() && !t.exited) break; // a new worker that cannot boot: keep the rest as they are
     }
     const ok = replaced.filter((r) => r.newPid !== undefined).length;
-    log[ok === old.length ? 'info' : 'warn']({ signal, durationMs: Math.round(clock.now() - started), replaced, workerPids: table.pids() }, ok === old.length ? 'reload finished' : 'reload incomplete');
+    log[ok === old.length ? 'info' : 'warn'](
+      { signal, durationMs: Math.round(clock.now() - started), replaced, workerPids: table.pids() },
+      ok === old.length ? 'reload finished' : 'reload incomplete',
+    );
     reloading = false;
     if (reloadAgain && !isStopping()) {
       reloadAgain = false;

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+
 import type { CrashLoopRule } from './crash-loop.ts';
 
 /**
@@ -56,9 +57,15 @@ export function heartbeatIntervalMs(workerTimeoutMs: number): number {
 }
 
 /** Workers to run, and why when it is not what was asked. */
-export function resolveWorkers(input: Pick<SettingsInput, 'webConcurrency' | 'embeddedDatabase'>, cpus = availableParallelism()): { workers: number; note?: string } {
+export function resolveWorkers(
+  input: Pick<SettingsInput, 'webConcurrency' | 'embeddedDatabase'>,
+  cpus = availableParallelism(),
+): { workers: number; note?: string } {
   if (input.embeddedDatabase) {
-    const note = input.webConcurrency !== undefined && input.webConcurrency !== 1 ? `WEB_CONCURRENCY=${input.webConcurrency} ignored: the embedded database serves one process at a time, so one worker runs` : undefined;
+    const note =
+      input.webConcurrency !== undefined && input.webConcurrency !== 1
+        ? `WEB_CONCURRENCY=${input.webConcurrency} ignored: the embedded database serves one process at a time, so one worker runs`
+        : undefined;
     return { workers: 1, note };
   }
   return { workers: input.webConcurrency ?? Math.max(1, cpus) };

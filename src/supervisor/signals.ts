@@ -4,6 +4,7 @@
  * reloads the workers; an uncaught exception kills them and exits.
  */
 import type { Logger } from 'pino';
+
 import type { Clock } from './workers.ts';
 
 // A wrapper that passes signals on (a process manager, some npm and shell setups) can
@@ -34,7 +35,10 @@ export function createStopSignalHandler(h: SignalHandlers): (signal: NodeJS.Sign
       return;
     }
     if (firstSignal && firstSignal.signal === signal && now - firstSignal.at < DUPLICATE_SIGNAL_MS) {
-      h.logger.info({ signal, afterMs: Math.round(now - firstSignal.at) }, 'same signal again at once; taken as an echo of the first, not as a second signal');
+      h.logger.info(
+        { signal, afterMs: Math.round(now - firstSignal.at) },
+        'same signal again at once; taken as an echo of the first, not as a second signal',
+      );
       return;
     }
     h.force('second-signal', { signal });

@@ -1,11 +1,12 @@
 import type { Logger } from 'pino';
+
 import { createExits } from './exits.ts';
 import { createHangWatch } from './hang-watch.ts';
 import type { WorkerMessage } from './protocol.ts';
 import { createRolling, DRAIN_EXIT_MS } from './rolling.ts';
 import type { SupervisorSettings } from './settings.ts';
 import { installSignalHandlers } from './signals.ts';
-import { createWorkerTable, type Clock, type StartReason, type Tracked } from './workers.ts';
+import { type Clock, createWorkerTable, type StartReason, type Tracked } from './workers.ts';
 
 /**
  * The arbiter: starts the workers, watches their heartbeats, kills and replaces a hung
@@ -62,7 +63,14 @@ export function runSupervisor(o: SupervisorOptions): void {
     onWorkerStarted: o.onWorkerStarted,
   });
   const rolling = createRolling({ settings: s, logger: log, clock, table, isStopping });
-  const hangs = createHangWatch({ settings: s, logger: log, clock, table, isStopping, recycle: (t, reason, facts) => rolling.recycle(t, reason, facts) });
+  const hangs = createHangWatch({
+    settings: s,
+    logger: log,
+    clock,
+    table,
+    isStopping,
+    recycle: (t, reason, facts) => rolling.recycle(t, reason, facts),
+  });
   const exits = createExits({ settings: s, logger: log, clock, table, isStopping, shutdown });
 
   function onMessage(t: Tracked, m: WorkerMessage): void {
@@ -74,7 +82,17 @@ export function runSupervisor(o: SupervisorOptions): void {
         t.readyAt = clock.now();
         if (t.phase === 'booting') t.phase = 'serving';
         exits.booted(t.slot);
-        log.info({ workerId: t.worker.id, workerPid: t.pid, slot: t.slot, reason: t.reason, bootMs: Math.round(t.readyAt - t.forkedAt), address: m.info.address }, 'worker ready');
+        log.info(
+          {
+            workerId: t.worker.id,
+            workerPid: t.pid,
+            slot: t.slot,
+            reason: t.reason,
+            bootMs: Math.round(t.readyAt - t.forkedAt),
+            address: m.info.address,
+          },
+          'worker ready',
+        );
         if (!everReady) {
           everReady = true;
           o.onFirstReady?.(m.info);
@@ -107,7 +125,10 @@ export function runSupervisor(o: SupervisorOptions): void {
     const allExited = () => Promise.all(table.alive().map((t) => t.whenExited));
     await Promise.race([allExited(), sleep(deadline - clock.now())]);
     if (table.alive().length > 0) {
-      log.warn({ workerPids: table.pids(), inflight: table.alive().map((t) => ({ workerPid: t.pid, inflight: t.lastBeat?.inflightCount })) }, 'drain time over; killing workers');
+      log.warn(
+        { workerPids: table.pids(), inflight: table.alive().map((t) => ({ workerPid: t.pid, inflight: t.lastBeat?.inflightCount })) },
+        'drain time over; killing workers',
+      );
       for (const t of table.alive()) table.kill(t, 'drain-timeout');
       await Promise.race([allExited(), sleep(DRAIN_EXIT_MS)]);
     }
@@ -117,7 +138,10 @@ export function runSupervisor(o: SupervisorOptions): void {
       // What is left of the grace time, and at least half a second: the embedded
       // database's clean stop takes milliseconds when nothing is running in it.
       const leftMs = Math.max(started + s.gracefulTimeoutMs - clock.now(), 500);
-      await Promise.race([o.onStop().catch((err: unknown) => log.warn({ err }, 'error while stopping shared dependencies')), sleep(leftMs)]);
+      await Promise.race([
+        o.onStop().catch((err: unknown) => log.warn({ err }, 'error while stopping shared dependencies')),
+        sleep(leftMs),
+      ]);
     }
     log.info({ cause, exitCode, durationMs: Math.round(clock.now() - started) }, 'supervisor stopped');
     process.exit(exitCode);

@@ -7,7 +7,8 @@
 import { Session } from 'node:inspector';
 import net from 'node:net';
 import { workerData } from 'node:worker_threads';
-import { WATCHDOG_FD, type CaptureReply, type CaptureRequest, type WorkItem } from './protocol.ts';
+
+import { type CaptureReply, type CaptureRequest, WATCHDOG_FD, type WorkItem } from './protocol.ts';
 
 interface PausedFrame {
   callFrameId: string;
@@ -72,7 +73,9 @@ async function capture(req: CaptureRequest): Promise<CaptureReply> {
     await post('Debugger.pause');
     const frames = await Promise.race([paused, timedOut]);
     const pauseMs = Math.round(performance.now() - started);
-    const rawStack = frames.map((f) => `${f.functionName || '<anonymous>'} (${f.url || '<unknown>'}:${f.location.lineNumber + 1}:${f.location.columnNumber + 1})`);
+    const rawStack = frames.map(
+      (f) => `${f.functionName || '<anonymous>'} (${f.url || '<unknown>'}:${f.location.lineNumber + 1}:${f.location.columnNumber + 1})`,
+    );
     try {
       const r = await post<{ result: { value?: unknown }; exceptionDetails?: unknown }>('Debugger.evaluateOnCallFrame', {
         callFrameId: frames[0].callFrameId,
@@ -82,7 +85,15 @@ async function capture(req: CaptureRequest): Promise<CaptureReply> {
       });
       if (typeof r.result.value !== 'string') throw new Error('describe returned nothing');
       const d = JSON.parse(r.result.value) as { stack: string[]; inflight: WorkItem[]; inflightCount: number };
-      return { type: 'capture', id: req.id, ok: true, stack: d.stack.length ? d.stack : rawStack, inflight: d.inflight, inflightCount: d.inflightCount, pauseMs };
+      return {
+        type: 'capture',
+        id: req.id,
+        ok: true,
+        stack: d.stack.length ? d.stack : rawStack,
+        inflight: d.inflight,
+        inflightCount: d.inflightCount,
+        pauseMs,
+      };
     } catch {
       // The frames from the pause event carry generated (not source-mapped) positions,
       // but they still say where the thread is.

@@ -5,9 +5,19 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import type { Socket } from 'node:net';
+
 import type { Logger } from 'pino';
+
 import type { KillReason } from './deaths.ts';
-import { TAG, WATCHDOG_FD, isWorkerMessage, type CaptureReply, type ErrorInfo, type SupervisorMessage, type WorkerMessage } from './protocol.ts';
+import {
+  type CaptureReply,
+  type ErrorInfo,
+  isWorkerMessage,
+  type SupervisorMessage,
+  TAG,
+  WATCHDOG_FD,
+  type WorkerMessage,
+} from './protocol.ts';
 import { requestLimit, type SupervisorSettings } from './settings.ts';
 
 export type StartReason = 'start' | 'replace-dead' | 'replace-hung' | 'retry-boot' | 'reload' | 'max-requests' | 'past-deadline';

@@ -1,5 +1,5 @@
-import type { Database, Queryable } from '../infra/database/client.ts';
 import type { ChangeFeed } from '../infra/changes/feed.ts';
+import type { Database, Queryable } from '../infra/database/client.ts';
 import { likePattern, pagedQuery } from '../shared/paging.ts';
 import { SQLSTATE } from '../shared/sqlstate.ts';
 import type { Page, Role } from '../shared/types.ts';
@@ -60,7 +60,11 @@ export interface SessionEnder {
 
 /** The users table belongs to this module; other modules ask it. */
 export function createUserRepository(db: Database, feed: ChangeFeed, sessions: SessionEnder) {
-  async function write<T>(op: string, fn: (tx: Queryable) => Promise<T>, revoke: (result: T) => [string, number][] | undefined): Promise<T> {
+  async function write<T>(
+    op: string,
+    fn: (tx: Queryable) => Promise<T>,
+    revoke: (result: T) => [string, number][] | undefined,
+  ): Promise<T> {
     let change;
     const out = await db.transaction(op, async (tx) => {
       const result = await fn(tx);
@@ -78,13 +82,11 @@ export function createUserRepository(db: Database, feed: ChangeFeed, sessions: S
         return await write(
           'users.create',
           async (tx) => {
-            const rows = await tx.query<UserRow>('users.create', `INSERT INTO users (email, first_name, last_name, password_hash, role) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`, [
-              u.email,
-              u.firstName,
-              u.lastName,
-              u.passwordHash,
-              u.role,
-            ]);
+            const rows = await tx.query<UserRow>(
+              'users.create',
+              `INSERT INTO users (email, first_name, last_name, password_hash, role) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`,
+              [u.email, u.firstName, u.lastName, u.passwordHash, u.role],
+            );
             return toUser(rows[0]);
           },
           () => undefined,
@@ -106,7 +108,11 @@ export function createUserRepository(db: Database, feed: ChangeFeed, sessions: S
     },
 
     async tokenState(id: string): Promise<{ isActive: boolean; tokenVersion: number } | undefined> {
-      const rows = await db.query<{ is_active: boolean; token_version: number }>('users.token_state', 'SELECT is_active, token_version FROM users WHERE id = $1', [id]);
+      const rows = await db.query<{ is_active: boolean; token_version: number }>(
+        'users.token_state',
+        'SELECT is_active, token_version FROM users WHERE id = $1',
+        [id],
+      );
       return rows[0] && { isActive: rows[0].is_active, tokenVersion: rows[0].token_version };
     },
 
@@ -127,7 +133,17 @@ export function createUserRepository(db: Database, feed: ChangeFeed, sessions: S
         where.push(`(first_name ILIKE ${p} OR last_name ILIKE ${p} OR email ILIKE ${p} OR (first_name || ' ' || last_name) ILIKE ${p})`);
       }
       const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
-      return pagedQuery<UserRow, User>(db, { op: 'users.list', table: 'users', columns: COLUMNS, filter, values, orderBy: 'created_at, id', page: q.page, pageSize: q.pageSize, map: toUser });
+      return pagedQuery<UserRow, User>(db, {
+        op: 'users.list',
+        table: 'users',
+        columns: COLUMNS,
+        filter,
+        values,
+        orderBy: 'created_at, id',
+        page: q.page,
+        pageSize: q.pageSize,
+        map: toUser,
+      });
     },
 
     /** Applies changes; a change of role or deactivation revokes the user's access tokens. */
@@ -147,12 +163,28 @@ export function createUserRepository(db: Database, feed: ChangeFeed, sessions: S
       return write(
         'users.update',
         async (tx) => {
-          const rows = await tx.query<UserRow>('users.update', `UPDATE users SET ${sets.join(', ')} WHERE id = $1 RETURNING ${COLUMNS}`, values);
+          const rows = await tx.query<UserRow>(
+            'users.update',
+            `UPDATE users SET ${sets.join(', ')} WHERE id = $1 RETURNING ${COLUMNS}`,
+            values,
+          );
           if (revokes && rows[0]) await sessions.endAllSessionsOf(tx, id);
           return rows[0] && toUserWithSecrets(rows[0]);
         },
         (u) => (revokes && u ? [[u.id, u.tokenVersion]] : undefined),
-      ).then((u) => u && { id: u.id, email: u.email, firstName: u.firstName, lastName: u.lastName, role: u.role, isActive: u.isActive, createdAt: u.createdAt, updatedAt: u.updatedAt });
+      ).then(
+        (u) =>
+          u && {
+            id: u.id,
+            email: u.email,
+            firstName: u.firstName,
+            lastName: u.lastName,
+            role: u.role,
+            isActive: u.isActive,
+            createdAt: u.createdAt,
+            updatedAt: u.updatedAt,
+          },
+      );
     },
 
     /**

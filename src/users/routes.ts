@@ -1,69 +1,107 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { callerOf, type AuthHooks } from '../http/caller.ts';
-import { IdParams, Name, PageQuery, pageOf, problems } from '../http/schemas.ts';
+
+import { type AuthHooks, callerOf } from '../http/caller.ts';
+import { IdParams, Name, pageOf, PageQuery, problems } from '../http/schemas.ts';
+import { pageFrom } from '../shared/paging.ts';
 import { Role, UserSchema } from './schemas.ts';
 import type { UserService } from './service.ts';
-import { pageFrom } from '../shared/paging.ts';
 
 export const userRoutes: FastifyPluginAsyncTypebox<{ users: UserService; hooks: AuthHooks }> = async (app, { users, hooks }) => {
   const tags = ['users'];
   const security = [{ bearerAuth: [] }];
   app.addHook('preHandler', hooks.requireAuth);
 
-  app.get('/', {
-    schema: {
-      tags,
-      security,
-      summary: 'List users (admin); served through the cache',
-      querystring: Type.Object(
-        {
-          ...PageQuery,
-          role: Type.Optional(Role),
-          isActive: Type.Optional(Type.Boolean()),
-          search: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-        },
-        { additionalProperties: false },
-      ),
-      response: { 200: pageOf(UserSchema), ...problems(401, 403) },
+  app.get(
+    '/',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'List users (admin); served through the cache',
+        querystring: Type.Object(
+          {
+            ...PageQuery,
+            role: Type.Optional(Role),
+            isActive: Type.Optional(Type.Boolean()),
+            search: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: pageOf(UserSchema), ...problems(401, 403) },
+      },
     },
-  }, async (request, reply) => {
-    const q = request.query;
-    const r = await users.list(callerOf(request), { ...pageFrom(q), role: q.role, isActive: q.isActive, search: q.search?.trim() || undefined });
-    void reply.header('x-cache', r.cache);
-    return r.value;
-  });
-
-  app.get('/:id', {
-    schema: { tags, security, summary: 'A user (admin or self)', params: IdParams, response: { 200: UserSchema, ...problems(401, 404) } },
-  }, async (request, reply) => {
-    const r = await users.get(callerOf(request), request.params.id);
-    void reply.header('x-cache', r.cache);
-    return r.value;
-  });
-
-  app.patch('/:id', {
-    bodyLimit: 16 * 1024,
-    schema: {
-      tags,
-      security,
-      summary: 'Update a user (self: names; admin: also role and isActive)',
-      params: IdParams,
-      body: Type.Object(
-        { firstName: Type.Optional(Name), lastName: Type.Optional(Name), role: Type.Optional(Role), isActive: Type.Optional(Type.Boolean()) },
-        { additionalProperties: false, minProperties: 1 },
-      ),
-      response: { 200: UserSchema, ...problems(401, 403, 404, 409, 413, 415) },
+    async (request, reply) => {
+      const q = request.query;
+      const r = await users.list(callerOf(request), {
+        ...pageFrom(q),
+        role: q.role,
+        isActive: q.isActive,
+        search: q.search?.trim() || undefined,
+      });
+      void reply.header('x-cache', r.cache);
+      return r.value;
     },
-  }, async (request) => {
-    const b = request.body;
-    return users.update(callerOf(request), request.params.id, { firstName: b.firstName?.trim(), lastName: b.lastName?.trim(), role: b.role, isActive: b.isActive });
-  });
+  );
 
-  app.delete('/:id', {
-    schema: { tags, security, summary: 'Deactivate a user (admin)', params: IdParams, response: { 204: Type.Null(), ...problems(401, 403, 404, 409) } },
-  }, async (request, reply) => {
-    await users.deactivate(callerOf(request), request.params.id);
-    return reply.status(204).send(null);
-  });
+  app.get(
+    '/:id',
+    {
+      schema: { tags, security, summary: 'A user (admin or self)', params: IdParams, response: { 200: UserSchema, ...problems(401, 404) } },
+    },
+    async (request, reply) => {
+      const r = await users.get(callerOf(request), request.params.id);
+      void reply.header('x-cache', r.cache);
+      return r.value;
+    },
+  );
+
+  app.patch(
+    '/:id',
+    {
+      bodyLimit: 16 * 1024,
+      schema: {
+        tags,
+        security,
+        summary: 'Update a user (self: names; admin: also role and isActive)',
+        params: IdParams,
+        body: Type.Object(
+          {
+            firstName: Type.Optional(Name),
+            lastName: Type.Optional(Name),
+            role: Type.Optional(Role),
+            isActive: Type.Optional(Type.Boolean()),
+          },
+          { additionalProperties: false, minProperties: 1 },
+        ),
+        response: { 200: UserSchema, ...problems(401, 403, 404, 409, 413, 415) },
+      },
+    },
+    async (request) => {
+      const b = request.body;
+      return users.update(callerOf(request), request.params.id, {
+        firstName: b.firstName?.trim(),
+        lastName: b.lastName?.trim(),
+        role: b.role,
+        isActive: b.isActive,
+      });
+    },
+  );
+
+  app.delete(
+    '/:id',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'Deactivate a user (admin)',
+        params: IdParams,
+        response: { 204: Type.Null(), ...problems(401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      await users.deactivate(callerOf(request), request.params.id);
+      return reply.status(204).send(null);
+    },
+  );
 };

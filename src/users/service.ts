@@ -1,7 +1,7 @@
 import { errors } from '../errors/index.ts';
-import type { UserRepository, UserChanges } from './repository.ts';
 import type { CachedRead } from '../shared/cached-read.ts';
 import type { Caller, Page } from '../shared/types.ts';
+import type { UserChanges, UserRepository } from './repository.ts';
 import type { User, UserListQuery } from './types.ts';
 
 /**
@@ -32,8 +32,9 @@ export function createUserService(deps: { users: UserRepository; cache: CachedRe
       const isAdmin = caller.role === 'admin';
       const isSelf = caller.id === id;
       if (!isAdmin && !isSelf) throw errors.notFound('User');
-      if (!isAdmin && (patch.role !== undefined || patch.isActive !== undefined)) throw errors.forbidden('Only admins can change role or isActive');
-      if (isAdmin && isSelf && (patch.role !== undefined && patch.role !== 'admin' || patch.isActive === false)) {
+      if (!isAdmin && (patch.role !== undefined || patch.isActive !== undefined))
+        throw errors.forbidden('Only admins can change role or isActive');
+      if (isAdmin && isSelf && ((patch.role !== undefined && patch.role !== 'admin') || patch.isActive === false)) {
         // An admin demoting or deactivating themselves could leave nobody to undo it.
         const admins = await users.countAdmins();
         if (admins <= 1) throw errors.conflict('The last admin cannot demote or deactivate themselves');
@@ -56,7 +57,16 @@ export function createUserService(deps: { users: UserRepository; cache: CachedRe
 }
 
 function strip(u: User): User {
-  return { id: u.id, email: u.email, firstName: u.firstName, lastName: u.lastName, role: u.role, isActive: u.isActive, createdAt: u.createdAt, updatedAt: u.updatedAt };
+  return {
+    id: u.id,
+    email: u.email,
+    firstName: u.firstName,
+    lastName: u.lastName,
+    role: u.role,
+    isActive: u.isActive,
+    createdAt: u.createdAt,
+    updatedAt: u.updatedAt,
+  };
 }
 
 export type UserService = ReturnType<typeof createUserService>;

@@ -1,14 +1,15 @@
-import type { TestContext } from 'node:test';
-import { Writable } from 'node:stream';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
+import type { TestContext } from 'node:test';
+
 import { loadConfig } from '../../src/config/index.ts';
-import { createContainer, type Container } from '../../src/container.ts';
+import { type Container, createContainer } from '../../src/container.ts';
 import { createLogger } from '../../src/logger.ts';
+import type { DependencyCallEvent } from '../../src/resilience/policy.ts';
 import { onTestEnd } from './children.ts';
 import { createTestSchema, type TestSchema } from './db.ts';
-import type { DependencyCallEvent } from '../../src/resilience/policy.ts';
 
 export interface TestApp {
   c: Container;

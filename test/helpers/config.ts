@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+
 import { ConfigError, loadConfig } from '../../src/config/index.ts';
 
 /** The problems the configuration loader reports for `env`; empty when it loads. */

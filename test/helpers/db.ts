@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { TestContext } from 'node:test';
+
 import pg from 'pg';
 
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -86,7 +87,9 @@ export async function createTestSchema(prefix = 't', t?: TestContext): Promise<T
       // `passed` (Node >= 20.12, not yet in @types/node 20) is false once the test body
       // threw or timed out; a subtest's failure is not counted, as no caller has subtests.
       if ((ctx as TestContext & { passed?: boolean }).passed !== false) return drop();
-      ctx.diagnostic(`kept schema ${schema} of the failed test for inspection (psql ${TEST_DATABASE_URL} -c 'SET search_path=${schema}'); npm run test:clean drops it`);
+      ctx.diagnostic(
+        `kept schema ${schema} of the failed test for inspection (psql ${TEST_DATABASE_URL} -c 'SET search_path=${schema}'); npm run test:clean drops it`,
+      );
     },
   };
   t?.after(() => ts.release(t));

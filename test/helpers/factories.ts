@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
+
 import { hashPassword } from '../../src/auth/passwords.ts';
-import type { TestApp } from './app.ts';
 import type { Role } from '../../src/users/types.ts';
+import type { TestApp } from './app.ts';
 
 export interface TestUser {
   id: string;
@@ -17,15 +18,33 @@ let passwordHashCache: Promise<string> | undefined;
 const PASSWORD = 'correct-horse-battery';
 
 /** Creates a user with the given role straight through the repository, then logs in over HTTP. */
-export async function makeUser(app: TestApp, role: Role = 'student', overrides: { firstName?: string; lastName?: string; email?: string } = {}): Promise<TestUser> {
+export async function makeUser(
+  app: TestApp,
+  role: Role = 'student',
+  overrides: { firstName?: string; lastName?: string; email?: string } = {},
+): Promise<TestUser> {
   passwordHashCache ??= hashPassword(PASSWORD);
   const email = overrides.email ?? `${role}-${randomBytes(4).toString('hex')}@example.com`;
-  const created = await app.c.users.create({ email, firstName: overrides.firstName ?? 'Test', lastName: overrides.lastName ?? role, passwordHash: await passwordHashCache, role });
+  const created = await app.c.users.create({
+    email,
+    firstName: overrides.firstName ?? 'Test',
+    lastName: overrides.lastName ?? role,
+    passwordHash: await passwordHashCache,
+    role,
+  });
   if (created === 'email_taken') throw new Error('email taken');
   const res = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password: PASSWORD } });
   if (res.statusCode !== 200) throw new Error(`login failed: ${res.body}`);
   const body = res.json();
-  return { id: created.id, email, password: PASSWORD, role, accessToken: body.accessToken, refreshToken: body.refreshToken, auth: { authorization: `Bearer ${body.accessToken}` } };
+  return {
+    id: created.id,
+    email,
+    password: PASSWORD,
+    role,
+    accessToken: body.accessToken,
+    refreshToken: body.refreshToken,
+    auth: { authorization: `Bearer ${body.accessToken}` },
+  };
 }
 
 export async function makeCourse(app: TestApp, owner: TestUser, overrides: Record<string, unknown> = {}) {

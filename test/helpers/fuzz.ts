@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+
 import type { JsonSchema, Operation, Param } from './routes.ts';
 
 /** Values the fuzzer may use where a well-formed value should point at something real. */
@@ -73,9 +74,42 @@ const SIZES = ['', ' ', '\t\r\n', 'A'.repeat(101), 'A'.repeat(255), 'A'.repeat(1
 /** Every hostile string, for callers that pick their own. */
 export const HOSTILE_STRINGS = [...INJECTION, ...UNSTORABLE, ...UNICODE, ...SIZES];
 
-const HOSTILE_NUMBERS = [-1, -0.01, 0.5, 1.5, -0, 1e21, -1e21, 2 ** 31, 2 ** 53, 2 ** 53 + 2, Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, 1_000_000_001, -1_000_000_000, 1e-7, 10000.5];
+const HOSTILE_NUMBERS = [
+  -1,
+  -0.01,
+  0.5,
+  1.5,
+  -0,
+  1e21,
+  -1e21,
+  2 ** 31,
+  2 ** 53,
+  2 ** 53 + 2,
+  Number.MAX_SAFE_INTEGER,
+  Number.MIN_SAFE_INTEGER,
+  1_000_000_001,
+  -1_000_000_000,
+  1e-7,
+  10000.5,
+];
 
-const HOSTILE_KEYS = ['__proto__', 'constructor', 'prototype', 'isAdmin', 'role', 'amount', 'price', 'userId', 'instructorId', 'status', '$where', '', ' ', 'a'.repeat(1000), 'a\u0000'];
+const HOSTILE_KEYS = [
+  '__proto__',
+  'constructor',
+  'prototype',
+  'isAdmin',
+  'role',
+  'amount',
+  'price',
+  'userId',
+  'instructorId',
+  'status',
+  '$where',
+  '',
+  ' ',
+  'a'.repeat(1000),
+  'a\u0000',
+];
 
 function nest(depth: number, leaf: unknown, asArray: boolean): unknown {
   let v = leaf;
@@ -131,7 +165,9 @@ export function validValue(schema: JsonSchema, known: Known): fc.Arbitrary<unkno
     case 'object': {
       const props = schema.properties ?? {};
       const required = new Set(schema.required ?? []);
-      const entries = Object.entries(props).map(([k, s]) => [k, required.has(k) ? validValue(s, known) : fc.option(validValue(s, known), { nil: undefined })] as const);
+      const entries = Object.entries(props).map(
+        ([k, s]) => [k, required.has(k) ? validValue(s, known) : fc.option(validValue(s, known), { nil: undefined })] as const,
+      );
       return fc.record(Object.fromEntries(entries)).map((o) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)));
     }
     case 'array':
@@ -157,7 +193,10 @@ export function validValue(schema: JsonSchema, known: Known): fc.Arbitrary<unkno
   const max = Math.min(schema.maxLength ?? 60, 60);
   return fc.oneof(
     fc.string({ minLength: min, maxLength: Math.max(min, max) }),
-    fc.constantFrom(...HOSTILE_STRINGS.filter((s) => lengthOk(s, schema) && !/[\u0000\ud800-\udfff]/u.test(s)), 'x'.repeat(Math.max(min, 1))),
+    fc.constantFrom(
+      ...HOSTILE_STRINGS.filter((s) => lengthOk(s, schema) && !/[\u0000\ud800-\udfff]/u.test(s)),
+      'x'.repeat(Math.max(min, 1)),
+    ),
   );
 }
 
@@ -166,24 +205,37 @@ function oneFieldOff(schema: JsonSchema, known: Known): fc.Arbitrary<{ value: un
   const props = Object.keys(schema.properties ?? {});
   if (props.length === 0) return fc.constant({ value: {}, label: 'empty object' });
   return fc.constantFrom(...props).chain((name) =>
-    fc.tuple(validValue(schema, known), fc.oneof({ weight: 5, arbitrary: hostileValue(schema.properties![name]) }, { weight: 1, arbitrary: fc.constant(MISSING) })).map(([base, bad]) => {
-      const obj = { ...(base as Record<string, unknown>) };
-      if (bad === MISSING) delete obj[name];
-      else obj[name] = bad;
-      return { value: obj, label: `field ${name}` };
-    }),
+    fc
+      .tuple(
+        validValue(schema, known),
+        fc.oneof({ weight: 5, arbitrary: hostileValue(schema.properties![name]) }, { weight: 1, arbitrary: fc.constant(MISSING) }),
+      )
+      .map(([base, bad]) => {
+        const obj = { ...(base as Record<string, unknown>) };
+        if (bad === MISSING) delete obj[name];
+        else obj[name] = bad;
+        return { value: obj, label: `field ${name}` };
+      }),
   );
 }
 
 /** An object with every field independently valid, hostile or missing, plus unknown keys. */
 function anyFieldsOff(schema: JsonSchema, known: Known): fc.Arbitrary<{ value: unknown; label: string }> {
   const props = Object.entries(schema.properties ?? {});
-  const field = (s: JsonSchema) => fc.oneof({ weight: 3, arbitrary: validValue(s, known) }, { weight: 2, arbitrary: hostileValue(s) }, { weight: 1, arbitrary: fc.constant(MISSING) });
+  const field = (s: JsonSchema) =>
+    fc.oneof(
+      { weight: 3, arbitrary: validValue(s, known) },
+      { weight: 2, arbitrary: hostileValue(s) },
+      { weight: 1, arbitrary: fc.constant(MISSING) },
+    );
   const extras = fc.array(fc.tuple(fc.constantFrom(...HOSTILE_KEYS), hostileValue({})), { minLength: 1, maxLength: 2 });
   return fc.tuple(fc.tuple(...props.map(([, s]) => field(s))), extras).map(([values, extra]) => {
     const pairs = props.map(([k], i) => [k, values[i]] as [string, unknown]).filter(([, v]) => v !== MISSING);
     // fromEntries defines "__proto__" as an own key, so it reaches the wire as sent.
-    return { value: Object.fromEntries([...pairs, ...extra]), label: `fields and extra keys ${extra.map(([k]) => JSON.stringify(k.slice(0, 20))).join(',')}` };
+    return {
+      value: Object.fromEntries([...pairs, ...extra]),
+      label: `fields and extra keys ${extra.map(([k]) => JSON.stringify(k.slice(0, 20))).join(',')}`,
+    };
   });
 }
 
@@ -218,7 +270,10 @@ function rawBody(valid: unknown): fc.Arbitrary<{ payload: string | Buffer; conte
       { payload: '{"a":1,"a":{"__proto__":{"isAdmin":true}}}', label: 'duplicate keys with __proto__' },
       { payload: '{"constructor":{"prototype":{"isAdmin":true}}}', label: 'constructor.prototype' },
       { payload: '{"firstName":"a\u0000b"}', label: 'raw NUL inside a string' },
-      { payload: Buffer.concat([Buffer.from('{"email":"'), Buffer.from([0xff, 0xfe, 0xc0, 0xaf]), Buffer.from('"}')]), label: 'invalid UTF-8' },
+      {
+        payload: Buffer.concat([Buffer.from('{"email":"'), Buffer.from([0xff, 0xfe, 0xc0, 0xaf]), Buffer.from('"}')]),
+        label: 'invalid UTF-8',
+      },
       { payload: '', label: 'empty body' },
       { payload: '   ', label: 'whitespace body' },
       { payload: 'null', label: 'null' },
@@ -260,9 +315,19 @@ function validPath(op: Operation, known: Known): fc.Arbitrary<string[]> {
 }
 
 function hostilePath(op: Operation, known: Known): fc.Arbitrary<string[]> {
-  return fc.integer({ min: 0, max: op.pathParams.length - 1 }).chain((i) =>
-    fc.tuple(validPath(op, known), fc.oneof({ weight: 3, arbitrary: hostileValue(op.pathParams[i].schema).map(encodeSegment) }, { weight: 1, arbitrary: fc.constantFrom(...RAW_SEGMENTS) })).map(([values, bad]) => values.map((v, j) => (j === i ? bad : v))),
-  );
+  return fc
+    .integer({ min: 0, max: op.pathParams.length - 1 })
+    .chain((i) =>
+      fc
+        .tuple(
+          validPath(op, known),
+          fc.oneof(
+            { weight: 3, arbitrary: hostileValue(op.pathParams[i].schema).map(encodeSegment) },
+            { weight: 1, arbitrary: fc.constantFrom(...RAW_SEGMENTS) },
+          ),
+        )
+        .map(([values, bad]) => values.map((v, j) => (j === i ? bad : v))),
+    );
 }
 
 function serializeQuery(params: Param[], values: unknown[], extra = ''): string {
@@ -275,16 +340,35 @@ function serializeQuery(params: Param[], values: unknown[], extra = ''): string 
 }
 
 function validQuery(params: Param[], known: Known): fc.Arbitrary<string> {
-  return fc.tuple(...params.map((p) => fc.option(validValue(p.schema, known), { nil: undefined }))).map((values) => serializeQuery(params, values));
+  return fc
+    .tuple(...params.map((p) => fc.option(validValue(p.schema, known), { nil: undefined })))
+    .map((values) => serializeQuery(params, values));
 }
 
-const RAW_QUERIES = ['x=1', '%=1', 'a=%E0%A4%A', `q=${'x'.repeat(5000)}`, 'page=1&page=2', 'page[]=1', '%00=1', 'pageSize=%', `search=${'%25'.repeat(50)}`, '__proto__[x]=1', 'constructor[prototype][x]=1'];
+const RAW_QUERIES = [
+  'x=1',
+  '%=1',
+  'a=%E0%A4%A',
+  `q=${'x'.repeat(5000)}`,
+  'page=1&page=2',
+  'page[]=1',
+  '%00=1',
+  'pageSize=%',
+  `search=${'%25'.repeat(50)}`,
+  '__proto__[x]=1',
+  'constructor[prototype][x]=1',
+];
 
 function hostileQuery(params: Param[], known: Known): fc.Arbitrary<string> {
   const raw = fc.constantFrom(...RAW_QUERIES).map((q) => `?${q}`);
   if (params.length === 0) return raw;
   const oneOff = fc.integer({ min: 0, max: params.length - 1 }).chain((i) =>
-    fc.tuple(fc.tuple(...params.map((p) => validValue(p.schema, known))), hostileValue(params[i].schema)).map(([values, bad]) => serializeQuery(params, values.map((v, j) => (j === i ? bad : v)))),
+    fc.tuple(fc.tuple(...params.map((p) => validValue(p.schema, known))), hostileValue(params[i].schema)).map(([values, bad]) =>
+      serializeQuery(
+        params,
+        values.map((v, j) => (j === i ? bad : v)),
+      ),
+    ),
   );
   return fc.oneof({ weight: 3, arbitrary: oneOff }, { weight: 1, arbitrary: raw });
 }
@@ -296,7 +380,10 @@ const BAD_AUTH = [
   { value: 'Basic Zm9vOmJhcg==', label: 'Basic' },
   { value: `Bearer ${'a'.repeat(5000)}`, label: 'huge token' },
   { value: 'Bearer a.b.c', label: 'three garbage parts' },
-  { value: `Bearer ${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"x","role":"admin","tv":0}').toString('base64url')}.`, label: 'alg none' },
+  {
+    value: `Bearer ${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"x","role":"admin","tv":0}').toString('base64url')}.`,
+    label: 'alg none',
+  },
 ];
 
 const REQUEST_IDS = [undefined, 'ok-id', 'x'.repeat(500), 'bad id', '../..', '<script>', 'é'];
@@ -342,7 +429,13 @@ export function requestsFor(op: Operation, known: Known, tokens: Record<string, 
         if (body.payload !== undefined) headers['content-type'] = body.contentType ?? 'application/json';
         if (auth.value !== undefined) headers.authorization = auth.value;
         if (requestId !== undefined) headers['x-request-id'] = requestId;
-        return { method: op.method, url: url + query, headers, payload: body.payload, label: `${target}: ${body.label}; auth ${auth.label}` };
+        return {
+          method: op.method,
+          url: url + query,
+          headers,
+          payload: body.payload,
+          label: `${target}: ${body.label}; auth ${auth.label}`,
+        };
       }),
   );
 }

@@ -1,8 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+
 import { trackChild } from './children.ts';
 import { freePort } from './redis.ts';
 
@@ -12,7 +13,9 @@ export const NGINX = process.env.NGINX_PATH ?? '/usr/sbin/nginx';
  * nginx on a loopback port, round-robin over the given instance ports, with the timeouts
  * of deploy/nginx.conf. Started as a foreground child the test owns.
  */
-export async function startNginx(upstreamPorts: number[]): Promise<{ url: string; port: number; errorLog(): string; stop(): Promise<void> }> {
+export async function startNginx(
+  upstreamPorts: number[],
+): Promise<{ url: string; port: number; errorLog(): string; stop(): Promise<void> }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'it360-nginx-'));
   const port = await freePort();
   // nginx clears its environment; keeping the test run's marker lets `npm test` find an

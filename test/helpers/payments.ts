@@ -1,4 +1,5 @@
 import type { TestContext } from 'node:test';
+
 import { buildTestApp, type TestApp } from './app.ts';
 import { waitFor } from './wait.ts';
 
@@ -16,7 +17,12 @@ export interface PayApp extends TestApp {
 }
 
 async function post(url: string, body: unknown): Promise<unknown> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(5000) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(5000),
+  });
   return res.json();
 }
 
@@ -37,11 +43,13 @@ export async function buildPayApp(t: TestContext, env: Record<string, string> = 
       control: (body) => post(`${simUrl}/__control`, body),
       complete: (reference, outcome, sendWebhook = true) => post(`${simUrl}/__control/complete`, { reference, outcome, sendWebhook }),
       plant: (body) => post(`${simUrl}/__control/transaction`, body),
-      stats: async () => (await (await fetch(`${simUrl}/__stats`, { signal: AbortSignal.timeout(5000) })).json()) as Record<string, unknown>,
+      stats: async () =>
+        (await (await fetch(`${simUrl}/__stats`, { signal: AbortSignal.timeout(5000) })).json()) as Record<string, unknown>,
       reset: async () => void (await post(`${simUrl}/__control/reset`, {})),
     },
   };
 }
 
 /** Polls until `check` returns a truthy value, at most `ms`: {@link waitFor}, kept under the name the payment tests use. */
-export const eventually = <T>(check: () => Promise<T | undefined | false>, ms = 5000, label = 'condition'): Promise<T> => waitFor(check, ms, label, 50);
+export const eventually = <T>(check: () => Promise<T | undefined | false>, ms = 5000, label = 'condition'): Promise<T> =>
+  waitFor(check, ms, label, 50);

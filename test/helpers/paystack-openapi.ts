@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+
 import type { ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 
@@ -45,15 +46,18 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
   {
     id: 'error-code-values',
     document: 'Error.code is one of validation_error, processor_error, api_error',
-    paystack: 'those values come in `type`; `code` names the error itself (duplicate_reference, transaction_not_found, transaction_not_successful, not_found...)',
-    applied: 'an `enum` failure on Error.code is excused when the value is a snake_case code; every other property of the Error body is still checked',
+    paystack:
+      'those values come in `type`; `code` names the error itself (duplicate_reference, transaction_not_found, transaction_not_successful, not_found...)',
+    applied:
+      'an `enum` failure on Error.code is excused when the value is a snake_case code; every other property of the Error body is still checked',
     inDocument: (doc) => Array.isArray(errorCode(doc).enum) && !(errorCode(doc).enum as string[]).includes('transaction_not_found'),
     excuses: { node: errorCode, keyword: 'enum', value: (v) => typeof v === 'string' && /^[a-z][a-z0-9_]*$/.test(v) },
   },
   {
     id: 'transaction-list-paidAt-null',
     document: 'TransactionListResponseArray.paidAt is a string',
-    paystack: 'the list also returns unpaid transactions, whose paidAt is null (the document marks paid_at nullable beside it, and paidAt nullable on verify)',
+    paystack:
+      'the list also returns unpaid transactions, whose paidAt is null (the document marks paid_at nullable beside it, and paidAt nullable on verify)',
     applied: 'a `type` failure on that paidAt is excused when the value is null',
     inDocument: (doc) => listPaidAt(doc).type === 'string' && listPaidAt(doc).nullable !== true,
     excuses: { node: listPaidAt, keyword: 'type', value: (v) => v === null },
@@ -62,7 +66,7 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
     id: 'verify-unknown-reference-status',
     document: 'GET /transaction/verify/{reference} answers 404 NotFound for an unknown reference',
     paystack: 'answers 400 with code transaction_not_found (SPEC.md: "4xx")',
-    applied: 'the test expects 400 and checks the body against the document\'s 404 schema (the Error shape either way)',
+    applied: "the test expects 400 and checks the body against the document's 404 schema (the Error shape either way)",
     inDocument: (doc) => {
       const r = doc.paths['/transaction/verify/{reference}']?.get?.responses as Json | undefined;
       return r?.['404'] !== undefined && r?.['400'] === undefined;
@@ -71,15 +75,16 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
   {
     id: 'transaction-list-page-size-name',
     document: 'GET /transaction names the page size per_page',
-    paystack: 'reads perPage, as its API reference and the same document\'s GET /refund do',
+    paystack: "reads perPage, as its API reference and the same document's GET /refund do",
     applied: 'request side, not validated: the client sends perPage and the simulator accepts both',
-    inDocument: (doc) => paramNames(doc.paths['/transaction']?.get).includes('per_page') && !paramNames(doc.paths['/transaction']?.get).includes('perPage'),
+    inDocument: (doc) =>
+      paramNames(doc.paths['/transaction']?.get).includes('per_page') && !paramNames(doc.paths['/transaction']?.get).includes('perPage'),
   },
   {
     id: 'refund-list-transaction-filter',
     document: 'GET /refund documents only perPage, page, from and to',
     paystack: 'also filters by `transaction`, matching the numeric transaction id only (a reference matches nothing)',
-    applied: 'the test lists refunds by id (one match) and by reference (none), each checked against the document\'s list schema',
+    applied: "the test lists refunds by id (one match) and by reference (none), each checked against the document's list schema",
     inDocument: (doc) => !paramNames(doc.paths['/refund']?.get).includes('transaction'),
   },
   {
@@ -96,5 +101,7 @@ export const KNOWN_DIFFERENCES: readonly KnownDifference[] = [
 
 /** The known difference that excuses this validation error (Ajv with `verbose: true`), if any. */
 export function excusedBy(doc: Json, e: ErrorObject): KnownDifference | undefined {
-  return KNOWN_DIFFERENCES.find((d) => d.excuses !== undefined && e.keyword === d.excuses.keyword && e.parentSchema === d.excuses.node(doc) && d.excuses.value(e.data));
+  return KNOWN_DIFFERENCES.find(
+    (d) => d.excuses !== undefined && e.keyword === d.excuses.keyword && e.parentSchema === d.excuses.node(doc) && d.excuses.value(e.data),
+  );
 }

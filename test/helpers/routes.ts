@@ -41,7 +41,17 @@ export interface Operation {
 }
 
 type Doc = {
-  paths: Record<string, Record<string, { parameters?: { name: string; in: string; required?: boolean; schema: JsonSchema }[]; requestBody?: { content: Record<string, { schema: JsonSchema }> }; security?: unknown[] }>>;
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        parameters?: { name: string; in: string; required?: boolean; schema: JsonSchema }[];
+        requestBody?: { content: Record<string, { schema: JsonSchema }> };
+        security?: unknown[];
+      }
+    >
+  >;
   components?: { schemas?: Record<string, JsonSchema> };
 };
 
@@ -62,10 +72,20 @@ export async function apiOperations(): Promise<Operation[]> {
   for (const [path, methods] of Object.entries(doc.paths)) {
     for (const [m, op] of Object.entries(methods)) {
       const params = op.parameters ?? [];
-      const pick = (where: string) => params.filter((p) => p.in === where).map((p) => ({ name: p.name, required: p.required === true, schema: deref(doc, p.schema) }));
+      const pick = (where: string) =>
+        params.filter((p) => p.in === where).map((p) => ({ name: p.name, required: p.required === true, schema: deref(doc, p.schema) }));
       const body = op.requestBody?.content['application/json']?.schema;
       const method = m.toUpperCase();
-      ops.push({ method, path, route: toRoute(path), pathParams: pick('path'), query: pick('query'), body: body && deref(doc, body), secured: (op.security ?? []).length > 0, key: `${method} ${toRoute(path)}` });
+      ops.push({
+        method,
+        path,
+        route: toRoute(path),
+        pathParams: pick('path'),
+        query: pick('query'),
+        body: body && deref(doc, body),
+        secured: (op.security ?? []).length > 0,
+        key: `${method} ${toRoute(path)}`,
+      });
     }
   }
   return ops;

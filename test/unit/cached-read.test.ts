@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+
 import pino from 'pino';
-import type { ChangeFeed } from '../../src/infra/changes/feed.ts';
+
 import { createCachedRead } from '../../src/infra/cache/cached-read.ts';
 import type { CacheStore } from '../../src/infra/cache/store.ts';
+import type { ChangeFeed } from '../../src/infra/changes/feed.ts';
 import { createDependencyPolicy } from '../../src/resilience/policy.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -65,7 +67,16 @@ function setup(opts: { disabled?: boolean; failures?: number } = {}) {
     logger: silent,
   });
   const outcomes: string[] = [];
-  const cache = createCachedRead({ store, policy, feed, logger: silent, ttlS: 60, disabled: opts.disabled, prefix: () => 'db.schema', onOutcome: (_scope, o) => outcomes.push(o) });
+  const cache = createCachedRead({
+    store,
+    policy,
+    feed,
+    logger: silent,
+    ttlS: 60,
+    disabled: opts.disabled,
+    prefix: () => 'db.schema',
+    onOutcome: (_scope, o) => outcomes.push(o),
+  });
   return { s, f, cache, policy, outcomes };
 }
 
@@ -155,7 +166,10 @@ describe('cached read', () => {
     let loads = 0;
     const load = () => new Promise<number>((r) => setTimeout(() => r(++loads), 5));
     const results = await Promise.all([cache.read('users', 'k', load), cache.read('users', 'k', load)]);
-    assert.deepEqual(results.map((r) => r.cache), ['bypass', 'bypass']);
+    assert.deepEqual(
+      results.map((r) => r.cache),
+      ['bypass', 'bypass'],
+    );
     assert.equal(loads, 1);
     assert.equal(s.gets, 0);
   });

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+
 import pino from 'pino';
+
 import { createChangeFeed } from '../../src/infra/changes/feed.ts';
 import type { Database } from '../../src/infra/database/client.ts';
 import { createPaystackClient } from '../../src/infra/paystack/client.ts';
@@ -12,7 +14,7 @@ function fakeDb(): Database {
   return { query } as unknown as Database;
 }
 
-describe('close()/stop() run once: a second call returns the first call\'s promise', () => {
+describe("close()/stop() run once: a second call returns the first call's promise", () => {
   it('the Paystack client', async () => {
     const client = createPaystackClient({ baseUrl: 'http://127.0.0.1:9', secretKey: 'sk_test_x', timeoutMs: 1000, replyMarginMs: 0 });
     const first = client.close();

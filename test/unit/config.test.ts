@@ -1,7 +1,8 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+
 import { loadConfig, VARIABLES } from '../../src/config/index.ts';
 import { configProblems } from '../helpers/config.ts';
 
@@ -42,11 +43,28 @@ test('a per-call timeout that does not fit in the request deadline is refused, n
 
 test('production refuses the embedded and simulated defaults and weak secrets', () => {
   const p = problems({ NODE_ENV: 'production' });
-  for (const name of ['DATABASE_URL', 'PAYSTACK_SECRET_KEY', 'JWT_SECRET', 'OPS_TOKEN']) assert.ok(p.some((m) => m.startsWith(name)), `missing ${name}`);
-  const weak = problems({ NODE_ENV: 'production', DATABASE_URL: 'postgres://x@db/app', PAYSTACK_SECRET_KEY: 'sk_live_xxxxxxxx', JWT_SECRET: 'secret', OPS_TOKEN: 'a-long-ops-token-123', FAULT_INJECTION: 'true' });
+  for (const name of ['DATABASE_URL', 'PAYSTACK_SECRET_KEY', 'JWT_SECRET', 'OPS_TOKEN'])
+    assert.ok(
+      p.some((m) => m.startsWith(name)),
+      `missing ${name}`,
+    );
+  const weak = problems({
+    NODE_ENV: 'production',
+    DATABASE_URL: 'postgres://x@db/app',
+    PAYSTACK_SECRET_KEY: 'sk_live_xxxxxxxx',
+    JWT_SECRET: 'secret',
+    OPS_TOKEN: 'a-long-ops-token-123',
+    FAULT_INJECTION: 'true',
+  });
   assert.ok(weak.some((m) => m.startsWith('JWT_SECRET is too weak')));
   assert.ok(weak.some((m) => m.startsWith('FAULT_INJECTION')));
-  const ok = problems({ NODE_ENV: 'production', DATABASE_URL: 'postgres://x@db/app', PAYSTACK_SECRET_KEY: 'sk_live_xxxxxxxx', JWT_SECRET: 'k7Qw9zR2mX4vB8nL1pT6yH3cF5gJ0dSa', OPS_TOKEN: 'Zr4mQ8vX1pL7tB2nK9cW5yH3fJ6dS0aGuE' });
+  const ok = problems({
+    NODE_ENV: 'production',
+    DATABASE_URL: 'postgres://x@db/app',
+    PAYSTACK_SECRET_KEY: 'sk_live_xxxxxxxx',
+    JWT_SECRET: 'k7Qw9zR2mX4vB8nL1pT6yH3cF5gJ0dSa',
+    OPS_TOKEN: 'Zr4mQ8vX1pL7tB2nK9cW5yH3fJ6dS0aGuE',
+  });
   assert.deepEqual(ok, []);
 });
 
@@ -75,7 +93,14 @@ const PROD = {
 test('production refuses an OPS_TOKEN with too little entropy, naming it', () => {
   assert.deepEqual(problems(PROD), []);
   // A run of one character, a short repeat, too short, a placeholder: each refused.
-  for (const weak of ['a'.repeat(40), 'ab'.repeat(20), 'x1'.repeat(24), 'Zr4mQ8vX1pL7tB2nK9cW5yH3', 'ops-token-for-tests-0123456789', 'my-example-ops-token-Zr4mQ8vX1pL7tB2nK9c']) {
+  for (const weak of [
+    'a'.repeat(40),
+    'ab'.repeat(20),
+    'x1'.repeat(24),
+    'Zr4mQ8vX1pL7tB2nK9cW5yH3',
+    'ops-token-for-tests-0123456789',
+    'my-example-ops-token-Zr4mQ8vX1pL7tB2nK9c',
+  ]) {
     const p = problems({ ...PROD, OPS_TOKEN: weak });
     assert.equal(p.length, 1, `${weak}: ${p.join('; ')}`);
     assert.match(p[0], /^OPS_TOKEN is too weak/, weak);
@@ -94,7 +119,13 @@ test('production refuses a plain http:// PAYSTACK_BASE_URL unless its host is a 
     assert.match(p[0], /^PAYSTACK_BASE_URL/, url);
     assert.match(p[0], /https/);
   }
-  for (const url of ['https://api.paystack.co', 'http://127.0.0.1:4010', 'http://127.8.9.10:9', 'http://localhost:4010', 'http://[::1]:4010']) {
+  for (const url of [
+    'https://api.paystack.co',
+    'http://127.0.0.1:4010',
+    'http://127.8.9.10:9',
+    'http://localhost:4010',
+    'http://[::1]:4010',
+  ]) {
     assert.deepEqual(problems({ ...PROD, PAYSTACK_BASE_URL: url }), [], url);
   }
   // Outside production a simulator anywhere is fine.
@@ -102,9 +133,27 @@ test('production refuses a plain http:// PAYSTACK_BASE_URL unless its host is a 
 });
 
 test('every configuration problem is reported in one pass, the production ones included', () => {
-  const p = problems({ NODE_ENV: 'production', PORT: 'eighty', OPS_TOKEN: 'a'.repeat(40), PAYSTACK_BASE_URL: 'http://paystack.internal', REQUEST_TIMEOUT_MS: '5000', PAYSTACK_TIMEOUT_MS: '8000' });
-  for (const name of ['PORT=', 'DATABASE_URL', 'PAYSTACK_SECRET_KEY', 'JWT_SECRET', 'OPS_TOKEN is too weak', 'PAYSTACK_BASE_URL', 'PAYSTACK_TIMEOUT_MS (8000)']) {
-    assert.ok(p.some((m) => m.startsWith(name)), `missing "${name}" in:\n${p.join('\n')}`);
+  const p = problems({
+    NODE_ENV: 'production',
+    PORT: 'eighty',
+    OPS_TOKEN: 'a'.repeat(40),
+    PAYSTACK_BASE_URL: 'http://paystack.internal',
+    REQUEST_TIMEOUT_MS: '5000',
+    PAYSTACK_TIMEOUT_MS: '8000',
+  });
+  for (const name of [
+    'PORT=',
+    'DATABASE_URL',
+    'PAYSTACK_SECRET_KEY',
+    'JWT_SECRET',
+    'OPS_TOKEN is too weak',
+    'PAYSTACK_BASE_URL',
+    'PAYSTACK_TIMEOUT_MS (8000)',
+  ]) {
+    assert.ok(
+      p.some((m) => m.startsWith(name)),
+      `missing "${name}" in:\n${p.join('\n')}`,
+    );
   }
   // A combination whose part did not parse is not checked (no message about NaN).
   const q = problems({ REQUEST_TIMEOUT_MS: 'soon', PAYSTACK_TIMEOUT_MS: '8000' });

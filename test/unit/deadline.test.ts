@@ -1,10 +1,25 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+
 import { isAppError } from '../../src/errors/index.ts';
-import { callBudgetMs, currentContext, runInContext, runWithDeadline, timeLeftMs, type RequestContext } from '../../src/resilience/deadline.ts';
+import {
+  callBudgetMs,
+  currentContext,
+  type RequestContext,
+  runInContext,
+  runWithDeadline,
+  timeLeftMs,
+} from '../../src/resilience/deadline.ts';
 
 function ctx(leftMs: number): RequestContext {
-  return { requestId: 'r1', method: 'GET', route: '/x', startedAt: Date.now(), deadlineAt: performance.now() + leftMs, signal: new AbortController().signal };
+  return {
+    requestId: 'r1',
+    method: 'GET',
+    route: '/x',
+    startedAt: Date.now(),
+    deadlineAt: performance.now() + leftMs,
+    signal: new AbortController().signal,
+  };
 }
 
 describe('deadline', () => {

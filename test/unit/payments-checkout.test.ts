@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+
 import { IN_FLIGHT_POLL_MS, liveCheckoutDecision } from '../../src/payments/checkout.ts';
-import { runWithDeadline } from '../../src/resilience/deadline.ts';
 import type { PaymentRow } from '../../src/payments/types.ts';
+import { runWithDeadline } from '../../src/resilience/deadline.ts';
 import { course, paid, setup } from './fakes/payments.ts';
 
 const student = { id: 'u1', role: 'student' } as never;
@@ -24,14 +25,19 @@ function openAttempt(s: ReturnType<typeof setup>, o: { ageMs: number; initInFlig
 
 describe('one live checkout: the decision', () => {
   const now = Date.parse('2026-01-01T00:00:00Z');
-  const row = (ageMs: number, initInFlight: boolean, url: string | null = null) => ({ createdAt: new Date(now - ageMs).toISOString(), initInFlight, authorizationUrl: url }) as PaymentRow;
+  const row = (ageMs: number, initInFlight: boolean, url: string | null = null) =>
+    ({ createdAt: new Date(now - ageMs).toISOString(), initInFlight, authorizationUrl: url }) as PaymentRow;
   const o = { now, staleAttemptMs: 15_000 };
 
   it('no open attempt: insert one', () => assert.deepEqual(liveCheckoutDecision(undefined, o), { action: 'insert' }));
-  it('an attempt with a checkout: answer it, whatever its age', () => assert.deepEqual(liveCheckoutDecision(row(3_600_000, false, 'https://x'), o), { action: 'answer' }));
-  it('an attempt in flight and younger than stale: wait', () => assert.deepEqual(liveCheckoutDecision(row(14_999, true), o), { action: 'wait', ageMs: 14_999 }));
-  it('an attempt in flight and stale: supersede', () => assert.deepEqual(liveCheckoutDecision(row(15_000, true), o), { action: 'supersede' }));
-  it('an attempt that finished without a checkout: supersede at once', () => assert.deepEqual(liveCheckoutDecision(row(0, false), o), { action: 'supersede' }));
+  it('an attempt with a checkout: answer it, whatever its age', () =>
+    assert.deepEqual(liveCheckoutDecision(row(3_600_000, false, 'https://x'), o), { action: 'answer' }));
+  it('an attempt in flight and younger than stale: wait', () =>
+    assert.deepEqual(liveCheckoutDecision(row(14_999, true), o), { action: 'wait', ageMs: 14_999 }));
+  it('an attempt in flight and stale: supersede', () =>
+    assert.deepEqual(liveCheckoutDecision(row(15_000, true), o), { action: 'supersede' }));
+  it('an attempt that finished without a checkout: supersede at once', () =>
+    assert.deepEqual(liveCheckoutDecision(row(0, false), o), { action: 'supersede' }));
 });
 
 describe('one live checkout: initialize', () => {
@@ -100,10 +106,17 @@ describe('one live checkout: initialize', () => {
   it('a duplicate reference at the gateway: 503, and the attempt is marked finished so the next request supersedes it', async () => {
     const s = setup();
     s.gateway.initialize = async () => ({ status: 'duplicate-reference' });
-    await assert.rejects(s.service.initialize(student, { courseId: course.id }), (e: { code?: string }) => e.code === 'dependency_unavailable');
+    await assert.rejects(
+      s.service.initialize(student, { courseId: course.id }),
+      (e: { code?: string }) => e.code === 'dependency_unavailable',
+    );
     const [attempt] = [...s.payments.rows.values()];
     assert.equal(attempt.initInFlight, false);
-    s.gateway.initialize = async (input) => ({ status: 'created', authorizationUrl: `https://checkout.test/${input.reference}`, accessCode: 'x' });
+    s.gateway.initialize = async (input) => ({
+      status: 'created',
+      authorizationUrl: `https://checkout.test/${input.reference}`,
+      accessCode: 'x',
+    });
     const r = await s.service.initialize(student, { courseId: course.id });
     assert.notEqual(r.payment.reference, attempt.reference);
     assert.equal(s.payments.get(attempt.reference)!.status, 'abandoned');
@@ -126,7 +139,15 @@ describe('one live checkout: initialize', () => {
 describe('verify coalescing (people asking)', () => {
   function pending() {
     const s = setup();
-    const row = s.payments.add({ reference: 'ref-1', userId: 'u1', courseId: course.id, amount: course.price, currency: 'NGN', status: 'pending', createdAt: s.clock.iso(5_000) });
+    const row = s.payments.add({
+      reference: 'ref-1',
+      userId: 'u1',
+      courseId: course.id,
+      amount: course.price,
+      currency: 'NGN',
+      status: 'pending',
+      createdAt: s.clock.iso(5_000),
+    });
     return { ...s, row };
   }
 
@@ -139,7 +160,10 @@ describe('verify coalescing (people asking)', () => {
     s.g.release();
     const answers = await Promise.all(asks);
     assert.equal(s.g.verifyCalls, 1);
-    assert.deepEqual(answers.map((a) => a.status), Array(5).fill('success'));
+    assert.deepEqual(
+      answers.map((a) => a.status),
+      Array(5).fill('success'),
+    );
   });
 
   it('none within 2 s of the last answer (the stored status instead); one again after 2 s by the clock', async () => {

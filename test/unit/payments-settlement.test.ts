@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+
 import { PaymentGatewayError } from '../../src/payments/gateway.ts';
 import type { PaymentStatus } from '../../src/payments/types.ts';
 import { course, paid, setup } from './fakes/payments.ts';
@@ -8,7 +9,16 @@ const USER = 'u1';
 
 function withPayment(status: PaymentStatus = 'pending', o: { ageMs?: number; initInFlight?: boolean; amount?: number } = {}) {
   const s = setup();
-  const row = s.payments.add({ reference: 'ref-1', userId: USER, courseId: course.id, amount: o.amount ?? course.price, currency: 'NGN', status, initInFlight: o.initInFlight ?? false, createdAt: s.clock.iso(o.ageMs ?? 120_000) });
+  const row = s.payments.add({
+    reference: 'ref-1',
+    userId: USER,
+    courseId: course.id,
+    amount: o.amount ?? course.price,
+    currency: 'NGN',
+    status,
+    initInFlight: o.initInFlight ?? false,
+    createdAt: s.clock.iso(o.ageMs ?? 120_000),
+  });
   return { ...s, row };
 }
 
@@ -153,7 +163,10 @@ describe('settlement: a second charge', () => {
 
   it('begins exactly one refund, however many callers settle it', async () => {
     const s = secondCharge();
-    s.g.refundAnswer = async () => ({ status: 'sent', refund: { id: 41, status: 'pending', amount: course.price, transactionReference: 'ref-1', createdAt: null } });
+    s.g.refundAnswer = async () => ({
+      status: 'sent',
+      refund: { id: 41, status: 'pending', amount: course.price, transactionReference: 'ref-1', createdAt: null },
+    });
     const outs = await Promise.all([s.settlement.settle(s.row), s.settlement.settle(s.row), s.settlement.settle(s.row)]);
     assert.equal(s.payments.refunds.length, 1);
     assert.equal(s.payments.refunds[0].kind, 'second_charge');
@@ -185,7 +198,10 @@ describe('settlement: refunds', () => {
   const admin = { id: 'admin', role: 'admin' } as never;
 
   it('refund_pending → refunded when processed; a full refund ends the enrollment', async () => {
-    const s = refunding(async () => ({ status: 'sent', refund: { id: 1, status: 'processed', amount: course.price, transactionReference: 'ref-1', createdAt: null } }));
+    const s = refunding(async () => ({
+      status: 'sent',
+      refund: { id: 1, status: 'processed', amount: course.price, transactionReference: 'ref-1', createdAt: null },
+    }));
     const out = await s.service.refund(admin, 'ref-1', undefined);
     assert.equal(out.status, 'refunded');
     assert.equal(s.payments.get('ref-1')!.refundedAmount, course.price);
@@ -194,21 +210,33 @@ describe('settlement: refunds', () => {
   });
 
   it('a partial refund keeps the enrollment and leaves the rest refundable', async () => {
-    const s = refunding(async () => ({ status: 'sent', refund: { id: 1, status: 'processed', amount: 1_000, transactionReference: 'ref-1', createdAt: null } }));
+    const s = refunding(async () => ({
+      status: 'sent',
+      refund: { id: 1, status: 'processed', amount: 1_000, transactionReference: 'ref-1', createdAt: null },
+    }));
     assert.equal((await s.service.refund(admin, 'ref-1', 1_000)).status, 'refunded');
     assert.equal(await s.enrollments.repo.isEnrolled(USER, course.id), true);
-    s.g.refundAnswer = async () => ({ status: 'sent', refund: { id: 2, status: 'failed', amount: 2_000, transactionReference: 'ref-1', createdAt: null } });
+    s.g.refundAnswer = async () => ({
+      status: 'sent',
+      refund: { id: 2, status: 'failed', amount: 2_000, transactionReference: 'ref-1', createdAt: null },
+    });
     // A failed second refund goes back to refunded (something was refunded before).
     assert.equal((await s.service.refund(admin, 'ref-1', 2_000)).status, 'refunded');
   });
 
   it('refund_pending → success when the gateway reports the refund failed', async () => {
-    const s = refunding(async () => ({ status: 'sent', refund: { id: 1, status: 'failed', amount: course.price, transactionReference: 'ref-1', createdAt: null } }));
+    const s = refunding(async () => ({
+      status: 'sent',
+      refund: { id: 1, status: 'failed', amount: course.price, transactionReference: 'ref-1', createdAt: null },
+    }));
     assert.equal((await s.service.refund(admin, 'ref-1', undefined)).status, 'success');
   });
 
   it('a pending refund stays refund_pending until a later answer settles it', async () => {
-    const s = refunding(async () => ({ status: 'sent', refund: { id: 1, status: 'pending', amount: course.price, transactionReference: 'ref-1', createdAt: null } }));
+    const s = refunding(async () => ({
+      status: 'sent',
+      refund: { id: 1, status: 'pending', amount: course.price, transactionReference: 'ref-1', createdAt: null },
+    }));
     assert.equal((await s.service.refund(admin, 'ref-1', undefined)).status, 'refund_pending');
     s.g.refundsAt.set(1, { id: 1, status: 'processed', amount: course.price, transactionReference: 'ref-1', createdAt: null });
     assert.equal((await s.settlement.settleRefund(s.payments.get('ref-1')!)).status, 'refunded');
@@ -233,15 +261,25 @@ describe('settlement: refunds', () => {
   });
 
   it('a refusal fails the refund, puts the payment back, and is a conflict for the admin', async () => {
-    const s = refunding(async () => ({ status: 'refused', reason: 'Transaction has been fully reversed', message: 'Paystack refund answered 400: Transaction has been fully reversed' }));
-    await assert.rejects(s.service.refund(admin, 'ref-1', undefined), (e: { code?: string; message: string }) => e.code === 'conflict' && /fully reversed/.test(e.message));
+    const s = refunding(async () => ({
+      status: 'refused',
+      reason: 'Transaction has been fully reversed',
+      message: 'Paystack refund answered 400: Transaction has been fully reversed',
+    }));
+    await assert.rejects(
+      s.service.refund(admin, 'ref-1', undefined),
+      (e: { code?: string; message: string }) => e.code === 'conflict' && /fully reversed/.test(e.message),
+    );
     assert.equal(s.payments.get('ref-1')!.status, 'success');
     assert.equal(s.payments.refunds[0].status, 'failed');
   });
 
   it('an admin refund that could not be sent is failed and reported as 503', async () => {
     const s = refunding(() => Promise.reject(new PaymentGatewayError('rate limited', 7, false, { cause: new Error('429') })));
-    await assert.rejects(s.service.refund(admin, 'ref-1', undefined), (e: { code?: string; retryAfterS?: number }) => e.code === 'dependency_unavailable' && e.retryAfterS === 7);
+    await assert.rejects(
+      s.service.refund(admin, 'ref-1', undefined),
+      (e: { code?: string; retryAfterS?: number }) => e.code === 'dependency_unavailable' && e.retryAfterS === 7,
+    );
     assert.equal(s.payments.get('ref-1')!.status, 'success');
   });
 });

@@ -1,12 +1,28 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+
 import { PaymentGatewayError } from '../../src/payments/gateway.ts';
 import { course, paid, setup } from './fakes/payments.ts';
 
 function withEvent(event = 'charge.success') {
   const s = setup();
-  s.payments.add({ reference: 'ref-1', userId: 'u1', courseId: course.id, amount: course.price, currency: 'NGN', status: 'pending', createdAt: s.clock.iso(5_000) });
-  s.gateway.receiveWebhook = () => ({ kind: 'event', key: `${event}:ref-1:success`, event, reference: 'ref-1', status: 'success', payload: { event, data: { reference: 'ref-1' } } });
+  s.payments.add({
+    reference: 'ref-1',
+    userId: 'u1',
+    courseId: course.id,
+    amount: course.price,
+    currency: 'NGN',
+    status: 'pending',
+    createdAt: s.clock.iso(5_000),
+  });
+  s.gateway.receiveWebhook = () => ({
+    kind: 'event',
+    key: `${event}:ref-1:success`,
+    event,
+    reference: 'ref-1',
+    status: 'success',
+    payload: { event, data: { reference: 'ref-1' } },
+  });
   return s;
 }
 
@@ -16,7 +32,10 @@ describe('webhooks', () => {
     s.gateway.receiveWebhook = () => ({ kind: 'invalid-signature' });
     await assert.rejects(s.service.receiveWebhook(Buffer.from('{}'), 'x'), (e: { code?: string }) => e.code === 'unauthorized');
     s.gateway.receiveWebhook = () => ({ kind: 'malformed', message: 'The webhook body is not JSON' });
-    await assert.rejects(s.service.receiveWebhook(Buffer.from('{'), 'x'), (e: { code?: string; message: string }) => e.code === 'validation_failed' && /not JSON/.test(e.message));
+    await assert.rejects(
+      s.service.receiveWebhook(Buffer.from('{'), 'x'),
+      (e: { code?: string; message: string }) => e.code === 'validation_failed' && /not JSON/.test(e.message),
+    );
     assert.equal(s.payments.events.length, 0);
   });
 

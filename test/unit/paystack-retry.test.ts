@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+
 import { PaystackHttpError, PaystackRateLimitedError, PaystackTimeoutError } from '../../src/infra/paystack/errors.ts';
 import { withRetries } from '../../src/infra/paystack/retry.ts';
 
@@ -18,7 +19,7 @@ function failing(...errors: Error[]) {
 const open = { retry: true, callEndsAt: Infinity, replyMarginMs: 0 };
 
 describe('Paystack retry rules', () => {
-  it('a 5xx is retried up to three attempts in all, waiting at least half the exponential delay, and the last error is the call\'s', async () => {
+  it("a 5xx is retried up to three attempts in all, waiting at least half the exponential delay, and the last error is the call's", async () => {
     const { fn, seen } = failing(http(502), http(503), http(500));
     const started = performance.now();
     await assert.rejects(withRetries(fn, open), (e: unknown) => e instanceof PaystackHttpError && e.status === 500);
@@ -27,7 +28,7 @@ describe('Paystack retry rules', () => {
     assert.ok(performance.now() - started >= 145, `${performance.now() - started} ms`);
   });
 
-  it('an answer after a retry is the call\'s answer', async () => {
+  it("an answer after a retry is the call's answer", async () => {
     let n = 0;
     const answer = await withRetries(async () => {
       if (++n === 1) throw new PaystackTimeoutError('verify', 100, 'headers', false);
@@ -38,7 +39,11 @@ describe('Paystack retry rules', () => {
   });
 
   it('never retried: refunds (retry false), a 4xx, a timeout the request itself set', async () => {
-    for (const [err, retry] of [[http(500), false], [http(400), true], [new PaystackTimeoutError('verify', 100, 'headers', true), true]] as const) {
+    for (const [err, retry] of [
+      [http(500), false],
+      [http(400), true],
+      [new PaystackTimeoutError('verify', 100, 'headers', true), true],
+    ] as const) {
       const { fn, seen } = failing(err);
       await assert.rejects(withRetries(fn, { ...open, retry }), (e: unknown) => e === err);
       assert.deepEqual(seen, [1], `${err.message}, retry ${String(retry)}`);
@@ -54,22 +59,25 @@ describe('Paystack retry rules', () => {
     assert.deepEqual(far.seen, [1]);
   });
 
-  it('no retry starts with too little of the call\'s time left', async () => {
+  it("no retry starts with too little of the call's time left", async () => {
     const { fn, seen } = failing(http(502));
     await assert.rejects(withRetries(fn, { ...open, callEndsAt: performance.now() + 120 }));
     assert.deepEqual(seen, [1]);
   });
 
-  it('the caller\'s abort during the wait ends the call at once with the last error', async () => {
+  it("the caller's abort during the wait ends the call at once with the last error", async () => {
     const caller = new AbortController();
     let n = 0;
     const err = http(502);
-    const call = withRetries(async () => {
-      n++;
-      // Aborted while the client waits before its second attempt.
-      setTimeout(() => caller.abort(), 5);
-      throw err;
-    }, { ...open, signal: caller.signal });
+    const call = withRetries(
+      async () => {
+        n++;
+        // Aborted while the client waits before its second attempt.
+        setTimeout(() => caller.abort(), 5);
+        throw err;
+      },
+      { ...open, signal: caller.signal },
+    );
     await assert.rejects(call, (e: unknown) => e === err);
     assert.equal(n, 1);
   });

@@ -1,14 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+
 import pino from 'pino';
-import { runInContext, type RequestContext } from '../../src/resilience/deadline.ts';
+
+import { type RequestContext, runInContext } from '../../src/resilience/deadline.ts';
 import {
+  type BreakerState,
   createDependencyPolicy,
+  type DependencyCallEvent,
   isCallAbortedError,
   isCallRejectedError,
   isCallTimeoutError,
-  type BreakerState,
-  type DependencyCallEvent,
   type PolicyOptions,
 } from '../../src/resilience/policy.ts';
 
@@ -38,7 +40,8 @@ function policy(over: Partial<PolicyOptions> = {}) {
 }
 
 /** A call that never settles by itself: it ends only when its signal aborts. */
-const hang = (signal: AbortSignal) => new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true }));
+const hang = (signal: AbortSignal) =>
+  new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true }));
 
 function requestCtx(leftMs: number, signal = new AbortController().signal): RequestContext {
   return { requestId: 'req-1', method: 'GET', route: '/r', startedAt: Date.now(), deadlineAt: performance.now() + leftMs, signal };
@@ -140,7 +143,10 @@ describe('dependency policy', () => {
     const first = p.execute('get', () => gate.then(() => 1));
     const queued = p.execute('get', () => Promise.resolve(2));
     const started = performance.now();
-    await assert.rejects(p.execute('get', () => Promise.resolve(3)), (e: unknown) => isCallRejectedError(e) && e.reason === 'bulkhead_full');
+    await assert.rejects(
+      p.execute('get', () => Promise.resolve(3)),
+      (e: unknown) => isCallRejectedError(e) && e.reason === 'bulkhead_full',
+    );
     assert.ok(performance.now() - started < 100, 'rejected without waiting');
     release();
     assert.deepEqual(await Promise.all([first, queued]), [1, 2]);

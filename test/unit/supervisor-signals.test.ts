@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+
 import pino from 'pino';
+
 import { createStopSignalHandler, DUPLICATE_SIGNAL_MS } from '../../src/supervisor/signals.ts';
 
 function handler() {

@@ -1,7 +1,7 @@
 /** The Paystack API endpoints the client uses, with Paystack's validation and error codes. */
-import { CURRENCIES } from './store.ts';
 import type { SimContext } from './context.ts';
 import { asRecord, ok, paystackError, positiveInt, queryInt, queryTime } from './http.ts';
+import { CURRENCIES } from './store.ts';
 import { listItem, refundCreateData, refundData, verifyData } from './wire.ts';
 
 export function registerApiRoutes(ctx: SimContext): void {
@@ -28,7 +28,13 @@ export function registerApiRoutes(ctx: SimContext): void {
         return paystackError(400, 'Invalid reference. Only -, ., = and alphanumeric characters allowed', 'invalid_params');
       }
       if (store.transactions.has(reference)) {
-        return paystackError(400, 'Duplicate Transaction Reference', 'duplicate_reference', 'validation_error', 'Try and create the Transaction or Charge with a new reference');
+        return paystackError(
+          400,
+          'Duplicate Transaction Reference',
+          'duplicate_reference',
+          'validation_error',
+          'Try and create the Transaction or Charge with a new reference',
+        );
       }
       const callbackUrl = typeof b.callback_url === 'string' && b.callback_url !== '' ? b.callback_url : null;
       const t = store.createTransaction({ reference, amount, currency, email, callbackUrl, metadata: b.metadata });
@@ -47,7 +53,13 @@ export function registerApiRoutes(ctx: SimContext): void {
       const t = store.transactions.get(reference);
       // openapi.yaml documents 404 here; real Paystack answers 400 with code transaction_not_found.
       if (!t) {
-        return paystackError(400, 'Transaction reference not found', 'transaction_not_found', 'validation_error', "Ensure that you're passing the reference of a transaction that exists on this integration");
+        return paystackError(
+          400,
+          'Transaction reference not found',
+          'transaction_not_found',
+          'validation_error',
+          "Ensure that you're passing the reference of a transaction that exists on this integration",
+        );
       }
       return ok('Verification successful', verifyData(t));
     }),
@@ -91,15 +103,18 @@ export function registerApiRoutes(ctx: SimContext): void {
       const t = store.findTransaction(b.transaction);
       if (!t) return paystackError(400, 'Transaction not found', 'transaction_not_found');
       if (t.status === 'reversed') return paystackError(400, 'Transaction has been fully reversed', 'transaction_reversed');
-      if (t.status !== 'success') return paystackError(400, 'Cannot refund a transaction that is not successful', 'transaction_not_successful');
-      if (b.currency !== undefined && b.currency !== t.currency) return paystackError(400, 'Currency does not match the transaction', 'invalid_params');
+      if (t.status !== 'success')
+        return paystackError(400, 'Cannot refund a transaction that is not successful', 'transaction_not_successful');
+      if (b.currency !== undefined && b.currency !== t.currency)
+        return paystackError(400, 'Currency does not match the transaction', 'invalid_params');
       const refundable = t.amount - store.refundedAmount(t);
       if (refundable <= 0) return paystackError(400, 'Transaction has been fully reversed', 'transaction_reversed');
       let amount = refundable;
       if (b.amount !== undefined) {
         const asked = positiveInt(b.amount);
         if (asked === undefined) return paystackError(400, 'Invalid amount', 'invalid_params');
-        if (asked > refundable) return paystackError(400, 'Refund amount cannot be more than the unrefunded transaction amount', 'invalid_amount');
+        if (asked > refundable)
+          return paystackError(400, 'Refund amount cannot be more than the unrefunded transaction amount', 'invalid_amount');
         amount = asked;
       }
       const r = store.createRefund(

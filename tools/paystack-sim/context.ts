@@ -1,5 +1,6 @@
 /** What the simulator's route groups share: the app, the store, the mutable settings. */
 import type { FastifyInstance } from 'fastify';
+
 import type { ApiWrapper, FaultState } from './http.ts';
 import type { SimRefund, SimStore, SimTransaction } from './store.ts';
 

@@ -1,6 +1,16 @@
 /** The control routes (tests and demos; no auth because the simulator never runs in production). */
 import type { SimContext } from './context.ts';
-import { API_OPS, DEFAULT_RATELIMIT_RESET_S, DEFAULT_SLOW_DELAY_MS, FAULT_MODES, NORMAL, asRecord, positiveInt, type ApiOp, type FaultMode } from './http.ts';
+import {
+  API_OPS,
+  type ApiOp,
+  asRecord,
+  DEFAULT_RATELIMIT_RESET_S,
+  DEFAULT_SLOW_DELAY_MS,
+  FAULT_MODES,
+  type FaultMode,
+  NORMAL,
+  positiveInt,
+} from './http.ts';
 import { verifyData } from './wire.ts';
 
 export interface ControlHooks {
@@ -38,7 +48,8 @@ export function registerControlRoutes(ctx: SimContext, { reset, webhookStats }: 
         }
         ops = new Set(b.ops as ApiOp[]);
       }
-      const num = (v: unknown, d: number, min: number) => (typeof v === 'number' && Number.isFinite(v) && v >= min ? Math.floor(v) : v === undefined ? d : NaN);
+      const num = (v: unknown, d: number, min: number) =>
+        typeof v === 'number' && Number.isFinite(v) && v >= min ? Math.floor(v) : v === undefined ? d : NaN;
       const delayMs = num(b.delayMs, DEFAULT_SLOW_DELAY_MS, 0);
       const failStatus = num(b.failStatus, 500, 400);
       const times = b.times === undefined || b.times === null ? null : num(b.times, 0, 1);
@@ -50,7 +61,8 @@ export function registerControlRoutes(ctx: SimContext, { reset, webhookStats }: 
       state.fault = b.mode === 'normal' ? NORMAL : { mode: b.mode as FaultMode, delayMs, failStatus, ops, times, resetS };
     }
     if (b.webhookDuplicates !== undefined) {
-      if (!Number.isInteger(b.webhookDuplicates) || (b.webhookDuplicates as number) < 0) return bad('webhookDuplicates must be an integer >= 0');
+      if (!Number.isInteger(b.webhookDuplicates) || (b.webhookDuplicates as number) < 0)
+        return bad('webhookDuplicates must be an integer >= 0');
       state.settings = { ...state.settings, webhookDuplicates: b.webhookDuplicates as number };
     }
     if (b.refundDelayMs !== undefined) {
@@ -58,7 +70,8 @@ export function registerControlRoutes(ctx: SimContext, { reset, webhookStats }: 
       state.settings = { ...state.settings, refundDelayMs: b.refundDelayMs };
     }
     if (b.webhookUrl !== undefined) {
-      if (b.webhookUrl !== null && (typeof b.webhookUrl !== 'string' || !URL.canParse(b.webhookUrl))) return bad('webhookUrl must be a URL or null');
+      if (b.webhookUrl !== null && (typeof b.webhookUrl !== 'string' || !URL.canParse(b.webhookUrl)))
+        return bad('webhookUrl must be a URL or null');
       state.settings = { ...state.settings, webhookUrl: b.webhookUrl ?? undefined };
     }
     return { status: true, data: controlState() };

@@ -3,6 +3,7 @@
  * readers, and the fault control (which call a fault applies to, and how it is played).
  */
 import { setTimeout as delay } from 'node:timers/promises';
+
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 export const API_OPS = ['initialize', 'verify', 'listTransactions', 'refund', 'fetchRefund', 'listRefunds'] as const;
@@ -130,7 +131,12 @@ export function createApiWrapper(state: FaultState, secretKey: string, closing: 
       }
       let answer: Answer;
       if (f?.mode === 'fail') {
-        answer = paystackError(f.failStatus, f.failStatus >= 500 ? 'An error occurred' : 'Request failed', undefined, f.failStatus >= 500 ? 'api_error' : 'validation_error');
+        answer = paystackError(
+          f.failStatus,
+          f.failStatus >= 500 ? 'An error occurred' : 'Request failed',
+          undefined,
+          f.failStatus >= 500 ? 'api_error' : 'validation_error',
+        );
       } else if (f?.mode === 'ratelimit') {
         answer = paystackError(429, 'Too many requests. Please try again later.', 'rate_limit_exceeded', 'api_error');
         answer.headers = {

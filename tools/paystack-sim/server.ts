@@ -36,19 +36,21 @@
  * checkout-routes.ts and checkout.ts (the checkout page), control-routes.ts, store.ts
  * (the in-memory Paystack), wire.ts (its response shapes), webhooks.ts.
  */
-import { parse as parseQuery } from 'node:querystring';
 import type { AddressInfo } from 'node:net';
+import { parse as parseQuery } from 'node:querystring';
+
 import Fastify from 'fastify';
+
 import { registerApiRoutes } from './api-routes.ts';
 import { registerCheckoutRoutes } from './checkout-routes.ts';
 import type { SimContext, SimSettings, SimState } from './context.ts';
 import { registerControlRoutes } from './control-routes.ts';
-import { createApiWrapper, NORMAL, paystackError, type ApiOp } from './http.ts';
-import { SimStore, settle, type SimRefund } from './store.ts';
+import { type ApiOp, createApiWrapper, NORMAL, paystackError } from './http.ts';
+import { settle, type SimRefund, SimStore } from './store.ts';
 import { createWebhookSender } from './webhooks.ts';
 import { refundWebhookData, verifyData } from './wire.ts';
 
-export { API_OPS, FAULT_MODES, type ApiOp, type FaultMode } from './http.ts';
+export { API_OPS, type ApiOp, FAULT_MODES, type FaultMode } from './http.ts';
 
 export interface PaystackSimulatorOptions {
   secretKey: string;
@@ -81,7 +83,11 @@ const noCalls = (): Record<ApiOp | 'checkout', number> => ({
   listRefunds: 0,
   checkout: 0,
 });
-const startSettings = (webhookUrl: string | undefined): SimSettings => ({ webhookUrl, webhookDuplicates: 0, refundDelayMs: DEFAULT_REFUND_DELAY_MS });
+const startSettings = (webhookUrl: string | undefined): SimSettings => ({
+  webhookUrl,
+  webhookDuplicates: 0,
+  refundDelayMs: DEFAULT_REFUND_DELAY_MS,
+});
 
 export function createPaystackSimulator(opts: PaystackSimulatorOptions): PaystackSimulator {
   const store = new SimStore();
@@ -141,7 +147,12 @@ export function createPaystackSimulator(opts: PaystackSimulatorOptions): Paystac
 
   app.setErrorHandler((err: { statusCode?: number; message: string }, _req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
-    const a = paystackError(status, status >= 500 ? 'An error occurred' : err.message, undefined, status >= 500 ? 'api_error' : 'validation_error');
+    const a = paystackError(
+      status,
+      status >= 500 ? 'An error occurred' : err.message,
+      undefined,
+      status >= 500 ? 'api_error' : 'validation_error',
+    );
     return reply.code(a.status).send(a.body);
   });
   app.setNotFoundHandler((_req, reply) => reply.code(404).send({ status: false, message: 'Not found' }));

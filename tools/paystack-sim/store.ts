@@ -143,7 +143,12 @@ export class SimStore {
     return sum;
   }
 
-  createRefund(t: SimTransaction, amount: number, notes: { merchantNote?: string; customerNote?: string }, processAfterMs: number): SimRefund {
+  createRefund(
+    t: SimTransaction,
+    amount: number,
+    notes: { merchantNote?: string; customerNote?: string },
+    processAfterMs: number,
+  ): SimRefund {
     const now = new Date();
     const r: SimRefund = {
       id: this.nextRefundId++,
@@ -185,8 +190,6 @@ export function settle(t: SimTransaction, outcome: string, paidAt?: string | nul
   } else {
     t.paidAt = paidAt ?? null;
     t.fees = null;
-    t.gatewayResponse =
-      outcome === 'failed' ? 'Declined' : outcome === 'abandoned' ? 'The transaction was not completed' : outcome;
+    t.gatewayResponse = outcome === 'failed' ? 'Declined' : outcome === 'abandoned' ? 'The transaction was not completed' : outcome;
   }
 }
-

@@ -5,7 +5,9 @@
  * checkout page or API call that caused an event never waits for its delivery.
  */
 import { setTimeout as delay } from 'node:timers/promises';
+
 import { Agent } from 'undici';
+
 import { signPaystackBody } from '../../src/infra/paystack/signature.ts';
 
 /** Per delivery attempt: a receiver slower than this is failing the "answer 200 fast" rule anyway. */

@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
-import type { ChangeFeed } from '../changes/feed.ts';
-import { isCallRejectedError, type DependencyPolicy } from '../../resilience/policy.ts';
+
+import { type DependencyPolicy, isCallRejectedError } from '../../resilience/policy.ts';
 import type { CachedRead } from '../../shared/cached-read.ts';
+import type { ChangeFeed } from '../changes/feed.ts';
 import type { CacheStore } from './store.ts';
 
 export type { CachedRead };
@@ -83,11 +84,12 @@ export function createCachedRead(o: CachedReadOptions): CachedRead {
       const value = await coalesce(fullKey, load);
       if (!failed && !o.policy.isOpen()) {
         // Not awaited: the answer does not wait for the cache write. Bounded by the policy.
-        o.policy.execute('set', () => o.store.set(fullKey, JSON.stringify(value), o.ttlS)).catch((err: unknown) => warn('set', fullKey, err));
+        o.policy
+          .execute('set', () => o.store.set(fullKey, JSON.stringify(value), o.ttlS))
+          .catch((err: unknown) => warn('set', fullKey, err));
       }
       o.onOutcome?.(scope, failed ? 'bypass' : 'miss');
       return { value, cache: failed ? 'bypass' : 'miss' };
     },
   };
 }
-

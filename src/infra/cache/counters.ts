@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
+
 import type { DependencyPolicy } from '../../resilience/policy.ts';
 
 /** One counter to bump: its key and the length of its fixed window. */

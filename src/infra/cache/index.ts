@@ -6,7 +6,7 @@
 import type { Config } from '../../config/index.ts';
 import { cachePolicy, type DependencyHooks } from '../../resilience/policies.ts';
 import type { DependencyPolicy } from '../../resilience/policy.ts';
-import { createMemoryStore, createRedisStore, type CacheStore } from './store.ts';
+import { type CacheStore, createMemoryStore, createRedisStore } from './store.ts';
 
 export type { CacheStore } from './store.ts';
 
@@ -20,7 +20,12 @@ export interface OpenedCache {
 
 export function openCache(config: Readonly<Config>, hooks: DependencyHooks): OpenedCache {
   const store = config.redisUrl
-    ? createRedisStore({ url: config.redisUrl, connectTimeoutMs: config.redisConnectTimeoutMs, commandTimeoutMs: config.redisCommandTimeoutMs, logger: hooks.logger })
+    ? createRedisStore({
+        url: config.redisUrl,
+        connectTimeoutMs: config.redisConnectTimeoutMs,
+        commandTimeoutMs: config.redisCommandTimeoutMs,
+        logger: hooks.logger,
+      })
     : createMemoryStore();
   return {
     store,

@@ -69,7 +69,8 @@ export function createRedisStore(o: RedisStoreOptions): CacheStore {
   redis.on('error', (err: Error & { code?: string }) => {
     // ioredis emits one error per failed reconnect; log only when the reason changes.
     const code = err.code ?? err.message;
-    if (code !== lastError) o.logger.warn({ dependency: 'cache', op: 'connection', outcome: 'error', errorCode: code }, 'redis connection error');
+    if (code !== lastError)
+      o.logger.warn({ dependency: 'cache', op: 'connection', outcome: 'error', errorCode: code }, 'redis connection error');
     lastError = code;
   });
   redis.on('ready', () => {

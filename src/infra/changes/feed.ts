@@ -1,8 +1,3 @@
-import { ExponentialBackoff, noJitterGenerator, type IBackoff } from 'cockatiel';
-import pg from 'pg';
-import type { Logger } from 'pino';
-import type { Database, Queryable } from '../database/client.ts';
-
 /**
  * The change feed: how every process learns, within milliseconds, that data it may
  * have cached is out of date, that a user's access tokens were revoked, and that a
@@ -24,6 +19,12 @@ import type { Database, Queryable } from '../database/client.ts';
  * LISTEN needs a direct session, not a transaction-mode pooler: DATABASE_LISTEN_URL.
  */
 import { createHash } from 'node:crypto';
+
+import { ExponentialBackoff, type IBackoff, noJitterGenerator } from 'cockatiel';
+import pg from 'pg';
+import type { Logger } from 'pino';
+
+import type { Database, Queryable } from '../database/client.ts';
 
 /**
  * Deployments (or test schemas) sharing one PostgreSQL database must not hear each
@@ -100,7 +101,10 @@ const RECONNECT_BACKOFF = new ExponentialBackoff({ initialDelay: 100, maxDelay: 
 /** Today's read of the token versions, until the users module passes its own. */
 function tokenVersionsFrom(db: Database): () => Promise<[string, number][]> {
   return async () => {
-    const rows = await db.query<{ id: string; token_version: number }>('changes.load_tokens', 'SELECT id, token_version FROM users WHERE token_version > 0');
+    const rows = await db.query<{ id: string; token_version: number }>(
+      'changes.load_tokens',
+      'SELECT id, token_version FROM users WHERE token_version > 0',
+    );
     return rows.map((r) => [r.id, r.token_version]);
   };
 }
@@ -147,7 +151,10 @@ export function createChangeFeed(o: ChangeFeedOptions): ChangeFeed {
   }
 
   async function reload(): Promise<void> {
-    const scopes = await o.db.query<{ scope: string; version: number }>('changes.load_versions', 'SELECT scope, version FROM cache_versions');
+    const scopes = await o.db.query<{ scope: string; version: number }>(
+      'changes.load_versions',
+      'SELECT scope, version FROM cache_versions',
+    );
     const tokens = await loadTokenVersions();
     const sessions = o.loadEndedSessions ? await o.loadEndedSessions(Math.ceil(sessionMemoryMs / 1000)) : [];
     merge({ scopes: Object.fromEntries(scopes.map((r) => [r.scope, r.version])), tokens, sessions });
@@ -174,7 +181,11 @@ export function createChangeFeed(o: ChangeFeedOptions): ChangeFeed {
     const lost = (why: string) => {
       if (client !== c) return;
       client = undefined;
-      if (listening) o.logger.error({ dependency: 'database', op: 'changes.listen', outcome: 'error', errorCode: why }, 'change feed lost: cache bypassed and tokens checked in the database until it is back');
+      if (listening)
+        o.logger.error(
+          { dependency: 'database', op: 'changes.listen', outcome: 'error', errorCode: why },
+          'change feed lost: cache bypassed and tokens checked in the database until it is back',
+        );
       listening = false;
       c.removeAllListeners();
       c.on('error', () => undefined);
@@ -211,7 +222,7 @@ export function createChangeFeed(o: ChangeFeedOptions): ChangeFeed {
 
   return {
     version: (scope) => (listening && loaded ? versions.get(scope) : undefined),
-    minTokenVersion: (userId) => (listening && loaded ? tokenVersions.get(userId) ?? 0 : undefined),
+    minTokenVersion: (userId) => (listening && loaded ? (tokenVersions.get(userId) ?? 0) : undefined),
     sessionEnded(sessionId) {
       if (!listening || !loaded) return undefined;
       forgetOldSessions(performance.now());
@@ -222,10 +233,10 @@ export function createChangeFeed(o: ChangeFeedOptions): ChangeFeed {
     async publish(tx, scopes, tokens, sessions) {
       const rows = scopes.length
         ? await tx.query<{ scope: string; version: number }>(
-          'changes.bump',
-          'UPDATE cache_versions SET version = version + 1 WHERE scope = ANY($1::text[]) RETURNING scope, version',
-          [scopes],
-        )
+            'changes.bump',
+            'UPDATE cache_versions SET version = version + 1 WHERE scope = ANY($1::text[]) RETURNING scope, version',
+            [scopes],
+          )
         : [];
       const change: Change = { scopes: Object.fromEntries(rows.map((r) => [r.scope, r.version])) };
       if (tokens?.length) change.tokens = tokens;
@@ -241,7 +252,10 @@ export function createChangeFeed(o: ChangeFeedOptions): ChangeFeed {
       // Startable again after stop (a test's stand-in for a lost and regained connection).
       stopped = false;
       stopping = undefined;
-      const rows = await o.db.query<{ db: string; schema: string }>('changes.namespace', 'SELECT current_database() AS db, current_schema() AS schema');
+      const rows = await o.db.query<{ db: string; schema: string }>(
+        'changes.namespace',
+        'SELECT current_database() AS db, current_schema() AS schema',
+      );
       namespace = `${rows[0].db}.${rows[0].schema}`;
       channel = channelFor(namespace);
       if (o.listenUrl) await connect();

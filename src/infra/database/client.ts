@@ -1,17 +1,18 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
+
 import { AppError, errors } from '../../errors/index.ts';
 import { currentContext } from '../../resilience/deadline.ts';
 import { databasePolicy } from '../../resilience/policies.ts';
-import { SQLSTATE } from '../../shared/sqlstate.ts';
 import {
+  type BreakerState,
+  type DependencyCallEvent,
+  type DependencyPolicy,
   isCallAbortedError,
   isCallRejectedError,
   isCallTimeoutError,
-  type DependencyCallEvent,
-  type DependencyPolicy,
-  type BreakerState,
 } from '../../resilience/policy.ts';
+import { SQLSTATE } from '../../shared/sqlstate.ts';
 
 // int8 (bigint) and numeric arrive as strings by default; our bigints are counts and
 // versions far below 2^53, so numbers are safe and simpler for callers.
@@ -68,7 +69,9 @@ function isConnectionFailure(err: unknown): boolean {
     if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND'].includes(e.code)) return true;
   }
   const m = e?.message ?? '';
-  return /Connection terminated|timeout exceeded when trying to connect|connection timeout|Client has encountered a connection error/i.test(m);
+  return /Connection terminated|timeout exceeded when trying to connect|connection timeout|Client has encountered a connection error/i.test(
+    m,
+  );
 }
 
 function errorCode(err: unknown): string {
@@ -87,10 +90,12 @@ function toAvailabilityError(err: unknown): unknown {
   if (err instanceof AppError) return err;
   if (isCallRejectedError(err)) return errors.dependencyUnavailable('database', err);
   if (isCallAbortedError(err)) return errors.deadlineExceeded('database', err);
-  if (isCallTimeoutError(err)) return err.byDeadline ? errors.deadlineExceeded('database', err) : errors.dependencyUnavailable('database', err);
+  if (isCallTimeoutError(err))
+    return err.byDeadline ? errors.deadlineExceeded('database', err) : errors.dependencyUnavailable('database', err);
   const code = (err as { code?: string })?.code;
   // statement_timeout fired on the server: inside a request that is the deadline.
-  if (code === SQLSTATE.queryCanceled) return currentContext() ? errors.deadlineExceeded('database', err) : errors.dependencyUnavailable('database', err);
+  if (code === SQLSTATE.queryCanceled)
+    return currentContext() ? errors.deadlineExceeded('database', err) : errors.dependencyUnavailable('database', err);
   // lock_timeout: the table is held by someone else; give up early, answer 503.
   if (code === SQLSTATE.lockNotAvailable) return errors.dependencyUnavailable('database', err);
   if (isConnectionFailure(err)) return errors.dependencyUnavailable('database', err);
@@ -255,7 +260,8 @@ export function createDatabase(o: DatabaseOptions): Database {
             try {
               await applyBudget(client, budgetMs, true);
               const tx: Queryable = {
-                query: async <R extends object>(_op: string, text: string, values?: unknown[]) => (await client.query<R>(text, values)).rows,
+                query: async <R extends object>(_op: string, text: string, values?: unknown[]) =>
+                  (await client.query<R>(text, values)).rows,
               };
               const out = await fn(tx);
               await client.query('COMMIT');
@@ -300,7 +306,9 @@ export function createDatabase(o: DatabaseOptions): Database {
         // Our own query may have clipped statement_timeout; only "0" (never) is wrong there.
         const got = Number(r.setting);
         if (r.name === 'statement_timeout' ? got === 0 : got !== want[r.name]) {
-          problems.push(`${r.name} is ${r.setting} ms on the server, expected ${want[r.name]} (a pooler such as PgBouncer may drop start-up parameters)`);
+          problems.push(
+            `${r.name} is ${r.setting} ms on the server, expected ${want[r.name]} (a pooler such as PgBouncer may drop start-up parameters)`,
+          );
         }
       }
       return { ok: problems.length === 0, problems };

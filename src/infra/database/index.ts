@@ -4,7 +4,9 @@
  * made here and nowhere else; the policy is the database's one (src/resilience/policies.ts).
  */
 import path from 'node:path';
+
 import type { Logger } from 'pino';
+
 import type { Config } from '../../config/index.ts';
 import type { DependencyHooks } from '../../resilience/policies.ts';
 import { createDatabase, type Database } from './client.ts';
@@ -46,7 +48,11 @@ export interface OpenedDatabase {
   close(): Promise<void>;
 }
 
-export async function openDatabase(config: Readonly<Config>, hooks: DependencyHooks, opts: OpenDatabaseOptions = {}): Promise<OpenedDatabase> {
+export async function openDatabase(
+  config: Readonly<Config>,
+  hooks: DependencyHooks,
+  opts: OpenDatabaseOptions = {},
+): Promise<OpenedDatabase> {
   let connectionString = config.databaseUrl ?? opts.embeddedUrl;
   let server: DatabaseServer | undefined;
   if (!connectionString) {

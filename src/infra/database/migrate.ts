@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
+
 import type pg from 'pg';
 import type { Logger } from 'pino';
+
 import type { Database } from './client.ts';
 
 const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
@@ -60,20 +62,27 @@ export async function migrate(db: Database, logger: Logger): Promise<number[]> {
       await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
         version integer PRIMARY KEY, name text NOT NULL, checksum text NOT NULL,
         applied_at timestamptz NOT NULL DEFAULT now())`);
-      const { rows } = await client.query<{ version: number; checksum: string; name: string }>('SELECT version, checksum, name FROM schema_migrations');
+      const { rows } = await client.query<{ version: number; checksum: string; name: string }>(
+        'SELECT version, checksum, name FROM schema_migrations',
+      );
       const applied = new Map(rows.map((r) => [r.version, r]));
       const done: number[] = [];
       for (const m of migrations) {
         const prior = applied.get(m.version);
         if (prior) {
-          if (prior.checksum !== m.checksum) logger.warn({ migration: m.name }, 'an applied migration file has changed since it ran; it is not run again');
+          if (prior.checksum !== m.checksum)
+            logger.warn({ migration: m.name }, 'an applied migration file has changed since it ran; it is not run again');
           continue;
         }
         const started = performance.now();
         await client.query('BEGIN');
         try {
           await client.query(m.sql);
-          await client.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [m.version, m.name, m.checksum]);
+          await client.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [
+            m.version,
+            m.name,
+            m.checksum,
+          ]);
           await client.query('COMMIT');
         } catch (err) {
           await client.query('ROLLBACK').catch(() => undefined);

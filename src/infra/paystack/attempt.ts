@@ -5,6 +5,7 @@
  * signal, its answer turned into a result or a typed error, and reported once.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+
 import { callBudgetMs, currentContext } from '../../resilience/deadline.ts';
 import {
   PaystackDuplicateReferenceError,
@@ -12,13 +13,13 @@ import {
   PaystackInvalidResponseError,
   PaystackNetworkError,
   PaystackNotFoundError,
+  type PaystackOp,
   PaystackRateLimitedError,
   PaystackTimeoutError,
-  type PaystackOp,
 } from './errors.ts';
 import { envelope } from './parse.ts';
 import type { Exchange, ExchangeSpec, Transport } from './transport.ts';
-import { WireErrorBody, schemaProblem } from './types.ts';
+import { schemaProblem, WireErrorBody } from './types.ts';
 
 /** Wraps each attempt (breaker, bulkhead); the signal it passes aborts the attempt too. */
 export interface PaystackCallPolicy {

@@ -14,14 +14,12 @@
  * aborted when the request context (or the caller's own signal) aborts. undici's own
  * per-phase timeouts are set too, only as a safety net.
  */
-import { createAttemptRunner, type CallSpec, type PaystackAttemptEvent, type PaystackCallPolicy } from './attempt.ts';
+import { type CallSpec, createAttemptRunner, type PaystackAttemptEvent, type PaystackCallPolicy } from './attempt.ts';
 import { PaystackAmbiguousError, PaystackInvalidResponseError } from './errors.ts';
 import { isoDate, parseList, parseRefund, parseTransaction } from './parse.ts';
 import { isRefundOutcomeUnknown, withRetries } from './retry.ts';
 import { createTransport } from './transport.ts';
 import {
-  WireInitializeData,
-  schemaProblem,
   type InitializeInput,
   type InitializeResult,
   type ListRefundsInput,
@@ -29,11 +27,13 @@ import {
   type Page,
   type RefundInput,
   type RefundResult,
+  schemaProblem,
   type TransactionResult,
   type VerifyResult,
+  WireInitializeData,
 } from './types.ts';
 
-export { rateLimitResetAt, type PaystackAttemptEvent, type PaystackCallPolicy } from './attempt.ts';
+export { type PaystackAttemptEvent, type PaystackCallPolicy, rateLimitResetAt } from './attempt.ts';
 
 export interface PaystackClientOptions {
   /** e.g. https://api.paystack.co (a path prefix is kept). */
@@ -97,7 +97,8 @@ export function createPaystackClient(opts: PaystackClientOptions): PaystackClien
 
   return {
     initialize(input, callOpts) {
-      if (!Number.isSafeInteger(input.amount) || input.amount <= 0) throw new RangeError('amount must be a positive integer in minor units');
+      if (!Number.isSafeInteger(input.amount) || input.amount <= 0)
+        throw new RangeError('amount must be a positive integer in minor units');
       if (!input.reference) throw new RangeError('reference is required: retries must reuse it');
       return call(
         {
@@ -188,7 +189,7 @@ export function createPaystackClient(opts: PaystackClientOptions): PaystackClien
 
     listRefunds(input, callOpts) {
       if (!Number.isSafeInteger(input.transaction) || input.transaction <= 0) {
-        throw new RangeError('listRefunds needs Paystack\'s numeric transaction id (verify(...).id), not a reference');
+        throw new RangeError("listRefunds needs Paystack's numeric transaction id (verify(...).id), not a reference");
       }
       // What openapi.yaml says: GET /refund documents only perPage, page, from and to;
       // it has no per-transaction filter. Paystack's API reference (and its older docs,
@@ -235,8 +236,7 @@ export function createPaystackClient(opts: PaystackClientOptions): PaystackClien
           path: `/transaction?${query.toString()}`,
           retry: true,
           key: '',
-          parse: (env, status) =>
-            parseList('listTransactions', env, status, (d) => parseTransaction('listTransactions', d, status), input),
+          parse: (env, status) => parseList('listTransactions', env, status, (d) => parseTransaction('listTransactions', d, status), input),
         },
         callOpts,
       );

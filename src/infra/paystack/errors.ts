@@ -10,13 +10,7 @@
  * one blindly.
  */
 
-export type PaystackOp =
-  | 'initialize'
-  | 'verify'
-  | 'listTransactions'
-  | 'refund'
-  | 'fetchRefund'
-  | 'listRefunds';
+export type PaystackOp = 'initialize' | 'verify' | 'listTransactions' | 'refund' | 'fetchRefund' | 'listRefunds';
 
 /** Base class of every error the Paystack client throws (besides deadline_exceeded from the request context). */
 export class PaystackError extends Error {

@@ -1,9 +1,22 @@
 import { isAppError } from '../../errors/index.ts';
-import type { GatewayRefund, PaymentGateway, ReceivedWebhook, RefundOutcome, VerifyOutcome, WebhookAction } from '../../payments/gateway.ts';
+import type {
+  GatewayRefund,
+  PaymentGateway,
+  ReceivedWebhook,
+  RefundOutcome,
+  VerifyOutcome,
+  WebhookAction,
+} from '../../payments/gateway.ts';
 import { PaymentGatewayError } from '../../payments/gateway.ts';
 import { isCallRejectedError, isCallTimeoutError } from '../../resilience/policy.ts';
 import type { PaystackClient } from './client.ts';
-import { isPaystackAmbiguousError, isPaystackDuplicateReferenceError, isPaystackHttpError, isPaystackNotFoundError, isPaystackRateLimitedError } from './errors.ts';
+import {
+  isPaystackAmbiguousError,
+  isPaystackDuplicateReferenceError,
+  isPaystackHttpError,
+  isPaystackNotFoundError,
+  isPaystackRateLimitedError,
+} from './errors.ts';
 import { verifyPaystackSignature } from './signature.ts';
 import type { RefundResult } from './types.ts';
 
@@ -65,9 +78,19 @@ export function createPaystackGateway(o: { client: PaystackClient; secretKey: st
         throw unavailable(err);
       }
       if (v.status === 'success') {
-        return { status: 'paid', reference: v.reference, transactionId: v.id, amount: v.amount, requestedAmount: v.requestedAmount, currency: v.currency, paidAt: v.paidAt, gatewayResponse: v.gatewayResponse };
+        return {
+          status: 'paid',
+          reference: v.reference,
+          transactionId: v.id,
+          amount: v.amount,
+          requestedAmount: v.requestedAmount,
+          currency: v.currency,
+          paidAt: v.paidAt,
+          gatewayResponse: v.gatewayResponse,
+        };
       }
-      if (v.status === 'failed' || v.status === 'abandoned') return { status: v.status === 'failed' ? 'failed' : 'abandoned', transactionId: v.id, gatewayResponse: v.gatewayResponse };
+      if (v.status === 'failed' || v.status === 'abandoned')
+        return { status: v.status === 'failed' ? 'failed' : 'abandoned', transactionId: v.id, gatewayResponse: v.gatewayResponse };
       return { status: 'pending', transactionId: v.id, gatewayResponse: v.gatewayResponse };
     },
 
@@ -77,7 +100,8 @@ export function createPaystackGateway(o: { client: PaystackClient; secretKey: st
       } catch (err) {
         if (isPaystackAmbiguousError(err)) return { status: 'ambiguous' };
         // A 4xx other than 429: a healthy Paystack saying no; nothing happened.
-        if (isPaystackHttpError(err) && err.status < 500 && err.status !== 429) return { status: 'refused', reason: err.paystackMessage ?? err.message, message: err.message };
+        if (isPaystackHttpError(err) && err.status < 500 && err.status !== 429)
+          return { status: 'refused', reason: err.paystackMessage ?? err.message, message: err.message };
         throw unavailable(err);
       }
     },
@@ -108,19 +132,26 @@ export function createPaystackGateway(o: { client: PaystackClient; secretKey: st
       }
       // Signed is not the same as well-formed: a signed body must still be an event
       // before anything reads its fields or stores it.
-      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return { kind: 'malformed', message: 'The webhook body is not a JSON object' };
+      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+        return { kind: 'malformed', message: 'The webhook body is not a JSON object' };
       if (nestedDeeperThan(parsed, MAX_EVENT_DEPTH)) return { kind: 'malformed', message: 'The webhook body is nested too deeply' };
       const body = parsed as Record<string, unknown> & { event?: unknown; data?: unknown };
       const data = (body.data !== null && typeof body.data === 'object' ? body.data : {}) as Record<string, unknown>;
       const event = typeof body.event === 'string' ? body.event : '';
-      const reference = typeof data.reference === 'string' ? data.reference : typeof data.transaction_reference === 'string' ? data.transaction_reference : '';
+      const reference =
+        typeof data.reference === 'string'
+          ? data.reference
+          : typeof data.transaction_reference === 'string'
+            ? data.transaction_reference
+            : '';
       if (!event || !reference) return { kind: 'ignored' }; // not an event we act on: acknowledged, ignored
       if (!REFERENCE.test(reference)) return { kind: 'ignored' }; // not a reference we could have made
       if (event !== 'charge.success' && !event.startsWith('refund.')) return { kind: 'ignored' };
       const status = typeof data.status === 'string' ? data.status : '';
       // Charge events carry no id: (event, reference, status) tells a redelivery. A
       // refund event is about one refund: its own id tells it from the payment's others.
-      const refundId = event.startsWith('refund.') && (typeof data.id === 'number' || typeof data.id === 'string') ? String(data.id) : undefined;
+      const refundId =
+        event.startsWith('refund.') && (typeof data.id === 'number' || typeof data.id === 'string') ? String(data.id) : undefined;
       const key = refundId ? `${event}:refund:${refundId}:${status}` : `${event}:${reference}:${status}`;
       return { kind: 'event', key, event, reference, status, payload: body };
     },

@@ -4,7 +4,7 @@
  * nowhere else; the policy is Paystack's one (src/resilience/policies.ts).
  */
 import type { Config } from '../../config/index.ts';
-import { paystackPolicy, type DependencyHooks } from '../../resilience/policies.ts';
+import { type DependencyHooks, paystackPolicy } from '../../resilience/policies.ts';
 import type { DependencyPolicy } from '../../resilience/policy.ts';
 import { createPaystackClient, type PaystackClient } from './client.ts';
 import { isPaystackOutage } from './errors.ts';

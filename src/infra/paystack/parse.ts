@@ -1,16 +1,16 @@
 /** Paystack's 2xx answers checked against the wire schemas and turned into results. */
 import { PaystackInvalidResponseError, type PaystackOp } from './errors.ts';
 import {
-  WireListMeta,
-  WireRefund,
-  WireTransaction,
+  type Page,
+  type RefundResult,
   schemaProblem,
   toPageMeta,
   toRefundResult,
   toTransactionResult,
-  type Page,
-  type RefundResult,
   type TransactionResult,
+  WireListMeta,
+  WireRefund,
+  WireTransaction,
 } from './types.ts';
 
 /** The JSON envelope of a 2xx answer: `{ status: true, message, data }`. */

@@ -11,7 +11,16 @@
  * here only plans the delay (duration 0) and the wait runs at the start of the next
  * attempt, where the request's or the caller's abort ends it and the call at once.
  */
-import { ExponentialBackoff, halfJitterGenerator, handleWhen, retry, type IBackoff, type IBackoffFactory, type IRetryBackoffContext } from 'cockatiel';
+import {
+  ExponentialBackoff,
+  halfJitterGenerator,
+  handleWhen,
+  type IBackoff,
+  type IBackoffFactory,
+  type IRetryBackoffContext,
+  retry,
+} from 'cockatiel';
+
 import { currentContext, timeLeftMs } from '../../resilience/deadline.ts';
 import {
   PaystackHttpError,

@@ -21,11 +21,7 @@ export function signPaystackBody(secretKey: string, rawBody: Buffer | string): s
  * and would never match. Compares in constant time so the signature cannot be
  * guessed byte by byte from response timings.
  */
-export function verifyPaystackSignature(
-  secretKey: string,
-  rawBody: Buffer | string,
-  signatureHeader: string | undefined,
-): boolean {
+export function verifyPaystackSignature(secretKey: string, rawBody: Buffer | string, signatureHeader: string | undefined): boolean {
   // A header sent twice arrives as an array in Node; that is not a valid signature either.
   if (typeof signatureHeader !== 'string') return false;
   const header = signatureHeader.trim();

@@ -8,8 +8,10 @@
  * handle.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+
 import { Agent } from 'undici';
-import { PaystackError, PaystackInvalidResponseError, PaystackNetworkError, PaystackTimeoutError, type PaystackOp } from './errors.ts';
+
+import { PaystackError, PaystackInvalidResponseError, PaystackNetworkError, type PaystackOp, PaystackTimeoutError } from './errors.ts';
 
 /**
  * undici's headersTimeout/bodyTimeout/connect timeout default to 300 s / 300 s / 10 s

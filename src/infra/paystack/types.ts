@@ -24,15 +24,7 @@ import { Value } from 'typebox/value';
 
 /** Paystack's `data.status` of a transaction. Unknown future values pass through as strings. */
 export type TransactionStatus =
-  | 'success'
-  | 'failed'
-  | 'abandoned'
-  | 'ongoing'
-  | 'pending'
-  | 'processing'
-  | 'queued'
-  | 'reversed'
-  | (string & {});
+  'success' | 'failed' | 'abandoned' | 'ongoing' | 'pending' | 'processing' | 'queued' | 'reversed' | (string & {});
 
 /** A refund's status as Paystack reports it. */
 export type RefundStatus = 'pending' | 'processing' | 'processed' | 'failed' | 'needs-attention' | (string & {});

@@ -88,13 +88,28 @@
     var scale = 1;
     if (top > 0) {
       var pow = Math.pow(10, Math.floor(Math.log10(top)));
-      scale = [1, 2, 5, 10].map(function (m) { return m * pow; }).filter(function (v) { return v >= top; })[0];
+      scale = [1, 2, 5, 10]
+        .map(function (m) {
+          return m * pow;
+        })
+        .filter(function (v) {
+          return v >= top;
+        })[0];
     }
     var plotH = H - PAD_TOP - PAD_BOTTOM;
-    var x = function (i) { return (i + 0.5) * (W / n); };
-    var y = function (v) { return PAD_TOP + plotH - (v / scale) * plotH; };
+    var x = function (i) {
+      return (i + 0.5) * (W / n);
+    };
+    var y = function (v) {
+      return PAD_TOP + plotH - (v / scale) * plotH;
+    };
 
-    var s = svg('svg', { viewBox: '0 0 ' + W + ' ' + H, class: 'chart', role: 'img', 'aria-label': d.name + ' latency, last ' + Math.round((n * bucketSeconds) / 60) + ' minutes' });
+    var s = svg('svg', {
+      viewBox: '0 0 ' + W + ' ' + H,
+      class: 'chart',
+      role: 'img',
+      'aria-label': d.name + ' latency, last ' + Math.round((n * bucketSeconds) / 60) + ' minutes',
+    });
     s.appendChild(svg('line', { x1: 0, x2: W, y1: PAD_TOP, y2: PAD_TOP, class: 'grid' }));
     s.appendChild(svg('line', { x1: 0, x2: W, y1: PAD_TOP + plotH, y2: PAD_TOP + plotH, class: 'axis' }));
 
@@ -102,7 +117,9 @@
     series.forEach(function (p, i) {
       if (!p.failures) return;
       var h = Math.max(2, (p.failures / p.calls) * plotH);
-      s.appendChild(svg('rect', { x: x(i) - W / n / 2 + 1, y: PAD_TOP + plotH - h, width: Math.max(1, W / n - 2), height: h, class: 'fail' }));
+      s.appendChild(
+        svg('rect', { x: x(i) - W / n / 2 + 1, y: PAD_TOP + plotH - h, width: Math.max(1, W / n - 2), height: h, class: 'fail' }),
+      );
     });
 
     ['p50Ms', 'p99Ms'].forEach(function (key) {
@@ -169,12 +186,23 @@
 
       var b = el('p', 'breakers');
       b.appendChild(el('span', 'muted', 'breakers: '));
-      var bt = el('span', d.breakers.open + d.breakers.isolated > 0 ? 'bad' : d.breakers['half-open'] > 0 ? 'warn' : null, breakersText(d.breakers));
+      var bt = el(
+        'span',
+        d.breakers.open + d.breakers.isolated > 0 ? 'bad' : d.breakers['half-open'] > 0 ? 'warn' : null,
+        breakersText(d.breakers),
+      );
       bt.setAttribute('data-breakers', '');
       b.appendChild(bt);
       card.appendChild(b);
 
-      var probe = el('p', 'probe muted', 'check: ' + d.probe.status + (d.probe.latencyMs !== undefined ? ' in ' + ms(d.probe.latencyMs) : '') + (d.probe.detail ? ' — ' + d.probe.detail : ''));
+      var probe = el(
+        'p',
+        'probe muted',
+        'check: ' +
+          d.probe.status +
+          (d.probe.latencyMs !== undefined ? ' in ' + ms(d.probe.latencyMs) : '') +
+          (d.probe.detail ? ' — ' + d.probe.detail : ''),
+      );
       card.appendChild(probe);
       card.appendChild(chart(d, data.bucketSeconds));
       var legend = el('p', 'legend');
@@ -232,16 +260,26 @@
       tr.appendChild(el('td', 'num', w.inflight === undefined ? '–' : w.inflight));
       tr.appendChild(el('td', 'num', bytes(w.rssBytes)));
       var states = Object.keys(w.breakers)
-        .filter(function (k) { return w.breakers[k] !== 'closed'; })
-        .map(function (k) { return k + ' ' + w.breakers[k]; });
+        .filter(function (k) {
+          return w.breakers[k] !== 'closed';
+        })
+        .map(function (k) {
+          return k + ' ' + w.breakers[k];
+        });
       tr.appendChild(el('td', states.length ? 'bad' : 'muted', states.join(', ') || 'all closed'));
       var ans = el('td');
       ans.appendChild(pill(w.answered ? 'ok' : 'down', w.answered ? 'yes' : 'no answer in 1 s'));
       tr.appendChild(ans);
       body.appendChild(tr);
     });
-    var reasons = Object.keys(data.restartsByReason).map(function (k) { return k + ' ×' + data.restartsByReason[k]; });
-    $('restarts').textContent = reasons.length ? 'restarts: ' + reasons.join(', ') : data.supervised ? 'no restarts' : 'this process only (no supervisor)';
+    var reasons = Object.keys(data.restartsByReason).map(function (k) {
+      return k + ' ×' + data.restartsByReason[k];
+    });
+    $('restarts').textContent = reasons.length
+      ? 'restarts: ' + reasons.join(', ')
+      : data.supervised
+        ? 'no restarts'
+        : 'this process only (no supervisor)';
   }
 
   function renderFlagged(data) {
@@ -334,7 +372,11 @@
         schedule();
       })
       .catch(function (err) {
-        problem('Could not load /ops/data: ' + (err && err.name === 'TimeoutError' ? 'no answer in ' + FETCH_TIMEOUT_MS / 1000 + ' s' : err.message) + '. Retrying.');
+        problem(
+          'Could not load /ops/data: ' +
+            (err && err.name === 'TimeoutError' ? 'no answer in ' + FETCH_TIMEOUT_MS / 1000 + ' s' : err.message) +
+            '. Retrying.',
+        );
         schedule();
       });
   }

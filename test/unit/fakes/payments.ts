@@ -1,10 +1,11 @@
 import pino from 'pino';
+
 import type { CourseRepository } from '../../../src/courses/repository.ts';
 import type { Course } from '../../../src/courses/types.ts';
 import type { EnrollmentRepository } from '../../../src/enrollments/repository.ts';
+import type { PaymentContext } from '../../../src/payments/context.ts';
 import type { GatewayRefund, PaymentGateway, RefundOutcome, VerifyOutcome } from '../../../src/payments/gateway.ts';
 import { FULFILLABLE, type PaymentRepository } from '../../../src/payments/repository.ts';
-import type { PaymentContext } from '../../../src/payments/context.ts';
 import { createPaymentService } from '../../../src/payments/service.ts';
 import { createSettlement } from '../../../src/payments/settlement.ts';
 import type { PaymentRow, PaymentStatus, RefundRow } from '../../../src/payments/types.ts';
@@ -35,7 +36,16 @@ export function fakePayments(clock: FakeClock) {
   const rows = new Map<string, PaymentRow>();
   const refunds: RefundRow[] = [];
   let refundSeq = 0;
-  const events: { id: string; key: string; event: string; reference: string; status: string; payload: Record<string, unknown>; processed: boolean; error?: string }[] = [];
+  const events: {
+    id: string;
+    key: string;
+    event: string;
+    reference: string;
+    status: string;
+    payload: Record<string, unknown>;
+    processed: boolean;
+    error?: string;
+  }[] = [];
   const transactions: string[] = [];
   const set = (reference: string, patch: Partial<PaymentRow>): PaymentRow => {
     const row = { ...rows.get(reference)!, ...patch, updatedAt: clock.iso() };
@@ -52,16 +62,19 @@ export function fakePayments(clock: FakeClock) {
       return fn(TX as never);
     },
     findByReference: async (reference: string) => get(reference),
-    findPending: async (userId: string, courseId: string) => [...rows.values()].find((r) => r.userId === userId && r.courseId === courseId && r.status === 'pending'),
+    findPending: async (userId: string, courseId: string) =>
+      [...rows.values()].find((r) => r.userId === userId && r.courseId === courseId && r.status === 'pending'),
     insertPending: async (p: { reference: string; userId: string; courseId: string; amount: number; currency: string }) => {
-      if ([...rows.values()].some((r) => r.userId === p.userId && r.courseId === p.courseId && r.status === 'pending')) return 'conflict' as const;
+      if ([...rows.values()].some((r) => r.userId === p.userId && r.courseId === p.courseId && r.status === 'pending'))
+        return 'conflict' as const;
       return add({ ...p, status: 'pending', initInFlight: true });
     },
     insertFree: async (tx: unknown, p: { reference: string; userId: string; courseId: string; currency: string }) => {
       if (tx !== TX) throw new Error('insertFree outside a transaction');
       return add({ ...p, amount: 0, status: 'success', paidAt: clock.iso() });
     },
-    setCheckout: async (reference: string, authorizationUrl: string, accessCode: string) => set(reference, { authorizationUrl, accessCode, initInFlight: false }),
+    setCheckout: async (reference: string, authorizationUrl: string, accessCode: string) =>
+      set(reference, { authorizationUrl, accessCode, initInFlight: false }),
     finishInitialize: async (reference: string) => {
       set(reference, { initInFlight: false });
     },
@@ -96,7 +109,15 @@ export function fakePayments(clock: FakeClock) {
       if (tx !== TX) throw new Error('beginRefund outside a transaction');
       const r = rows.get(reference);
       if (!r || !['success', 'refunded'].includes(r.status) || r.refundedAmount + amount > r.amount) return undefined;
-      const refund: RefundRow = { id: `rf-${++refundSeq}`, paymentReference: reference, paystackRefundId: null, amount, status: 'requested', kind, requestedAt: clock.iso() };
+      const refund: RefundRow = {
+        id: `rf-${++refundSeq}`,
+        paymentReference: reference,
+        paystackRefundId: null,
+        amount,
+        status: 'requested',
+        kind,
+        requestedAt: clock.iso(),
+      };
       refunds.push(refund);
       return { payment: set(reference, { status: 'refund_pending' }), refund: { ...refund } };
     },
@@ -104,7 +125,8 @@ export function fakePayments(clock: FakeClock) {
       const f = refunds.find((x) => x.paymentReference === reference && (x.status === 'requested' || x.status === 'pending'));
       return f && { ...f };
     },
-    recordedRefundIds: async (reference: string) => new Set(refunds.filter((x) => x.paymentReference === reference && x.paystackRefundId !== null).map((x) => x.paystackRefundId!)),
+    recordedRefundIds: async (reference: string) =>
+      new Set(refunds.filter((x) => x.paymentReference === reference && x.paystackRefundId !== null).map((x) => x.paystackRefundId!)),
     setRefundId: async (id: string, paystackRefundId: number) => {
       const f = refunds.find((x) => x.id === id);
       if (!f || f.paystackRefundId !== null || refunds.some((x) => x.paystackRefundId === paystackRefundId)) return false;
@@ -125,7 +147,9 @@ export function fakePayments(clock: FakeClock) {
       f.status = 'processed';
       const r = rows.get(f.paymentReference);
       if (r?.status !== 'refund_pending') return undefined;
-      const refundedAmount = refunds.filter((x) => x.paymentReference === f.paymentReference && x.status === 'processed').reduce((s, x) => s + x.amount, 0);
+      const refundedAmount = refunds
+        .filter((x) => x.paymentReference === f.paymentReference && x.status === 'processed')
+        .reduce((s, x) => s + x.amount, 0);
       return set(f.paymentReference, { status: 'refunded', refundedAmount });
     },
     failRefund: async (id: string) => {
@@ -137,14 +161,20 @@ export function fakePayments(clock: FakeClock) {
       return set(f.paymentReference, { status: r.refundedAmount > 0 ? 'refunded' : 'success' });
     },
     list: async () => ({ items: [], page: 1, pageSize: 20, total: 0 }),
-    claimDue: async () => [...rows.values()].filter((r) => r.status === 'pending' || r.status === 'refund_pending' || r.status === 'failed' || r.status === 'abandoned').map((r) => ({ ...r })),
+    claimDue: async () =>
+      [...rows.values()]
+        .filter((r) => r.status === 'pending' || r.status === 'refund_pending' || r.status === 'failed' || r.status === 'abandoned')
+        .map((r) => ({ ...r })),
     storeEvent: async (e: { key: string; event: string; reference: string; status: string; payload: unknown }) => {
       if (events.some((x) => x.key === e.key)) return undefined;
       const id = `ev-${events.length + 1}`;
       events.push({ id, ...e, payload: e.payload as Record<string, unknown>, processed: false });
       return id;
     },
-    claimEvents: async (ids: string[] | undefined) => events.filter((e) => !e.processed && (!ids || ids.includes(e.id))).map((e) => ({ id: e.id, event: e.event, reference: e.reference, payload: e.payload })),
+    claimEvents: async (ids: string[] | undefined) =>
+      events
+        .filter((e) => !e.processed && (!ids || ids.includes(e.id)))
+        .map((e) => ({ id: e.id, event: e.event, reference: e.reference, payload: e.payload })),
     markEventProcessed: async (id: string, error?: string) => {
       const e = events.find((x) => x.id === id)!;
       if (error) e.error = error;
@@ -152,7 +182,16 @@ export function fakePayments(clock: FakeClock) {
     },
   };
 
-  function add(p: Partial<PaymentRow> & { reference: string; userId: string; courseId: string; currency: string; amount: number; status: PaymentStatus }): PaymentRow {
+  function add(
+    p: Partial<PaymentRow> & {
+      reference: string;
+      userId: string;
+      courseId: string;
+      currency: string;
+      amount: number;
+      status: PaymentStatus;
+    },
+  ): PaymentRow {
     const row: PaymentRow = {
       paidAt: null,
       createdAt: clock.iso(),
@@ -251,7 +290,14 @@ export function fakeGateway() {
   return { g, gateway };
 }
 
-export const course: Course = { id: 'c1', slug: 'c1', title: 'Course', price: 500_000, currency: 'NGN', isPublished: true } as unknown as Course;
+export const course: Course = {
+  id: 'c1',
+  slug: 'c1',
+  title: 'Course',
+  price: 500_000,
+  currency: 'NGN',
+  isPublished: true,
+} as unknown as Course;
 
 export const silent = pino({ level: 'silent' });
 
@@ -274,13 +320,25 @@ export function setup(o: { requestTimeoutMs?: number; reconcileMinAgeMs?: number
     reconcileIntervalMs: 30_000,
   };
   const service = createPaymentService({ payments: payments.repo, enrollments: enrollments.repo, courses, gateway, clock, ...settings });
-  const ctx: PaymentContext = { payments: payments.repo, enrollments: enrollments.repo, courses, gateway, clock, ...settings, staleAttemptMs: settings.requestTimeoutMs + 5_000 };
+  const ctx: PaymentContext = {
+    payments: payments.repo,
+    enrollments: enrollments.repo,
+    courses,
+    gateway,
+    clock,
+    ...settings,
+    staleAttemptMs: settings.requestTimeoutMs + 5_000,
+  };
   /** Settlement on its own (its own verify bookkeeping, apart from the service's). */
   const settlement = createSettlement(ctx);
   return { clock, payments, enrollments, g, gateway, service, settlement, ctx };
 }
 
 /** Paystack's answer that a payment was made in full. */
-export function paid(reference: string, amount = course.price, extra: Partial<Extract<VerifyOutcome, { status: 'paid' }>> = {}): VerifyOutcome {
+export function paid(
+  reference: string,
+  amount = course.price,
+  extra: Partial<Extract<VerifyOutcome, { status: 'paid' }>> = {},
+): VerifyOutcome {
   return { status: 'paid', reference, transactionId: 9001, amount, currency: 'NGN', paidAt: null, gatewayResponse: 'Approved', ...extra };
 }

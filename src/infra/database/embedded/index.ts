@@ -4,9 +4,10 @@
  * Use a pool of ONE connection (`new pg.Pool({ connectionString, max: 1 })`), because PGlite
  * runs a single backend that serializes all queries anyway.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
+
 import { DataDirLockedError } from './lock.ts';
 import type { EmbeddedServerMessage } from './pglite-server.ts';
 
@@ -95,7 +96,11 @@ export async function startEmbeddedPostgres(opts: StartEmbeddedPostgresOptions):
         resolve(msg.port);
       } else if (msg?.type === 'error') {
         done();
-        reject(msg.code === 'locked' ? new DataDirLockedError(msg.dataDir, msg.holderPid) : new Error(`The embedded database failed to start: ${msg.message}`));
+        reject(
+          msg.code === 'locked'
+            ? new DataDirLockedError(msg.dataDir, msg.holderPid)
+            : new Error(`The embedded database failed to start: ${msg.message}`),
+        );
       }
     };
     const onExit = (code: number | null, signal: NodeJS.Signals | null) => {

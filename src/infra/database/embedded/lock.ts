@@ -27,8 +27,7 @@ export class DataDirLockedError extends Error {
     readonly holderPid: number,
   ) {
     super(
-      `The embedded database in ${dataDir} is in use by process ${holderPid}. ` +
-        'Stop that process or set DATA_DIR to another directory.',
+      `The embedded database in ${dataDir} is in use by process ${holderPid}. ` + 'Stop that process or set DATA_DIR to another directory.',
     );
     this.name = 'DataDirLockedError';
   }

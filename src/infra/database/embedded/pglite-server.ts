@@ -14,9 +14,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
-import { acquireDataDirLock, DataDirLockedError, type DataDirLock } from './lock.ts';
+
+import { acquireDataDirLock, type DataDirLock, DataDirLockedError } from './lock.ts';
 
 export type EmbeddedServerMessage =
   | { type: 'ready'; port: number }
@@ -90,10 +92,7 @@ try {
   else send({ type: 'ready', port });
 } catch (err) {
   if (err instanceof DataDirLockedError) {
-    await sendAndExit(
-      { type: 'error', code: 'locked', message: err.message, dataDir: err.dataDir, holderPid: err.holderPid },
-      1,
-    );
+    await sendAndExit({ type: 'error', code: 'locked', message: err.message, dataDir: err.dataDir, holderPid: err.holderPid }, 1);
   } else {
     const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
     process.stderr.write(`pglite-server: startup failed: ${message}\n`);
