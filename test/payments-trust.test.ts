@@ -275,10 +275,17 @@ test("two partial refunds, the second one's answer lost: two refund rows, the ri
   assert.equal(r2.statusCode, 202);
   assert.equal(r2.json().status, 'refund_pending');
   await app.sim.control({ mode: 'normal' });
-  await sleep(300);
-  await app.c.db.query('t', 'UPDATE payments SET next_check_at = now() WHERE reference = $1', [p.reference]);
-  await app.c.payments.reconcileOnce();
-  const after = await row(app, p.reference);
+  // The sweep looks the refund up until Paystack has processed it (100 ms there; longer on a loaded machine).
+  const after = await eventually(
+    async () => {
+      await app.c.db.query('t', 'UPDATE payments SET next_check_at = now() WHERE reference = $1', [p.reference]);
+      await app.c.payments.reconcileOnce();
+      const r = await row(app, p.reference);
+      return r.status !== 'refund_pending' && r;
+    },
+    10_000,
+    'the lost refund settled by the sweep',
+  );
   assert.equal(after.status, 'refunded');
   assert.equal(Number(after.refunded_amount), 200_000);
   const rows = await refundRows(app, p.reference);

@@ -5,7 +5,7 @@ import { LRUCache } from 'lru-cache';
 import { errors } from '../errors/index.ts';
 import type { Caller } from '../shared/types.ts';
 import type { UserRepository } from '../users/repository.ts';
-import type { User } from '../users/types.ts';
+import { toPublicUser, type User } from '../users/types.ts';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './passwords.ts';
 import type { RefreshTokenRepository } from './repository.ts';
 import type { TokenService } from './tokens.ts';
@@ -61,7 +61,7 @@ export function createAuthService(deps: {
     // Just written: this process knows the session is live without asking again.
     knownSessions.set(familyId, user.id);
     return {
-      user: strip(user),
+      user: toPublicUser(user),
       accessToken: tokens.signAccess({ sub: user.id, sid: familyId, role: user.role, tv: user.tokenVersion }),
       refreshToken: refresh.token,
     };
@@ -74,19 +74,6 @@ export function createAuthService(deps: {
     const state = await users.tokenState(claims.sub);
     if (!state || !state.isActive || claims.tv < state.tokenVersion) throw invalidToken();
     if ((await refreshTokens.sessionLive(claims.sub, claims.sid)) !== true) throw invalidToken();
-  }
-
-  function strip(u: User): User {
-    return {
-      id: u.id,
-      email: u.email,
-      firstName: u.firstName,
-      lastName: u.lastName,
-      role: u.role,
-      isActive: u.isActive,
-      createdAt: u.createdAt,
-      updatedAt: u.updatedAt,
-    };
   }
 
   const invalidLogin = () => errors.unauthorized('Invalid email or password');

@@ -3,7 +3,7 @@ import type { Database, Queryable } from '../infra/database/client.ts';
 import { likePattern, pagedQuery } from '../shared/paging.ts';
 import { SQLSTATE } from '../shared/sqlstate.ts';
 import type { Page, Role } from '../shared/types.ts';
-import type { User, UserListQuery, UserWithSecrets } from './types.ts';
+import { toPublicUser, type User, type UserListQuery, type UserWithSecrets } from './types.ts';
 
 interface UserRow {
   id: string;
@@ -172,19 +172,7 @@ export function createUserRepository(db: Database, feed: ChangeFeed, sessions: S
           return rows[0] && toUserWithSecrets(rows[0]);
         },
         (u) => (revokes && u ? [[u.id, u.tokenVersion]] : undefined),
-      ).then(
-        (u) =>
-          u && {
-            id: u.id,
-            email: u.email,
-            firstName: u.firstName,
-            lastName: u.lastName,
-            role: u.role,
-            isActive: u.isActive,
-            createdAt: u.createdAt,
-            updatedAt: u.updatedAt,
-          },
-      );
+      ).then((u) => u && toPublicUser(u));
     },
 
     /**

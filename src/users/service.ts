@@ -2,7 +2,7 @@ import { errors } from '../errors/index.ts';
 import type { CachedRead } from '../shared/cached-read.ts';
 import type { Caller, Page } from '../shared/types.ts';
 import type { UserChanges, UserRepository } from './repository.ts';
-import type { User, UserListQuery } from './types.ts';
+import { toPublicUser, type User, type UserListQuery } from './types.ts';
 
 /**
  * Permissions follow SPEC.md's 403-or-404 rule: what the caller may not know exists is
@@ -22,7 +22,7 @@ export function createUserService(deps: { users: UserRepository; cache: CachedRe
       if (caller.role !== 'admin' && caller.id !== id) throw errors.notFound('User');
       const r = await cache.read('users', `one:${id}`, async () => {
         const u = await users.findById(id);
-        return u ? strip(u) : null;
+        return u ? toPublicUser(u) : null;
       });
       if (!r.value) throw errors.notFound('User');
       return { value: r.value, cache: r.cache };
@@ -53,19 +53,6 @@ export function createUserService(deps: { users: UserRepository; cache: CachedRe
       const updated = await users.update(id, { isActive: false });
       if (!updated) throw errors.notFound('User');
     },
-  };
-}
-
-function strip(u: User): User {
-  return {
-    id: u.id,
-    email: u.email,
-    firstName: u.firstName,
-    lastName: u.lastName,
-    role: u.role,
-    isActive: u.isActive,
-    createdAt: u.createdAt,
-    updatedAt: u.updatedAt,
   };
 }
 

@@ -13,6 +13,20 @@ export interface User {
   updatedAt: string;
 }
 
+/** A user as the API shows it: the public fields only, whatever else the row carried. */
+export function toPublicUser(u: User): User {
+  return {
+    id: u.id,
+    email: u.email,
+    firstName: u.firstName,
+    lastName: u.lastName,
+    role: u.role,
+    isActive: u.isActive,
+    createdAt: u.createdAt,
+    updatedAt: u.updatedAt,
+  };
+}
+
 export interface UserWithSecrets extends User {
   passwordHash: string;
   tokenVersion: number;
