@@ -78,7 +78,8 @@ export const operationsRoutes: FastifyPluginAsync<OperationsDeps> = async (app, 
   );
 
   const html = page('index.html');
-  const js = page('app.js');
+  // One script for the page, in order: the drawing helpers, then the dashboard.
+  const js = `${page('draw.js')}\n${page('app.js')}`;
   const css = page('app.css');
   // The page itself holds no data: it is public, and asks for the token from its script.
   app.get('/ops', { schema: { hide: true } }, (_request, reply) => {

@@ -1,88 +1,16 @@
 import type { Database, Queryable } from '../infra/database/client.ts';
-import { storable } from '../infra/database/text.ts';
 import { hasSqlState, SQLSTATE } from '../shared/sqlstate.ts';
 import type { Page } from '../shared/types.ts';
-import type { FlaggedPayment, Payment, PaymentRow, PaymentStatus, RefundRow } from './types.ts';
+import { createWebhookEventQueries } from './events-repository.ts';
+import { createRefundQueries } from './refunds-repository.ts';
+import { COLUMNS, FULFILLABLE, onePayment, P_COLUMNS, type Row, toPublic, toRow } from './rows.ts';
+import type { FlaggedPayment, Payment, PaymentRow, PaymentStatus } from './types.ts';
 
-const COLUMNS = `id, reference, user_id, course_id, amount, currency, status, authorization_url, access_code, paystack_transaction_id,
-  paid_at, gateway_response, flagged, refunded_amount, init_in_flight, check_attempts,
-  next_check_at, created_at, updated_at`;
-
-const REFUND_COLUMNS = 'id, payment_reference, paystack_refund_id, amount, status, kind, requested_at';
-
-interface Row {
-  id: string;
-  reference: string;
-  user_id: string;
-  course_id: string;
-  amount: number;
-  currency: string;
-  status: PaymentStatus;
-  authorization_url: string | null;
-  access_code: string | null;
-  paystack_transaction_id: number | null;
-  paid_at: Date | null;
-  gateway_response: string | null;
-  flagged: string | null;
-  refunded_amount: number;
-  init_in_flight: boolean;
-  check_attempts: number;
-  created_at: Date;
-  updated_at: Date;
-}
-
-function toRow(r: Row): PaymentRow {
-  return {
-    reference: r.reference,
-    status: r.status,
-    amount: Number(r.amount),
-    currency: r.currency,
-    courseId: r.course_id,
-    userId: r.user_id,
-    paidAt: r.paid_at?.toISOString() ?? null,
-    createdAt: r.created_at.toISOString(),
-    updatedAt: r.updated_at.toISOString(),
-    authorizationUrl: r.authorization_url,
-    accessCode: r.access_code,
-    paystackTransactionId: r.paystack_transaction_id === null ? null : Number(r.paystack_transaction_id),
-    flagged: r.flagged,
-    refundedAmount: Number(r.refunded_amount),
-    initInFlight: r.init_in_flight,
-    checkAttempts: r.check_attempts,
-  };
-}
-
-interface RefundDbRow {
-  id: string;
-  payment_reference: string;
-  paystack_refund_id: string | null;
-  amount: string;
-  status: RefundRow['status'];
-  kind: RefundRow['kind'];
-  requested_at: Date;
-}
-
-function toRefund(r: RefundDbRow): RefundRow {
-  return {
-    id: r.id,
-    paymentReference: r.payment_reference,
-    paystackRefundId: r.paystack_refund_id === null ? null : Number(r.paystack_refund_id),
-    amount: Number(r.amount),
-    status: r.status,
-    kind: r.kind,
-    requestedAt: r.requested_at.toISOString(),
-  };
-}
-
-/** Statuses from which a verified success still fulfils the payment (SPEC.md). */
-export const FULFILLABLE: PaymentStatus[] = ['pending', 'failed', 'abandoned', 'expired'];
+export { FULFILLABLE, toPublic } from './rows.ts';
 
 /** The payments and webhook_events tables belong to this module. */
 export function createPaymentRepository(db: Database) {
-  const one = async (op: string, q: Queryable, sql: string, values: unknown[]) => {
-    const rows = await q.query<Row>(op, sql, values);
-    return rows[0] && toRow(rows[0]);
-  };
+  const one = onePayment;
 
   return {
     /** One unit of work: every call given `tx` (this repository's or another's, e.g. enrollments') commits or rolls back together. */
@@ -242,128 +170,6 @@ export function createPaymentRepository(db: Database) {
       );
     },
 
-    /**
-     * success (or partly refunded) → refund_pending, for at most what is left to refund,
-     * and the refund's own row (requested). In the caller's transaction: the automatic
-     * refund of a second charge is begun in the same transaction that marks it paid.
-     */
-    async beginRefund(
-      tx: Queryable,
-      reference: string,
-      amount: number,
-      kind: RefundRow['kind'],
-    ): Promise<{ payment: PaymentRow; refund: RefundRow } | undefined> {
-      const payment = await one(
-        'payments.begin_refund',
-        tx,
-        // The sweep looks at a refund after 30 s: Paystack's refund webhook usually comes
-        // well before, and a refund call still in flight must not be looked up as missing.
-        `UPDATE payments SET status = 'refund_pending', check_attempts = 0, next_check_at = now() + interval '30 seconds', updated_at = now()
-         WHERE reference = $1 AND status IN ('success', 'refunded') AND refunded_amount + $2 <= amount RETURNING ${COLUMNS}`,
-        [reference, amount],
-      );
-      if (!payment) return undefined;
-      const rows = await tx.query<RefundDbRow>(
-        'refunds.insert',
-        `INSERT INTO refunds (payment_reference, amount, kind) VALUES ($1, $2, $3) RETURNING ${REFUND_COLUMNS}`,
-        [reference, amount, kind],
-      );
-      return { payment, refund: toRefund(rows[0]) };
-    },
-
-    /** The payment's open refund (requested or pending), if any. */
-    async openRefund(reference: string): Promise<RefundRow | undefined> {
-      const rows = await db.query<RefundDbRow>(
-        'refunds.open',
-        `SELECT ${REFUND_COLUMNS} FROM refunds WHERE payment_reference = $1 AND status IN ('requested', 'pending')`,
-        [reference],
-      );
-      return rows[0] && toRefund(rows[0]);
-    },
-
-    /** Paystack refund ids already recorded against this payment. */
-    async recordedRefundIds(reference: string): Promise<Set<number>> {
-      const rows = await db.query<{ id: string }>(
-        'refunds.recorded',
-        'SELECT paystack_refund_id AS id FROM refunds WHERE payment_reference = $1 AND paystack_refund_id IS NOT NULL',
-        [reference],
-      );
-      return new Set(rows.map((r) => Number(r.id)));
-    },
-
-    /**
-     * Records Paystack's id for a refund that has none yet. False when the refund
-     * already has one or the id is recorded elsewhere (the unique index says so).
-     */
-    async setRefundId(refundId: string, paystackRefundId: number): Promise<boolean> {
-      try {
-        const rows = await db.query(
-          'refunds.set_id',
-          "UPDATE refunds SET paystack_refund_id = $2, status = CASE WHEN status = 'requested' THEN 'pending' ELSE status END, updated_at = now() WHERE id = $1 AND paystack_refund_id IS NULL RETURNING id",
-          [refundId, paystackRefundId],
-        );
-        return rows.length === 1;
-      } catch (err) {
-        if (hasSqlState(err, SQLSTATE.uniqueViolation)) return false;
-        throw err;
-      }
-    },
-
-    /**
-     * Claims a resend of a requested refund that Paystack never received: only the
-     * caller that moves `requested_at` from the value it read sends it again.
-     */
-    async claimResend(refundId: string, requestedAt: string): Promise<boolean> {
-      const rows = await db.query(
-        'refunds.claim_resend',
-        "UPDATE refunds SET requested_at = now(), updated_at = now() WHERE id = $1 AND status = 'requested' AND paystack_refund_id IS NULL AND requested_at = $2::timestamptz RETURNING id",
-        [refundId, requestedAt],
-      );
-      return rows.length === 1;
-    },
-
-    /**
-     * The refund → processed, and the payment → refunded with refunded_amount the sum of
-     * its processed refunds; returns the payment when this call made the change.
-     */
-    async completeRefund(tx: Queryable, refundId: string): Promise<PaymentRow | undefined> {
-      const done = await tx.query<{ payment_reference: string }>(
-        'refunds.complete',
-        "UPDATE refunds SET status = 'processed', processed_at = now(), updated_at = now() WHERE id = $1 AND status IN ('requested', 'pending') RETURNING payment_reference",
-        [refundId],
-      );
-      if (done.length === 0) return undefined;
-      return one(
-        'payments.complete_refund',
-        tx,
-        `UPDATE payments p SET status = 'refunded', updated_at = now(),
-           refunded_amount = (SELECT COALESCE(sum(r.amount), 0) FROM refunds r WHERE r.payment_reference = p.reference AND r.status = 'processed')
-         WHERE p.reference = $1 AND p.status = 'refund_pending' RETURNING ${COLUMNS.split(',')
-           .map((c) => `p.${c.trim()}`)
-           .join(', ')}`,
-        [done[0].payment_reference],
-      );
-    },
-
-    /** The refund → failed, and the payment back (success, or refunded when partly refunded before). */
-    async failRefund(refundId: string, why: string): Promise<PaymentRow | undefined> {
-      return db.transaction('refunds.fail', async (tx) => {
-        const failed = await tx.query<{ payment_reference: string }>(
-          'refunds.fail',
-          "UPDATE refunds SET status = 'failed', note = $2, updated_at = now() WHERE id = $1 AND status IN ('requested', 'pending') RETURNING payment_reference",
-          [refundId, why],
-        );
-        if (failed.length === 0) return undefined;
-        return one(
-          'payments.revert_refund',
-          tx,
-          `UPDATE payments SET status = CASE WHEN refunded_amount > 0 THEN 'refunded' ELSE 'success' END, gateway_response = $2, updated_at = now()
-           WHERE reference = $1 AND status = 'refund_pending' RETURNING ${COLUMNS}`,
-          [failed[0].payment_reference, why],
-        );
-      });
-    },
-
     async list(q: { userId?: string; status?: PaymentStatus; page: number; pageSize: number }): Promise<Page<Payment>> {
       const where: string[] = [];
       const values: unknown[] = [];
@@ -412,69 +218,13 @@ export function createPaymentRepository(db: Database) {
                   -- the webhook that would say so never comes.
                   OR (status IN ('failed', 'abandoned') AND created_at > now() - interval '24 hours'))
            ORDER BY next_check_at LIMIT $2 FOR UPDATE SKIP LOCKED)
-         RETURNING ${COLUMNS.split(',')
-           .map((c) => `p.${c.trim()}`)
-           .join(', ')}`,
+         RETURNING ${P_COLUMNS}`,
         [minAgeMs, limit, retryBaseMs],
       );
       return rows.map(toRow);
     },
-
-    // --- webhook events
-
-    /** Stores an event once; returns its id when it is new, undefined for a duplicate. */
-    async storeEvent(e: { key: string; event: string; reference: string; status: string; payload: unknown }): Promise<string | undefined> {
-      const rows = await db.query<{ id: string }>(
-        'webhooks.store',
-        'INSERT INTO webhook_events (event_key, event, reference, status, payload) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (event_key) DO NOTHING RETURNING id',
-        [storable(e.key), storable(e.event), storable(e.reference), storable(e.status), JSON.stringify(storable(e.payload))],
-      );
-      return rows[0]?.id;
-    },
-
-    /** Claims unprocessed events older than `minAgeMs` (a crash got between storing and processing). */
-    async claimEvents(
-      ids: string[] | undefined,
-      minAgeMs: number,
-      limit: number,
-    ): Promise<{ id: string; event: string; reference: string; payload: Record<string, unknown> }[]> {
-      // attempts doubles as a lease: a claimed event is not claimed again for 30 s.
-      return db.query(
-        'webhooks.claim',
-        `UPDATE webhook_events SET attempts = attempts + 1, received_at = CASE WHEN $1::uuid[] IS NULL THEN now() ELSE received_at END
-         WHERE id IN (
-           SELECT id FROM webhook_events
-           WHERE processed_at IS NULL AND attempts < 20
-             AND ($1::uuid[] IS NULL AND received_at <= now() - make_interval(secs => $2::double precision / 1000) OR id = ANY($1::uuid[]))
-           ORDER BY received_at LIMIT $3 FOR UPDATE SKIP LOCKED)
-         RETURNING id, event, reference, payload`,
-        [ids ?? null, minAgeMs, limit],
-      );
-    },
-
-    async markEventProcessed(id: string, error?: string): Promise<void> {
-      await db.query(
-        'webhooks.mark',
-        error
-          ? 'UPDATE webhook_events SET last_error = $2 WHERE id = $1'
-          : 'UPDATE webhook_events SET processed_at = now(), last_error = NULL WHERE id = $1',
-        error ? [id, error] : [id],
-      );
-    },
-  };
-}
-
-export function toPublic(p: PaymentRow): Payment {
-  return {
-    reference: p.reference,
-    status: p.status,
-    amount: p.amount,
-    currency: p.currency,
-    courseId: p.courseId,
-    userId: p.userId,
-    paidAt: p.paidAt,
-    createdAt: p.createdAt,
-    updatedAt: p.updatedAt,
+    ...createRefundQueries(db),
+    ...createWebhookEventQueries(db),
   };
 }
 

@@ -55,7 +55,9 @@ export async function startService(
     proc.once('exit', (code, signal) => resolve({ code, signal })),
   );
   const url = `http://127.0.0.1:${port}`;
-  const until = Date.now() + (opts.readyTimeoutMs ?? 30_000);
+  // A boot takes 2-5 s on a quiet box; 20-40 s was seen on a 2-core box running a test
+  // suite and a chaos run beside it. 90 s is a generous "it never started".
+  const until = Date.now() + (opts.readyTimeoutMs ?? 90_000);
   let up = false;
   while (!up && Date.now() < until && proc.exitCode === null) {
     try {
