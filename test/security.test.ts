@@ -19,6 +19,7 @@ import { createTestSchema } from './helpers/db.ts';
 import { makeCourse, makeUser, type TestUser } from './helpers/factories.ts';
 import { buildPayApp, eventually, type PayApp } from './helpers/payments.ts';
 import { freePort, TestRedis } from './helpers/redis.ts';
+import { waitFor } from './helpers/wait.ts';
 
 const SIM_KEY = 'sk_test_simulator';
 const JWT_SECRET = 'test-secret-test-secret-test-secret-0123456789';
@@ -429,7 +430,17 @@ test('a flood of logins cannot starve the rest of the service: password hashing 
     `flood statuses: ${[...statuses].join(', ')}`,
   );
   assert.ok(statuses.has(503), 'some logins were shed (bulkhead full) instead of queueing without bound');
-  assert.ok(Math.max(...probes) < 500, `other requests during the flood: ${probes.map(Math.round).join(', ')} ms`);
+  // Starved would mean waiting for the deadline (10 s) or a 503; 1.4 s was seen on a
+  // 2-core box running a chaos run beside the suite. Rates and p99s under a login flood
+  // are the chaos run's (login-flood scenario), not this test's.
+  assert.ok(Math.max(...probes) < 3000, `other requests during the flood: ${probes.map(Math.round).join(', ')} ms`);
+  // The hashing bulkhead is per process, shared by every app in this file: hashes of shed
+  // requests may still be running, so wait until a login is hashed again before the next test.
+  await waitFor(
+    async () => (await login(app, 'drained@example.com', 'wrong-password', { 'x-forwarded-for': '10.0.1.1' })).statusCode === 401,
+    60_000,
+    'the hashing queue drained',
+  );
 });
 
 test('JWT: algorithm pinned, clock skew bounded to seconds, foreign issuers refused', async (t) => {
