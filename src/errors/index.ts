@@ -14,8 +14,11 @@ export interface FieldError {
 
 const CATALOGUE = {
   validation_failed: { status: 400, title: 'Validation failed' },
+  invalid_token: { status: 400, title: 'Invalid or expired link' },
   unauthorized: { status: 401, title: 'Unauthorized' },
   forbidden: { status: 403, title: 'Forbidden' },
+  email_unverified: { status: 403, title: 'Email not verified' },
+  not_enrolled: { status: 403, title: 'Not enrolled' },
   not_found: { status: 404, title: 'Not found' },
   email_taken: { status: 409, title: 'Email already registered' },
   already_enrolled: { status: 409, title: 'Already enrolled' },
@@ -81,6 +84,9 @@ export const errors = {
       detail: 'A payment for this course is being started by another request; try again shortly',
       retryAfterS,
     }),
+  emailUnverified: (detail = 'This account must verify its email first') => new AppError('email_unverified', { detail }),
+  notEnrolled: (detail = 'You are not enrolled in this course') => new AppError('not_enrolled', { detail }),
+  invalidToken: () => new AppError('invalid_token', { detail: 'This link is unknown, already used or expired; ask for a new one' }),
   rateLimited: (retryAfterS: number) => new AppError('rate_limited', { detail: 'Too many requests; try again later', retryAfterS }),
   deadlineExceeded: (dependency?: Dependency, cause?: unknown) =>
     new AppError('deadline_exceeded', { detail: 'The request ran out of time', dependency, cause, retryAfterS: 1 }),
