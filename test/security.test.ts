@@ -480,7 +480,13 @@ test('password length bounds apply at registration (8 to 128)', async (t) => {
 // ---------------------------------------------------------------- secrets and internals
 
 test('production refuses a weak or default JWT_SECRET and a missing OPS_TOKEN, naming each', () => {
-  const base = { NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x', PAYSTACK_SECRET_KEY: 'sk_live_0123456789' };
+  const base = {
+    NODE_ENV: 'production',
+    DATABASE_URL: 'postgres://db/x',
+    PAYSTACK_SECRET_KEY: 'sk_live_0123456789',
+    SMTP_URL: 'smtps://mailer:pw@smtp.example.com:465',
+    PUBLIC_URL: 'https://academy.example.com',
+  };
   const strong = 'q8Vn2ZrLw5tXy1KcPb7MhJd4GfSa0Ue9R';
   // The tests' own secret is long and varied, but public: a default, refused like the rest.
   for (const weak of [

@@ -37,6 +37,11 @@ export interface Config {
   dbLockTimeoutMs: number;
   dbIdleInTransactionTimeoutMs: number;
   paystackTimeoutMs: number;
+  smtpTimeoutMs: number;
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  passwordResetTtlS: number;
+  emailVerifyTtlS: number;
   paystackVerifyWaitMs: number;
   breakerConsecutiveFailures: number;
   breakerHalfOpenMs: number;
@@ -229,6 +234,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     dbLockTimeoutMs: n('DB_LOCK_TIMEOUT_MS'),
     dbIdleInTransactionTimeoutMs: n('DB_IDLE_IN_TRANSACTION_TIMEOUT_MS'),
     paystackTimeoutMs: n('PAYSTACK_TIMEOUT_MS'),
+    smtpTimeoutMs: n('SMTP_TIMEOUT_MS'),
+    smtpUrl: s('SMTP_URL'),
+    mailFrom: sd('MAIL_FROM'),
+    passwordResetTtlS: n('PASSWORD_RESET_TTL_S'),
+    emailVerifyTtlS: n('EMAIL_VERIFY_TTL_S'),
     paystackVerifyWaitMs: n('PAYSTACK_VERIFY_WAIT_MS'),
     breakerConsecutiveFailures: n('BREAKER_CONSECUTIVE_FAILURES'),
     breakerHalfOpenMs: n('BREAKER_HALF_OPEN_MS'),
@@ -292,6 +302,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     if (!cfg.databaseUrl) problems.push('DATABASE_URL is required in production (the embedded database is for development only)');
     if (!cfg.paystackSecretKey)
       problems.push('PAYSTACK_SECRET_KEY is required in production (the Paystack simulator is never started there)');
+    if (!cfg.smtpUrl) problems.push('SMTP_URL is required in production (the built-in mailbox is for development only)');
+    if (!cfg.publicUrl) problems.push('PUBLIC_URL is required in production (the links in reset and verification mails point there)');
     if (!cfg.jwtSecret) problems.push('JWT_SECRET is required in production (at least 32 random characters)');
     else if (
       cfg.jwtSecret.length < 32 ||

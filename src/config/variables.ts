@@ -32,6 +32,18 @@ export const VARIABLES = {
   },
   HOST: { kind: { type: 'string', minLength: 1 }, default: '127.0.0.1', group: 'Server', doc: 'listen address (0.0.0.0 in containers)' },
   PORT: { kind: { type: 'int', min: 0, max: 65535 }, default: '3000', group: 'Server', doc: 'listen port (0 picks a free one)' },
+  PASSWORD_RESET_TTL_S: {
+    kind: { type: 'int', min: 60, max: 86400 },
+    default: '1800',
+    group: 'Auth',
+    doc: 'how long a password-reset link works: 30 minutes is long enough to read the mail, short enough that an old mailbox is no key',
+  },
+  EMAIL_VERIFY_TTL_S: {
+    kind: { type: 'int', min: 60, max: 2592000 },
+    default: '604800',
+    group: 'Auth',
+    doc: 'how long an email-verification link works (7 days: it proves the address, not the person at the keyboard)',
+  },
   PUBLIC_URL: {
     kind: { type: 'url', protocols: ['http:', 'https:'] },
     group: 'Server',
@@ -139,6 +151,12 @@ export const VARIABLES = {
     doc: 'the server ends a transaction left open this long',
   },
   PAYSTACK_TIMEOUT_MS: { kind: ms(100, 120000), default: '8000', group: 'Time budgets', doc: 'one Paystack attempt, body included' },
+  SMTP_TIMEOUT_MS: {
+    kind: ms(100, 120000),
+    default: '10000',
+    group: 'Time budgets',
+    doc: "each SMTP stage (connect, greeting, every command's answer); mail is sent in the background, never inside a request, so it may exceed the request deadline: 10 s covers a slow provider's greeting without letting a hung server hold the sender long",
+  },
   PAYSTACK_VERIFY_WAIT_MS: {
     kind: ms(50, 120000),
     default: '3000',
@@ -274,6 +292,17 @@ export const VARIABLES = {
     default: 'https://api.paystack.co',
     group: 'Dependencies',
     doc: 'Paystack API base; production requires https:// (plain http:// only to a loopback address: a local simulator)',
+  },
+  SMTP_URL: {
+    kind: { type: 'url', protocols: ['smtp:', 'smtps:'] },
+    group: 'Dependencies',
+    doc: 'mail server, smtp://user:pass@host:port (STARTTLS when offered) or smtps:// (TLS from the start); unset outside production: the built-in mailbox at /dev/mailbox; required in production',
+  },
+  MAIL_FROM: {
+    kind: { type: 'string', minLength: 3 },
+    default: 'it360acad <no-reply@it360acad.local>',
+    group: 'Dependencies',
+    doc: 'the From of every message (its domain also names Message-IDs); use an address your provider lets you send from',
   },
   CALLBACK_URL_ALLOWLIST: {
     kind: { type: 'list' },

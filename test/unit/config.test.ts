@@ -43,7 +43,7 @@ test('a per-call timeout that does not fit in the request deadline is refused, n
 
 test('production refuses the embedded and simulated defaults and weak secrets', () => {
   const p = problems({ NODE_ENV: 'production' });
-  for (const name of ['DATABASE_URL', 'PAYSTACK_SECRET_KEY', 'JWT_SECRET', 'OPS_TOKEN'])
+  for (const name of ['DATABASE_URL', 'PAYSTACK_SECRET_KEY', 'JWT_SECRET', 'OPS_TOKEN', 'SMTP_URL', 'PUBLIC_URL'])
     assert.ok(
       p.some((m) => m.startsWith(name)),
       `missing ${name}`,
@@ -64,6 +64,8 @@ test('production refuses the embedded and simulated defaults and weak secrets', 
     PAYSTACK_SECRET_KEY: 'sk_live_xxxxxxxx',
     JWT_SECRET: 'k7Qw9zR2mX4vB8nL1pT6yH3cF5gJ0dSa',
     OPS_TOKEN: 'Zr4mQ8vX1pL7tB2nK9cW5yH3fJ6dS0aGuE',
+    SMTP_URL: 'smtps://mailer:pw@smtp.example.com:465',
+    PUBLIC_URL: 'https://academy.example.com',
   });
   assert.deepEqual(ok, []);
 });
@@ -88,6 +90,8 @@ const PROD = {
   PAYSTACK_SECRET_KEY: 'sk_live_xxxxxxxx',
   JWT_SECRET: 'k7Qw9zR2mX4vB8nL1pT6yH3cF5gJ0dSa',
   OPS_TOKEN: 'Zr4mQ8vX1pL7tB2nK9cW5yH3fJ6dS0aGuE',
+  SMTP_URL: 'smtps://mailer:pw@smtp.example.com:465',
+  PUBLIC_URL: 'https://academy.example.com',
 };
 
 test('production refuses an OPS_TOKEN with too little entropy, naming it', () => {
