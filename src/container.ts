@@ -21,6 +21,9 @@ import { type Database, openDatabase } from './infra/database/index.ts';
 import { migrate } from './infra/database/migrate.ts';
 import { createPaystackGateway } from './infra/paystack/gateway.ts';
 import { openPaystack } from './infra/paystack/index.ts';
+import { createMailOutbox, messageIdDomain } from './mail/outbox.ts';
+import { createSealer } from './mail/sealing.ts';
+import type { MailOutbox } from './mail/types.ts';
 import { createTelemetry, type Telemetry } from './operations/index.ts';
 import { createPaymentsModule, type PaymentService, startReconciler } from './payments/index.ts';
 import { createPaymentRepository } from './payments/repository.ts';
@@ -44,6 +47,8 @@ export interface Container {
   cacheStore: CacheStore;
   cachePolicy: DependencyPolicy;
   users: UserRepository;
+  /** The outbox's writing side: modules enqueue mail in their own transactions (the sender delivers it). */
+  mailOutbox: MailOutbox;
   app: FastifyInstance;
   /** What runs where, for the start banner. */
   components: { database: string; cache: string; paystack: string };
@@ -156,6 +161,9 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
     const enrollmentRepo = createEnrollmentRepository(db);
     const jwtSecret = config.jwtSecret ?? devJwtSecret(path.resolve(config.dataDir));
     const tokens = createTokenService({ secret: jwtSecret, accessTtlS: config.jwtAccessTtlS });
+    // One outbox for every module; token-bearing bodies are sealed under the JWT secret,
+    // which the sender uses to open them (the same secret in every worker and restart).
+    const mailOutbox = createMailOutbox({ sealer: createSealer(jwtSecret), messageIdDomain: messageIdDomain(config.mailFrom) });
     const usersModule = createUsersModule({ users, cache });
     const auth = createAuthModule({
       users,
@@ -238,6 +246,7 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
       cacheStore: cacheDep.store,
       cachePolicy: cacheDep.policy,
       users,
+      mailOutbox,
       app,
       components: { database: database.description, cache: cacheDep.description, paystack: paystackDep.description },
       close: closers.close,
