@@ -19,7 +19,8 @@ const fields = (err: unknown): SmtpErrorFields => (err && typeof err === 'object
 export function isPermanentMailFailure(err: unknown): boolean {
   const f = fields(err);
   if (typeof f.responseCode !== 'number' || f.responseCode < 500 || f.responseCode > 599) return false;
-  return f.code === 'EENVELOPE' || f.code === 'EMESSAGE' || /^(RCPT|DATA)/i.test(f.command ?? '');
+  // nodemailer names the command answered ('RCPT TO', 'DATA', 'MAIL FROM', 'AUTH PLAIN').
+  return /^(RCPT|DATA)/i.test(f.command ?? '');
 }
 
 /** Everything else that failed is the server's trouble (away, hung, slow, 4xx, refusing us): it counts against the breaker. */
