@@ -97,6 +97,32 @@ test('SMTP hung (SIGSTOP): requests do not wait, each send gives up at its budge
   );
 });
 
+test('a slow SMTP server (each reply under the stage timeout) is cut at the send budget, its connection closed; delivered once it is fast again', async (t) => {
+  const sink = await startSmtpSink(t);
+  const app = await buildTestApp(t, { SMTP_URL: sink.url, SMTP_TIMEOUT_MS: '1000' });
+  await app.c.mailSender.stop();
+  // 700 ms before each reply: no stage times out, but four of them outlast the 2 s budget.
+  await sink.slow(700);
+  const [id] = await enqueue(app, 1, 'slow');
+  const t0 = performance.now();
+  const r = await app.c.mailSender.runOnce();
+  const took = performance.now() - t0;
+  assert.equal(r.retried, 1);
+  assert.ok(took < 3500, `the send held the sender ${Math.round(took)} ms`);
+  const call = app.calls.find((c) => c.dependency === 'mail' && c.op === 'send');
+  assert.equal(call?.outcome, 'timeout');
+  // The deadline's signal closed the connection: the server, still answering, sees no client.
+  await waitFor(() => establishedTo(sink.smtpPort) === 0, 5000, 'the connection closed at the deadline');
+  assert.equal((await sink.messages()).length, 0);
+
+  await sink.slow(0);
+  await waitFor(async () => (await app.c.mailSender.runOnce()).sent === 1, 10_000, 'sent once the server is fast');
+  assert.deepEqual(
+    (await sink.messages()).map((m) => m.messageId),
+    [id],
+  );
+});
+
 test('two senders on one database deliver each row once', async (t) => {
   const sink = await startSmtpSink(t);
   // Slow replies (20 ms each) keep sends in flight long enough for the senders to overlap.
