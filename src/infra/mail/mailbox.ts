@@ -67,7 +67,8 @@ export function createMailbox(db: Queryable): MailTransport & Mailbox {
       return { response: '250 kept in the built-in mailbox' };
     },
     async list(limit = MAILBOX_KEPT) {
-      const rows = await db.query<Row>('mailbox.list', `SELECT ${COLUMNS} FROM dev_mailbox ORDER BY id DESC LIMIT $1`, [limit]);
+      // Qualified: a bare `id` would sort by the output column id::text ('98' after '509').
+      const rows = await db.query<Row>('mailbox.list', `SELECT ${COLUMNS} FROM dev_mailbox ORDER BY dev_mailbox.id DESC LIMIT $1`, [limit]);
       return rows.map(toMessage);
     },
     async get(id: string) {
