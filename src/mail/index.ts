@@ -11,7 +11,7 @@ import type { OpenedMail } from '../infra/mail/index.ts';
 import type { DevMailboxDeps } from './mailbox-page.ts';
 import { createOutboxRepository, type FailedMail, type OutboxRepository, type OutboxStats } from './repository.ts';
 import type { Sealer } from './sealing.ts';
-import { createMailSender, type MailFate, type MailSender } from './sender.ts';
+import { createMailSender, type MailFate, type MailSender, type MailSenderDeps } from './sender.ts';
 
 export { devMailboxRoutes } from './mailbox-page.ts';
 export { createMailOutbox, messageIdDomain } from './outbox.ts';
@@ -43,6 +43,7 @@ export interface MailModule {
 
 export function createMailModule(d: {
   db: Queryable;
+  databasePolicy?: MailSenderDeps['databasePolicy'];
   mail: OpenedMail;
   sealer: Sealer;
   mailFrom: string;
@@ -57,6 +58,7 @@ export function createMailModule(d: {
     outbox,
     send: (m) => d.mail.send(m),
     policy: d.mail.policy,
+    databasePolicy: d.databasePolicy,
     sealer: d.sealer,
     from: d.mailFrom,
     sendBudgetMs: d.sendBudgetMs,
