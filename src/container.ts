@@ -21,6 +21,7 @@ import { type Database, openDatabase } from './infra/database/index.ts';
 import { migrate } from './infra/database/migrate.ts';
 import { createPaystackGateway } from './infra/paystack/gateway.ts';
 import { openPaystack } from './infra/paystack/index.ts';
+import { createLearningModule, createLessonRepository, createProgressRepository } from './learning/index.ts';
 import { createTelemetry, type Telemetry } from './operations/index.ts';
 import { createPaymentsModule, type PaymentService, startReconciler } from './payments/index.ts';
 import { createPaymentRepository } from './payments/repository.ts';
@@ -153,7 +154,9 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
     // --- Modules.
     const users = createUserRepository(db, feed, refreshTokens);
     const courseRepo = createCourseRepository(db, feed);
-    const enrollmentRepo = createEnrollmentRepository(db);
+    const progressRepo = createProgressRepository(db);
+    // A full refund ends the enrollment and, in the same transaction, revokes the certificate.
+    const enrollmentRepo = createEnrollmentRepository(db, { onEnded: (tx, e) => progressRepo.revoke(tx, e.userId, e.courseId) });
     const jwtSecret = config.jwtSecret ?? devJwtSecret(path.resolve(config.dataDir));
     const tokens = createTokenService({ secret: jwtSecret, accessTtlS: config.jwtAccessTtlS });
     const usersModule = createUsersModule({ users, cache });
@@ -167,7 +170,22 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
       userService: usersModule.service,
     });
     const courses = createCoursesModule({ courses: courseRepo, cache });
-    const enrollments = createEnrollmentsModule({ enrollments: enrollmentRepo, courses: courseRepo });
+    // The same cache entries the courses module reads: a course edit is seen by both at once.
+    const loadCourse = async (idOrSlug: string) =>
+      (await cache.read('courses', `one:${idOrSlug}`, async () => (await courseRepo.findByIdOrSlug(idOrSlug)) ?? null)).value ?? undefined;
+    const learning = createLearningModule({
+      lessons: createLessonRepository(db, feed),
+      progress: progressRepo,
+      loadCourse,
+      isEnrolled: (userId, courseId) => enrollmentRepo.isEnrolled(userId, courseId),
+      cache,
+      videoHosts: config.lessonVideoHosts,
+    });
+    const enrollments = createEnrollmentsModule({
+      enrollments: enrollmentRepo,
+      courses: courseRepo,
+      progressOf: (userId, courseIds) => learning.service.progressOf(userId, courseIds),
+    });
 
     let publicUrl = config.publicUrl ?? `http://${config.host}:${config.port}`;
     const payments = createPaymentsModule({
@@ -207,6 +225,7 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
       courses: courses.service,
       payments: paymentService,
       enrollments: enrollments.service,
+      learning: learning.service,
       operations: {
         readiness: {
           database: { policy: db.policy, probe: async () => void (await db.query('readyz.database', 'SELECT 1')) },
