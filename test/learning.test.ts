@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 
+import { newCertificateId } from '../src/learning/progress-repository.ts';
 import { buildTestApp } from './helpers/app.ts';
 import { makeCourse, makeUser } from './helpers/factories.ts';
 import { addLesson, call, enrollFree } from './helpers/learning.ts';
+import { activeParts, XSS_VECTORS } from './helpers/xss.ts';
 
 test('lessons: create, read, edit, reorder and delete; limits are 400 with the field named', async (t) => {
   const app = await buildTestApp(t);
@@ -317,4 +320,52 @@ test('progress and certificates: completion, edge rules, the instructor view and
     'title',
     'updatedAt',
   ]);
+});
+
+test('known XSS vectors come out inert through the lesson API and the certificate page', async (t) => {
+  const app = await buildTestApp(t);
+  const inst = await makeUser(app, 'instructor');
+  const course = await makeCourse(app, inst, { price: 0 });
+  const lesson = await addLesson(app, inst, course.id);
+  const PAGE_TAGS = {
+    html: ['lang'],
+    head: [],
+    meta: ['charset', 'name', 'content'],
+    title: [],
+    style: [],
+    body: [],
+    h1: [],
+    p: ['class', 'data-revoked'],
+    code: [],
+  };
+  for (const v of XSS_VECTORS) {
+    // Through the API: stored as written, rendered inert.
+    const edit = await call(app, 'PATCH', `/api/v1/lessons/${lesson.id}`, inst, { bodyMarkdown: `Intro\n\n${v}\n` });
+    assert.equal(edit.status, 200, edit.text);
+    const read = await call(app, 'GET', `/api/v1/lessons/${lesson.id}`, inst);
+    assert.equal(read.body.bodyMarkdown, `Intro\n\n${v}\n`, 'the Markdown is kept as written');
+    assert.deepEqual(activeParts(read.body.bodyHtml), [], `${v} -> ${read.body.bodyHtml}`);
+
+    // The certificate page: the student's name and the course title are text.
+    const owner = await app.c.users.create({
+      email: `x${randomUUID()}@example.com`,
+      firstName: v.slice(0, 100),
+      lastName: v.slice(0, 100),
+      passwordHash: 'x',
+      role: 'student',
+    });
+    assert.notEqual(owner, 'email_taken');
+    const hostile = await makeCourse(app, inst, { price: 0, title: v.slice(0, 200) });
+    const id = newCertificateId();
+    await app.c.db.query('t', 'INSERT INTO certificates (id, user_id, course_id) VALUES ($1, $2, $3)', [
+      id,
+      (owner as { id: string }).id,
+      hostile.id,
+    ]);
+    const page = await call(app, 'GET', `/certificates/${id}`);
+    assert.equal(page.status, 200);
+    assert.deepEqual(activeParts(page.text, PAGE_TAGS), [], `${v} -> ${page.text}`);
+    const api = await call(app, 'GET', `/api/v1/certificates/${id}`);
+    assert.equal(api.body.courseTitle, v.slice(0, 200), 'the API gives the title as written (JSON, not HTML)');
+  }
 });

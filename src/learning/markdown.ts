@@ -48,10 +48,29 @@ const ALLOWED: sanitizeHtml.IOptions = {
   allowedSchemesByTag: { img: ['https'] },
   allowProtocolRelative: false,
   disallowedTagsMode: 'discard',
-  // A link leaving the lesson never hands the lesson page to the page it opens.
-  transformTags: { a: sanitizeHtml.simpleTransform('a', { rel: 'noopener noreferrer nofollow' }) },
+  transformTags: {
+    // Links are absolute http(s) or mailto URLs or nothing (no relative paths a browser
+    // might resolve oddly), and a link never hands the lesson page to the page it opens.
+    a: (tagName, attribs) => {
+      const { href, ...rest } = attribs;
+      const kept: Record<string, string> = href !== undefined && absolute(href, ['http:', 'https:', 'mailto:']) ? { href } : {};
+      return { tagName, attribs: { ...kept, ...rest, rel: 'noopener noreferrer nofollow' } };
+    },
+    img: (tagName, attribs) => {
+      const { src, ...rest } = attribs;
+      return { tagName, attribs: src !== undefined && absolute(src, ['https:']) ? { src, ...rest } : rest };
+    },
+  },
 };
 ALLOWED.allowedAttributes = { ...(ALLOWED.allowedAttributes as Record<string, string[]>), a: ['href', 'title', 'rel'] };
+
+function absolute(url: string, protocols: string[]): boolean {
+  try {
+    return protocols.includes(new URL(url).protocol);
+  } catch {
+    return false;
+  }
+}
 
 /** Markdown → sanitised HTML. */
 export function renderMarkdown(source: string): string {
