@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { buildTestApp } from './helpers/app.ts';
+import { rawClient } from './helpers/db.ts';
 import { makeCourse, makeUser } from './helpers/factories.ts';
 import { addLesson, call, enrollFree } from './helpers/learning.ts';
 import { buildPayApp, eventually } from './helpers/payments.ts';
@@ -217,4 +218,35 @@ test('a full refund ends access and revokes the certificate in every process at 
   const again = await call(b, 'PUT', `/api/v1/lessons/${l2.id}/progress`, student, { completed: true });
   assert.equal(again.body.certificateId, certId);
   assert.equal((await call(a, 'GET', `/api/v1/certificates/${certId}`)).body.revoked, false);
+});
+
+test('a locked lessons table: learning requests answer 503 with Retry-After within the bound; others keep answering', async (t) => {
+  const app = await buildTestApp(t, { DB_LOCK_TIMEOUT_MS: '1000' });
+  const inst = await makeUser(app, 'instructor');
+  const student = await makeUser(app);
+  const course = await makeCourse(app, inst, { price: 0 });
+  const lesson = await addLesson(app, inst, course.id);
+  await enrollFree(app, student, course.id);
+  const locker = await rawClient(app.schema.url);
+  t.after(() => locker.end());
+  await locker.query('BEGIN');
+  await locker.query('LOCK TABLE lessons IN ACCESS EXCLUSIVE MODE');
+  const timed = async (p: Promise<Awaited<ReturnType<typeof call>>>) => {
+    const started = performance.now();
+    return { r: await p, ms: performance.now() - started };
+  };
+  const results = await Promise.all([
+    timed(call(app, 'PUT', `/api/v1/lessons/${lesson.id}/progress`, student, { completed: true })),
+    timed(call(app, 'GET', `/api/v1/courses/${course.id}/progress`, student)),
+    timed(call(app, 'POST', `/api/v1/courses/${course.id}/lessons`, inst, { title: 'x', kind: 'text', bodyMarkdown: 'x', durationS: 1 })),
+  ]);
+  assert.equal((await call(app, 'GET', '/api/v1/courses')).status, 200, 'a route without the table answers');
+  for (const { r, ms } of results) {
+    assert.equal(r.status, 503, r.text);
+    assert.ok(['dependency_unavailable', 'deadline_exceeded'].includes(r.body.code), r.text);
+    assert.ok(r.headers['retry-after']);
+    assert.ok(ms < 5000, `answered after ${ms.toFixed(0)} ms`);
+  }
+  await locker.query('ROLLBACK');
+  assert.equal((await call(app, 'PUT', `/api/v1/lessons/${lesson.id}/progress`, student, { completed: true })).status, 200);
 });
