@@ -173,8 +173,9 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
     // The same cache entries the courses module reads: a course edit is seen by both at once.
     const loadCourse = async (idOrSlug: string) =>
       (await cache.read('courses', `one:${idOrSlug}`, async () => (await courseRepo.findByIdOrSlug(idOrSlug)) ?? null)).value ?? undefined;
+    const lessonRepo = createLessonRepository(db, feed);
     const learning = createLearningModule({
-      lessons: createLessonRepository(db, feed),
+      lessons: lessonRepo,
       progress: progressRepo,
       loadCourse,
       isEnrolled: (userId, courseId) => enrollmentRepo.isEnrolled(userId, courseId),
@@ -213,7 +214,7 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
       await ensureBootstrapAdmin(users, config.bootstrapAdminEmail, config.bootstrapAdminPassword, logger);
     }
     // Demo data only ever goes into the embedded database, never a DATABASE_URL one.
-    if (engine === 'pglite') await seedDemoData(users, courseRepo, opts.print ?? ((s) => process.stdout.write(s)));
+    if (engine === 'pglite') await seedDemoData(users, courseRepo, lessonRepo, opts.print ?? ((s) => process.stdout.write(s)));
 
     const app = await buildApp({
       config,
