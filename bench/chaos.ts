@@ -444,7 +444,15 @@ async function main(): Promise<number> {
   const dbUrl = await freshDatabase('it360_chaos');
   const redis = await startRedis();
   const sim = await startSimulator(logDir);
-  const common = { ...mode.env, DATABASE_URL: dbUrl, PAYSTACK_BASE_URL: sim.url };
+  // Production requires a mail server and a public origin; the load sends no mail and follows
+  // no link, so both name loopback addresses nothing needs to answer on.
+  const common = {
+    ...mode.env,
+    DATABASE_URL: dbUrl,
+    PAYSTACK_BASE_URL: sim.url,
+    SMTP_URL: 'smtp://127.0.0.1:2525',
+    PUBLIC_URL: 'http://127.0.0.1',
+  };
   log('starting the service (production mode, 2 workers)…');
   let service = await startService('service', { ...common, REDIS_URL: redis.url }, logDir, WORKERS);
   let current: 'main' | 'no-cache' = 'main';
