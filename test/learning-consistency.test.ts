@@ -6,6 +6,7 @@ import { rawClient } from './helpers/db.ts';
 import { makeCourse, makeUser } from './helpers/factories.ts';
 import { addLesson, call, enrollFree } from './helpers/learning.ts';
 import { buildPayApp, eventually } from './helpers/payments.ts';
+import { TestRedis } from './helpers/redis.ts';
 
 test('two tabs at once: completing the last two lessons together issues the certificate, once; repeated marks count once', async (t) => {
   const app = await buildTestApp(t);
@@ -101,9 +102,12 @@ test('a reorder racing edits and appends: both edits kept, positions always 1..n
   }
 });
 
-test('outlines and lesson bodies: cached, an edit is read at once in its own process and within the bound in another', async (t) => {
-  const a = await buildTestApp(t);
-  const b = await buildTestApp(t, {}, { schema: a.schema });
+test('outlines and lesson bodies: cached in a shared Redis, an edit is read at once in its own process and within the bound in another', async (t) => {
+  // One Redis for both processes: b must never read what was cached before a's edit, even though the entry is still there.
+  const redis = await TestRedis.start();
+  t.after(() => redis.stop());
+  const a = await buildTestApp(t, { REDIS_URL: redis.url });
+  const b = await buildTestApp(t, { REDIS_URL: redis.url }, { schema: a.schema });
   const inst = await makeUser(a, 'instructor');
   const course = await makeCourse(a, inst, { price: 0 });
   const lesson = await addLesson(a, inst, course.id, { title: 'Before', isPreview: true, bodyMarkdown: 'old' });
