@@ -7,6 +7,7 @@ import { normalizeEmail } from './auth/service.ts';
 import { ConfigError } from './config/index.ts';
 import type { CourseRepository } from './courses/repository.ts';
 import { DEMO_LESSONS } from './demo-lessons.ts';
+import { lessonFields } from './learning/rules.ts';
 import type { LessonFields } from './learning/types.ts';
 import type { UserRepository } from './users/repository.ts';
 
@@ -104,7 +105,7 @@ const DEMO_INSTRUCTOR_EMAIL = 'instructor@it360acad.local';
 export async function seedDemoData(
   users: UserRepository,
   courses: CourseRepository,
-  lessons: { create(courseId: string, f: LessonFields): Promise<unknown> },
+  lessons: { create(courseId: string, f: LessonFields): Promise<unknown>; videoHosts: readonly string[] },
   print: (s: string) => void,
 ): Promise<void> {
   if ((await users.countAdmins()) > 0) return;
@@ -148,15 +149,7 @@ export async function seedDemoData(
       const course = await courses.create({ ...c, currency: 'NGN', isPublished: true, instructorId: instructor.id });
       if (course === 'slug_taken') continue;
       // A few real-looking lessons each, the first a preview: enroll in the free course and read it at once.
-      for (const l of DEMO_LESSONS[c.slug] ?? [])
-        await lessons.create(course.id, {
-          title: l.title,
-          kind: l.kind,
-          bodyMarkdown: l.bodyMarkdown ?? null,
-          videoUrl: l.videoUrl ?? null,
-          durationS: l.durationS,
-          isPreview: l.isPreview ?? false,
-        });
+      for (const l of DEMO_LESSONS[c.slug] ?? []) await lessons.create(course.id, lessonFields(l, undefined, lessons.videoHosts));
     }
   }
   print(`\n  Demo admin created: ${DEMO_ADMIN_EMAIL} / ${password}\n  (shown once; it is not stored anywhere in clear)\n`);

@@ -214,7 +214,13 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
       await ensureBootstrapAdmin(users, config.bootstrapAdminEmail, config.bootstrapAdminPassword, logger);
     }
     // Demo data only ever goes into the embedded database, never a DATABASE_URL one.
-    if (engine === 'pglite') await seedDemoData(users, courseRepo, lessonRepo, opts.print ?? ((s) => process.stdout.write(s)));
+    if (engine === 'pglite')
+      await seedDemoData(
+        users,
+        courseRepo,
+        { create: (courseId, f) => lessonRepo.create(courseId, f), videoHosts: config.lessonVideoHosts },
+        opts.print ?? ((s) => process.stdout.write(s)),
+      );
 
     const app = await buildApp({
       config,

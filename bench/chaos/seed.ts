@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import pg from 'pg';
 
+import { renderMarkdown } from '../../src/learning/markdown.ts';
 import { seedUsers } from '../lib.ts';
 
 export interface Seeded {
@@ -44,12 +45,14 @@ export async function seed(dbUrl: string, o: { users: number; courses: number; d
        ON CONFLICT (slug) DO UPDATE SET title = EXCLUDED.title RETURNING id`,
       [ins.rows[0].id],
     );
-    await c.query(
-      `INSERT INTO lessons (course_id, position, title, kind, body_markdown, duration_s, is_preview)
-       SELECT $1, i, 'Lesson ' || i, 'text', '# Lesson ' || i || E'\n\n' || repeat('Some *text* to read. ', 200), 600, i = 1
-       FROM generate_series(1, $2::int) AS i WHERE NOT EXISTS (SELECT 1 FROM lessons WHERE course_id = $1)`,
-      [learn.rows[0].id, LESSONS],
-    );
+    const body = (i: number) => `# Lesson ${i}\n\n${'Some *text* to read. '.repeat(200)}`;
+    const have = await c.query('SELECT 1 FROM lessons WHERE course_id = $1', [learn.rows[0].id]);
+    for (let i = 1; i <= LESSONS && have.rows.length === 0; i++)
+      await c.query(
+        `INSERT INTO lessons (course_id, position, title, kind, body_markdown, body_html, duration_s, is_preview)
+         VALUES ($1, $2, $3, 'text', $4, $5, 600, $2 = 1)`,
+        [learn.rows[0].id, i, `Lesson ${i}`, body(i), renderMarkdown(body(i))],
+      );
     await c.query(`INSERT INTO enrollments (user_id, course_id) SELECT id, $1 FROM users WHERE role = 'student' ON CONFLICT DO NOTHING`, [
       learn.rows[0].id,
     ]);

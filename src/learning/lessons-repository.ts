@@ -11,13 +11,14 @@ interface LessonRow {
   duration_s: number;
   is_preview: boolean;
   body_markdown: string | null;
+  body_html: string | null;
   video_url: string | null;
   created_at: Date;
   updated_at: Date;
 }
 
 const SUMMARY = 'id, course_id, position, title, kind, duration_s, is_preview, created_at, updated_at';
-const COLUMNS = `${SUMMARY}, body_markdown, video_url`;
+const COLUMNS = `${SUMMARY}, body_markdown, body_html, video_url`;
 
 function toSummary(r: LessonRow): LessonSummary {
   return {
@@ -34,7 +35,7 @@ function toSummary(r: LessonRow): LessonSummary {
 }
 
 function toLesson(r: LessonRow): Lesson {
-  return { ...toSummary(r), bodyMarkdown: r.body_markdown, videoUrl: r.video_url };
+  return { ...toSummary(r), bodyMarkdown: r.body_markdown, bodyHtml: r.body_html, videoUrl: r.video_url };
 }
 
 /**
@@ -78,10 +79,10 @@ export function createLessonRepository(db: Database, feed: ChangeFeed) {
         await lockCourse(tx, courseId);
         const rows = await tx.query<LessonRow>(
           'lessons.create',
-          `INSERT INTO lessons (course_id, position, title, kind, body_markdown, video_url, duration_s, is_preview)
-           SELECT $1, COALESCE(max(position), 0) + 1, $2, $3, $4, $5, $6, $7 FROM lessons WHERE course_id = $1
+          `INSERT INTO lessons (course_id, position, title, kind, body_markdown, body_html, video_url, duration_s, is_preview)
+           SELECT $1, COALESCE(max(position), 0) + 1, $2, $3, $4, $5, $6, $7, $8 FROM lessons WHERE course_id = $1
            RETURNING ${COLUMNS}`,
-          [courseId, f.title, f.kind, f.bodyMarkdown, f.videoUrl, f.durationS, f.isPreview],
+          [courseId, f.title, f.kind, f.bodyMarkdown, f.bodyHtml, f.videoUrl, f.durationS, f.isPreview],
         );
         return toLesson(rows[0]);
       });
@@ -92,9 +93,10 @@ export function createLessonRepository(db: Database, feed: ChangeFeed) {
       return write('lessons.update', async (tx) => {
         const rows = await tx.query<LessonRow>(
           'lessons.update',
-          `UPDATE lessons SET title = $2, kind = $3, body_markdown = $4, video_url = $5, duration_s = $6, is_preview = $7, updated_at = now()
+          `UPDATE lessons SET title = $2, kind = $3, body_markdown = $4, body_html = $5, video_url = $6, duration_s = $7, is_preview = $8,
+             updated_at = now()
            WHERE id = $1 RETURNING ${COLUMNS}`,
-          [id, f.title, f.kind, f.bodyMarkdown, f.videoUrl, f.durationS, f.isPreview],
+          [id, f.title, f.kind, f.bodyMarkdown, f.bodyHtml, f.videoUrl, f.durationS, f.isPreview],
         );
         return rows[0] && toLesson(rows[0]);
       });

@@ -53,15 +53,17 @@ export function lessonFields(input: LessonChanges, existing: Lesson | undefined,
     title,
     kind,
     bodyMarkdown,
+    // Rendered once, here, when the body is written (existing bodies are rendered again on an edit).
+    bodyHtml: bodyMarkdown === null ? null : renderMarkdown(bodyMarkdown),
     videoUrl,
     durationS: input.durationS ?? existing?.durationS ?? 0,
     isPreview: input.isPreview ?? existing?.isPreview ?? false,
   };
 }
 
-/** The lesson as a reader gets it: text rendered to sanitised HTML (done once per version, then cached). */
+/** The lesson as a reader gets it: a text lesson's Markdown and the HTML rendered when it was written; a video lesson's URL. */
 export function readable(l: Lesson): LessonBody {
-  const { bodyMarkdown, videoUrl, ...summary } = l;
-  if (l.kind === 'text') return { ...summary, bodyMarkdown: bodyMarkdown ?? '', bodyHtml: renderMarkdown(bodyMarkdown ?? '') };
+  const { bodyMarkdown, bodyHtml, videoUrl, ...summary } = l;
+  if (l.kind === 'text') return { ...summary, bodyMarkdown: bodyMarkdown ?? '', bodyHtml: bodyHtml ?? '' };
   return { ...summary, videoUrl: videoUrl ?? '' };
 }

@@ -10,13 +10,15 @@ export interface Lesson {
   durationS: number;
   isPreview: boolean;
   bodyMarkdown: string | null;
+  /** The Markdown rendered to sanitised HTML when it was written. */
+  bodyHtml: string | null;
   videoUrl: string | null;
   createdAt: string;
   updatedAt: string;
 }
 
 /** An outline entry: a lesson without its body. */
-export type LessonSummary = Omit<Lesson, 'bodyMarkdown' | 'videoUrl'>;
+export type LessonSummary = Omit<Lesson, 'bodyMarkdown' | 'bodyHtml' | 'videoUrl'>;
 
 /** A lesson as served to a reader: text lessons add their rendered HTML. */
 export interface LessonBody extends LessonSummary {
@@ -41,6 +43,7 @@ export interface LessonFields {
   title: string;
   kind: LessonKind;
   bodyMarkdown: string | null;
+  bodyHtml: string | null;
   videoUrl: string | null;
   durationS: number;
   isPreview: boolean;

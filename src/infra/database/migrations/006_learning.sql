@@ -10,15 +10,18 @@ CREATE TABLE lessons (
   position       integer NOT NULL CHECK (position >= 1),
   title          text NOT NULL CHECK (char_length(title) BETWEEN 1 AND 200),
   kind           text NOT NULL CHECK (kind IN ('text', 'video')),
-  -- Stored as written; rendered and sanitised on the way out. 200 KiB of UTF-8 at most.
+  -- Stored as written, 200 KiB of UTF-8 at most, and rendered to sanitised HTML once, when
+  -- written: reads never render (rendering a large body costs CPU, and a read must not pay
+  -- it again whenever the cache is cold or down).
   body_markdown  text CHECK (octet_length(body_markdown) <= 204800),
+  body_html      text,
   video_url      text CHECK (video_url ~ '^https://'),
   duration_s     integer NOT NULL CHECK (duration_s BETWEEN 0 AND 86400),
   is_preview     boolean NOT NULL DEFAULT false,
   created_at     timestamptz NOT NULL DEFAULT now(),
   updated_at     timestamptz NOT NULL DEFAULT now(),
-  CHECK ((kind = 'text' AND body_markdown IS NOT NULL AND video_url IS NULL)
-      OR (kind = 'video' AND video_url IS NOT NULL AND body_markdown IS NULL)),
+  CHECK ((kind = 'text' AND body_markdown IS NOT NULL AND body_html IS NOT NULL AND video_url IS NULL)
+      OR (kind = 'video' AND video_url IS NOT NULL AND body_markdown IS NULL AND body_html IS NULL)),
   CONSTRAINT lessons_course_position_key UNIQUE (course_id, position) DEFERRABLE INITIALLY IMMEDIATE
 );
 
