@@ -62,6 +62,12 @@ const PAYMENT_CONNECTIONS = 4;
 // a small share as in real traffic, and few enough that two workers' sweeps keep up with
 // the checkouts the load leaves unpaid.
 const PAYMENT_PACE_MS = 800;
+// The learning mix: two connections reading lessons (closed loop, like the other reads) and
+// two marking progress, each at most one mark per 250 ms (about 8 a second: students read
+// far more often than they tick a lesson off).
+const LESSON_CONNECTIONS = 2;
+const PROGRESS_CONNECTIONS = 2;
+const PROGRESS_PACE_MS = 250;
 // Real clients come and go; a one-second connection life also spreads the load over
 // both workers whatever the kernel did with the first connections.
 const CONNECTION_LIFETIME_MS = 1000;
@@ -69,10 +75,12 @@ const CONNECTION_LIFETIME_MS = 1000;
 const log = (s: string) => process.stdout.write(`${s}\n`);
 const fmtS = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
-function loadTypes(o: { admin: string; students: string[]; detailIds: string[]; courseIds: string[] }): LoadType[] {
+function loadTypes(o: { admin: string; students: string[]; detailIds: string[]; courseIds: string[]; lessonIds: string[] }): LoadType[] {
   const admin = { authorization: `Bearer ${o.admin}` };
   let detail = 0;
   let pair = 0;
+  let read = 0;
+  let mark = 0;
   return [
     {
       route: 'userList',
@@ -99,6 +107,36 @@ function loadTypes(o: { admin: string; students: string[]; detailIds: string[]; 
           path: '/api/v1/payments/initialize',
           headers: { authorization: `Bearer ${student}`, 'content-type': 'application/json' },
           body: JSON.stringify({ courseId: course }),
+        };
+      },
+    },
+    {
+      route: 'lessonRead',
+      connections: LESSON_CONNECTIONS,
+      next: () => {
+        const k = read++;
+        return {
+          method: 'GET',
+          path: `/api/v1/lessons/${o.lessonIds[k % o.lessonIds.length]}`,
+          headers: { authorization: `Bearer ${o.students[k % o.students.length]}` },
+        };
+      },
+    },
+    {
+      route: 'progressMark',
+      connections: PROGRESS_CONNECTIONS,
+      paceMs: PROGRESS_PACE_MS,
+      next: () => {
+        // Marks and un-marks in turn, over every (student, lesson): progress rows come and go.
+        const k = mark++;
+        return {
+          method: 'PUT',
+          path: `/api/v1/lessons/${o.lessonIds[k % o.lessonIds.length]}/progress`,
+          headers: {
+            authorization: `Bearer ${o.students[Math.floor(k / o.lessonIds.length) % o.students.length]}`,
+            'content-type': 'application/json',
+          },
+          body: JSON.stringify({ completed: Math.floor(k / (o.lessonIds.length * o.students.length)) % 2 === 0 }),
         };
       },
     },
@@ -406,7 +444,15 @@ async function main(): Promise<number> {
   const dbUrl = await freshDatabase('it360_chaos');
   const redis = await startRedis();
   const sim = await startSimulator(logDir);
-  const common = { ...mode.env, DATABASE_URL: dbUrl, PAYSTACK_BASE_URL: sim.url };
+  // Production requires a mail server and a public origin; the load sends no mail and follows
+  // no link, so both name loopback addresses nothing needs to answer on.
+  const common = {
+    ...mode.env,
+    DATABASE_URL: dbUrl,
+    PAYSTACK_BASE_URL: sim.url,
+    SMTP_URL: 'smtp://127.0.0.1:2525',
+    PUBLIC_URL: 'http://127.0.0.1',
+  };
   log('starting the service (production mode, 2 workers)…');
   let service = await startService('service', { ...common, REDIS_URL: redis.url }, logDir, WORKERS);
   let current: 'main' | 'no-cache' = 'main';
@@ -414,9 +460,9 @@ async function main(): Promise<number> {
   const seeded = await seed(dbUrl, { users: USERS, courses: COURSES, detailUsers: DETAIL_USERS });
   const admin = await logIn(service.url, ADMIN.email, ADMIN.password);
   const students = await loginStudents(service.url, STUDENTS, 8);
-  const types = loadTypes({ admin, students, detailIds: seeded.detailIds, courseIds: seeded.courseIds });
+  const types = loadTypes({ admin, students, detailIds: seeded.detailIds, courseIds: seeded.courseIds, lessonIds: seeded.lessonIds });
   log(
-    `load: ${READ_CONNECTIONS} connections each for the user list, course list and user detail; ${PAYMENT_CONNECTIONS} for payments, each at most one per ${PAYMENT_PACE_MS} ms; connections live ${CONNECTION_LIFETIME_MS} ms`,
+    `load: ${READ_CONNECTIONS} connections each for the user list, course list and user detail; ${PAYMENT_CONNECTIONS} for payments, each at most one per ${PAYMENT_PACE_MS} ms; ${LESSON_CONNECTIONS} reading lessons; ${PROGRESS_CONNECTIONS} marking progress, each at most one per ${PROGRESS_PACE_MS} ms; connections live ${CONNECTION_LIFETIME_MS} ms`,
   );
   log(`set-up took ${fmtS(performance.now() - started)}`);
   await warmUp(service, types, mode, true);
@@ -460,7 +506,7 @@ async function main(): Promise<number> {
     node: process.version,
     service: `NODE_ENV=production, WEB_CONCURRENCY=${WORKERS}, LOG_LEVEL=info, PostgreSQL (own database), redis-server (own), Paystack simulator (own process)`,
     data: `${USERS} students + admin + instructor, ${COURSES} published courses, ${STUDENTS} students logged in for payments`,
-    load: `closed loop on loopback: ${READ_CONNECTIONS} connections each for the user list (page 1 of 20), the course list and a user detail (rotating over ${DETAIL_USERS} users); ${PAYMENT_CONNECTIONS} for payment initialization, each paced to one per ${PAYMENT_PACE_MS} ms over fresh (student, course) pairs; each connection replaced after ${CONNECTION_LIFETIME_MS} ms; in the login flood also other users' logins (2 connections, one per 200 ms each, each user from its own address) and the guessed account's owner (one per 2 s from four addresses of their own), with the attacker's own closed loops during the fault; a request unanswered after ${mode.clientTimeoutMs} ms counts as unanswered`,
+    load: `closed loop on loopback: ${READ_CONNECTIONS} connections each for the user list (page 1 of 20), the course list and a user detail (rotating over ${DETAIL_USERS} users); ${PAYMENT_CONNECTIONS} for payment initialization, each paced to one per ${PAYMENT_PACE_MS} ms over fresh (student, course) pairs; ${LESSON_CONNECTIONS} reading lessons of a free course as its enrolled students (rotating over students and lessons) and ${PROGRESS_CONNECTIONS} marking them complete or not, each paced to one per ${PROGRESS_PACE_MS} ms; each connection replaced after ${CONNECTION_LIFETIME_MS} ms; in the login flood also other users' logins (2 connections, one per 200 ms each, each user from its own address) and the guessed account's owner (one per 2 s from four addresses of their own), with the attacker's own closed loops during the fault; a request unanswered after ${mode.clientTimeoutMs} ms counts as unanswered`,
   };
   const md = markdown({ results, targets, mode, meta, durationS, plots });
   writeFileSync(path.join(outDir, `${prefix}.md`), md);

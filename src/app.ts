@@ -21,6 +21,7 @@ import { Problem } from './http/schemas.ts';
 import { registerSecurity } from './http/security.ts';
 import { createValidation } from './http/validation.ts';
 import { createWindowCounters, type WindowCounters } from './infra/cache/counters.ts';
+import { certificatePage, learningHttp, type LearningService } from './learning/index.ts';
 import { type DevMailboxDeps, devMailboxRoutes } from './mail/mailbox-page.ts';
 import { type FaultDeps, faultRoutes, type OperationsDeps, operationsRoutes } from './operations/index.ts';
 import { paymentCallbackPage, type PaymentService, paymentsHttp } from './payments/index.ts';
@@ -34,6 +35,7 @@ export interface AppDeps {
   courses: CourseService;
   payments: PaymentService;
   enrollments: EnrollmentService;
+  learning: LearningService;
   operations: OperationsDeps;
   faults?: FaultDeps;
   /** The built-in mailbox's pages (never in production). */
@@ -108,6 +110,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     coursesHttp(deps.courses),
     paymentsHttp(deps.payments),
     enrollmentsHttp(deps.enrollments),
+    learningHttp(deps.learning),
   ];
   const shared = [Problem, ...modules.flatMap((m) => m.schemas)];
   app.setValidatorCompiler(createValidation(shared));
@@ -151,7 +154,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         title: 'it360acad API',
         version: '1.0.0',
         description:
-          'The it360acad online IT academy: accounts, courses, Paystack payments and enrollments. Errors are application/problem+json.',
+          'The it360acad online IT academy: accounts, courses, Paystack payments, enrollments and learning. Errors are application/problem+json.',
       },
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
       tags: [
@@ -160,6 +163,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         { name: 'courses', description: 'The course catalogue' },
         { name: 'payments', description: 'Paystack payments' },
         { name: 'enrollments', description: 'What a user is enrolled in' },
+        { name: 'learning', description: 'Lessons, progress and certificates' },
         { name: 'operations', description: 'Health and metrics' },
         { name: 'development', description: 'Outside production only: the built-in mailbox' },
       ],
@@ -211,6 +215,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     { prefix: '/api/v1' },
   );
   await app.register(paymentCallbackPage, { payments: deps.payments, limits });
+  await app.register(certificatePage, { learning: deps.learning });
   await app.register(operationsRoutes, deps.operations);
   if (!config.isProduction && deps.devMailbox) await app.register(devMailboxRoutes, deps.devMailbox);
   if (config.faultInjection && deps.faults) await app.register(faultRoutes, { prefix: '/__fault', ...deps.faults });

@@ -6,6 +6,9 @@ import { hashPassword } from './auth/passwords.ts';
 import { normalizeEmail } from './auth/service.ts';
 import { ConfigError } from './config/index.ts';
 import type { CourseRepository } from './courses/repository.ts';
+import { DEMO_LESSONS } from './demo-lessons.ts';
+import { lessonFields } from './learning/rules.ts';
+import type { LessonFields } from './learning/types.ts';
 import type { UserRepository } from './users/repository.ts';
 
 /**
@@ -99,7 +102,12 @@ const DEMO_INSTRUCTOR_EMAIL = 'instructor@it360acad.local';
  * Embedded mode only: a demo admin with a random password (printed once, to the
  * terminal, never to the log), an instructor and a few published courses.
  */
-export async function seedDemoData(users: UserRepository, courses: CourseRepository, print: (s: string) => void): Promise<void> {
+export async function seedDemoData(
+  users: UserRepository,
+  courses: CourseRepository,
+  lessons: { create(courseId: string, f: LessonFields): Promise<unknown>; videoHosts: readonly string[] },
+  print: (s: string) => void,
+): Promise<void> {
   if ((await users.countAdmins()) > 0) return;
   const password = randomBytes(9).toString('base64url');
   await users.create({
@@ -137,7 +145,12 @@ export async function seedDemoData(users: UserRepository, courses: CourseReposit
         description: 'Compute, storage, IAM and infrastructure as code.',
       },
     ];
-    for (const c of demo) await courses.create({ ...c, currency: 'NGN', isPublished: true, instructorId: instructor.id });
+    for (const c of demo) {
+      const course = await courses.create({ ...c, currency: 'NGN', isPublished: true, instructorId: instructor.id });
+      if (course === 'slug_taken') continue;
+      // A few real-looking lessons each, the first a preview: enroll in the free course and read it at once.
+      for (const l of DEMO_LESSONS[c.slug] ?? []) await lessons.create(course.id, lessonFields(l, undefined, lessons.videoHosts));
+    }
   }
   print(`\n  Demo admin created: ${DEMO_ADMIN_EMAIL} / ${password}\n  (shown once; it is not stored anywhere in clear)\n`);
 }

@@ -22,6 +22,7 @@ import { migrate } from './infra/database/migrate.ts';
 import { MAILBOX_PATH, openMail } from './infra/mail/index.ts';
 import { createPaystackGateway } from './infra/paystack/gateway.ts';
 import { openPaystack } from './infra/paystack/index.ts';
+import { createLearningModule, createLessonRepository, createProgressRepository } from './learning/index.ts';
 import { createMailModule, createMailOutbox, createSealer, type MailOutbox, type MailSender, messageIdDomain } from './mail/index.ts';
 import { createTelemetry, type Telemetry } from './operations/index.ts';
 import { createPaymentsModule, type PaymentService, startReconciler } from './payments/index.ts';
@@ -160,7 +161,9 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
     // --- Modules.
     const users = createUserRepository(db, feed, refreshTokens);
     const courseRepo = createCourseRepository(db, feed);
-    const enrollmentRepo = createEnrollmentRepository(db);
+    const progressRepo = createProgressRepository(db);
+    // A full refund ends the enrollment and, in the same transaction, revokes the certificate.
+    const enrollmentRepo = createEnrollmentRepository(db, { onEnded: (tx, e) => progressRepo.revoke(tx, e.userId, e.courseId) });
     const jwtSecret = config.jwtSecret ?? devJwtSecret(path.resolve(config.dataDir));
     const tokens = createTokenService({ secret: jwtSecret, accessTtlS: config.jwtAccessTtlS });
     // One outbox for every module; token-bearing bodies are sealed under the JWT secret,
@@ -200,7 +203,23 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
       userService: usersModule.service,
     });
     const courses = createCoursesModule({ courses: courseRepo, cache });
-    const enrollments = createEnrollmentsModule({ enrollments: enrollmentRepo, courses: courseRepo });
+    // The same cache entries the courses module reads: a course edit is seen by both at once.
+    const loadCourse = async (idOrSlug: string) =>
+      (await cache.read('courses', `one:${idOrSlug}`, async () => (await courseRepo.findByIdOrSlug(idOrSlug)) ?? null)).value ?? undefined;
+    const lessonRepo = createLessonRepository(db, feed);
+    const learning = createLearningModule({
+      lessons: lessonRepo,
+      progress: progressRepo,
+      loadCourse,
+      isEnrolled: (userId, courseId) => enrollmentRepo.isEnrolled(userId, courseId),
+      cache,
+      videoHosts: config.lessonVideoHosts,
+    });
+    const enrollments = createEnrollmentsModule({
+      enrollments: enrollmentRepo,
+      courses: courseRepo,
+      progressOf: (userId, courseIds) => learning.service.progressOf(userId, courseIds),
+    });
 
     let publicUrl = config.publicUrl ?? `http://${config.host}:${config.port}`;
     const payments = createPaymentsModule({
@@ -228,7 +247,13 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
       await ensureBootstrapAdmin(users, config.bootstrapAdminEmail, config.bootstrapAdminPassword, logger);
     }
     // Demo data only ever goes into the embedded database, never a DATABASE_URL one.
-    if (engine === 'pglite') await seedDemoData(users, courseRepo, opts.print ?? ((s) => process.stdout.write(s)));
+    if (engine === 'pglite')
+      await seedDemoData(
+        users,
+        courseRepo,
+        { create: (courseId, f) => lessonRepo.create(courseId, f), videoHosts: config.lessonVideoHosts },
+        opts.print ?? ((s) => process.stdout.write(s)),
+      );
 
     const app = await buildApp({
       config,
@@ -240,6 +265,7 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
       courses: courses.service,
       payments: paymentService,
       enrollments: enrollments.service,
+      learning: learning.service,
       operations: {
         readiness: {
           database: { policy: db.policy, probe: async () => void (await db.query('readyz.database', 'SELECT 1')) },

@@ -30,6 +30,24 @@ test('`npm start` with no environment: embedded database, demo admin, register â
   const courses = await api(svc.url, '/api/v1/courses');
   assert.equal(courses.status, 200);
   assert.equal(courses.body.total, 3);
+  // The free demo course has lessons: enroll and read one at once, as the README's quick start shows.
+  const outline = await api(svc.url, '/api/v1/courses/intro-to-linux/lessons');
+  assert.equal(outline.status, 200);
+  assert.ok(outline.body.items.length >= 3);
+  assert.equal(outline.body.items[0].isPreview, true);
+  const token = login.body.accessToken as string;
+  const free = courses.body.items.find((c: { slug: string }) => c.slug === 'intro-to-linux');
+  const enroll = await api(svc.url, '/api/v1/payments/initialize', { method: 'POST', token, body: { courseId: free.id } });
+  assert.equal(enroll.body.status, 'success');
+  const lesson = await api(svc.url, `/api/v1/lessons/${outline.body.items[1].id}`, { token });
+  assert.equal(lesson.status, 200);
+  assert.match(lesson.body.bodyHtml, /<h1>Files and directories<\/h1>/);
+  const marked = await api(svc.url, `/api/v1/lessons/${outline.body.items[1].id}/progress`, {
+    method: 'PUT',
+    token,
+    body: { completed: true },
+  });
+  assert.equal(marked.body.completedLessons, 1);
   const admin = await api(svc.url, '/api/v1/auth/login', { method: 'POST', body: { email: m[1], password: m[2] } });
   assert.equal(admin.status, 200);
   const users = await api(svc.url, '/api/v1/users', { token: admin.body.accessToken });

@@ -34,6 +34,9 @@ async function fingerprint(app: TestApp): Promise<string> {
        (SELECT string_agg(t::text, ',' ORDER BY t.reference) FROM payments t),
        (SELECT string_agg(t::text, ',' ORDER BY t::text) FROM enrollments t),
        (SELECT string_agg(t::text, ',' ORDER BY t::text) FROM refresh_tokens t),
+       (SELECT string_agg(t::text, ',' ORDER BY t.id) FROM lessons t),
+       (SELECT string_agg(t::text, ',' ORDER BY t::text) FROM lesson_progress t),
+       (SELECT string_agg(t::text, ',' ORDER BY t.id) FROM certificates t),
        (SELECT string_agg(concat_ws(':', id, event, reference, status), ',' ORDER BY id) FROM webhook_events))) AS h`,
   );
   return rows[0].h;
@@ -105,12 +108,30 @@ test('every route, fuzzed from its OpenAPI schema: a 4xx problem or a success, n
     payload: { courseId: course.id },
   });
   assert.equal(init.statusCode, 201, init.body);
+  // Learning: lessons in the published course and the draft, and a free course the student is enrolled in.
+  const free = await makeCourse(app, inst, { price: 0 });
+  const lessonIds: string[] = [];
+  for (const c of [course.id, draft.id, free.id]) {
+    const res = await app.inject({
+      method: 'POST',
+      url: `/api/v1/courses/${c}/lessons`,
+      headers: inst.auth,
+      payload: { title: 'A lesson', kind: 'text', bodyMarkdown: '# Text', durationS: 60, isPreview: c === course.id },
+    });
+    assert.equal(res.statusCode, 201, res.body);
+    lessonIds.push(res.json().id as string);
+  }
+  assert.equal(
+    (await app.inject({ method: 'POST', url: '/api/v1/payments/initialize', headers: student.auth, payload: { courseId: free.id } })).json()
+      .status,
+    'success',
+  );
   // The admin's own id is left out: with a second admin made by the fuzzer, it could
   // deactivate itself and every later case would only test a 401.
   const known: Known = {
-    uuids: [inst.id, student.id, victim.id, course.id, draft.id],
+    uuids: [inst.id, student.id, victim.id, course.id, draft.id, free.id, ...lessonIds],
     references: [init.json().reference],
-    slugs: [course.slug, draft.slug],
+    slugs: [course.slug, draft.slug, free.slug],
   };
   const tokens = { admin: admin.accessToken, instructor: inst.accessToken, student: student.accessToken };
 
@@ -212,6 +233,26 @@ test('every route, fuzzed from its OpenAPI schema: a 4xx problem or a success, n
         assert.ok(ms < HANG_MS && res.statusCode < 500, `${req.url} -> ${res.statusCode}`);
         assert.match(String(res.headers['content-type']), /^text\/html/);
         assert.doesNotMatch(res.body, /<script|onerror=/i, `markup from the query reached the page: ${req.url}`);
+      }),
+      FC_OPTIONS(CALLBACK_RUNS),
+    );
+  });
+
+  await t.test('GET /certificates/:id (hidden, HTML) with hostile ids', async () => {
+    const value = fc.oneof(fc.constantFrom(...HOSTILE_STRINGS), fc.string({ unit: 'binary', maxLength: 80 }));
+    await fc.assert(
+      fc.asyncProperty(value, async (v) => {
+        cases += 1;
+        const req = {
+          method: 'GET',
+          url: `/certificates/${encodeURIComponent(v.replace(/[\ud800-\udfff]/gu, ''))}`,
+          headers: {},
+          label: 'certificate page',
+        };
+        const { res, ms } = await send(app, req);
+        assert.ok(ms < HANG_MS && res.statusCode < 500, `${req.url} -> ${res.statusCode}`);
+        if (res.statusCode === 404 && /^text\/html/.test(String(res.headers['content-type'])))
+          assert.doesNotMatch(res.body, /<script|onerror=/i, `markup from the path reached the page: ${req.url}`);
       }),
       FC_OPTIONS(CALLBACK_RUNS),
     );

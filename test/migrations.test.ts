@@ -37,9 +37,14 @@ async function tables(d: ReturnType<typeof db>) {
 }
 
 const EXPECTED = [
+  'account_tokens',
   'cache_versions',
+  'certificates',
   'courses',
   'enrollments',
+  'lesson_progress',
+  'lessons',
+  'mail_outbox',
   'payments',
   'refresh_tokens',
   'refunds',

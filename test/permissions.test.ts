@@ -39,6 +39,12 @@ interface World {
   draft: { id: string; slug: string };
   /** The student's pending payment. */
   reference: string;
+  /** A free course the student is enrolled in and has completed, with a preview lesson, a lesson and a certificate. */
+  learn: { id: string; slug: string; preview: string; lesson: string; draftLesson: string; certificate: string };
+  /** The learning course's lesson ids in their current order. */
+  lessonIds(): Promise<string[]>;
+  /** A new lesson of the learning course (to be deleted). */
+  freshLesson(): Promise<string>;
   freshRefreshToken(): Promise<string>;
 }
 
@@ -68,6 +74,7 @@ const signedJson = (body: unknown) => {
 };
 
 const all = (status: number) => CALLERS.map(() => status);
+const newLesson = { title: 'A lesson', kind: 'text', bodyMarkdown: 'Text', durationS: 60 };
 const get = (url: string) => () => ({ method: 'GET', url });
 
 /**
@@ -236,6 +243,111 @@ const MATRIX: Record<string, Row[]> = {
   'GET /api/v1/enrollments': [
     { what: 'own enrollments', request: get('/api/v1/enrollments'), expect: [401, 200, 200, 200, 200, 200, 401, 401, 401, 401, 401] },
   ],
+  // Learning. The student is enrolled in the learning course (and completed it); nobody else is.
+  'GET /api/v1/courses/:idOrSlug/lessons': [
+    {
+      what: 'the outline of a published course',
+      request: (w) => ({ method: 'GET', url: `/api/v1/courses/${w.learn.slug}/lessons` }),
+      expect: [200, 200, 200, 200, 200, 200, 401, 401, 401, 401, 401],
+    },
+    {
+      what: "the outline of the instructor's draft",
+      request: (w) => ({ method: 'GET', url: `/api/v1/courses/${w.draft.id}/lessons` }),
+      expect: [404, 404, 404, 200, 404, 200, 401, 401, 401, 401, 401],
+    },
+  ],
+  'POST /api/v1/courses/:idOrSlug/lessons': [
+    {
+      what: 'a lesson in a published course',
+      request: (w) => ({ method: 'POST', url: `/api/v1/courses/${w.learn.id}/lessons`, payload: newLesson }),
+      expect: [401, 403, 403, 201, 403, 201, 401, 401, 401, 401, 401],
+    },
+    {
+      what: "a lesson in the instructor's draft",
+      request: (w) => ({ method: 'POST', url: `/api/v1/courses/${w.draft.slug}/lessons`, payload: newLesson }),
+      expect: [401, 404, 404, 201, 404, 201, 401, 401, 401, 401, 401],
+    },
+  ],
+  'PUT /api/v1/courses/:idOrSlug/lessons/order': [
+    {
+      what: 'the same order again',
+      request: async (w) => ({
+        method: 'PUT',
+        url: `/api/v1/courses/${w.learn.id}/lessons/order`,
+        payload: { lessonIds: await w.lessonIds() },
+      }),
+      expect: [401, 403, 403, 200, 403, 200, 401, 401, 401, 401, 401],
+    },
+  ],
+  'GET /api/v1/courses/:idOrSlug/progress': [
+    {
+      what: 'own progress (enrolled students only, staff included)',
+      request: (w) => ({ method: 'GET', url: `/api/v1/courses/${w.learn.id}/progress` }),
+      expect: [401, 200, 403, 403, 403, 403, 401, 401, 401, 401, 401],
+    },
+  ],
+  'GET /api/v1/courses/:idOrSlug/enrollments': [
+    {
+      what: "a course's students",
+      request: (w) => ({ method: 'GET', url: `/api/v1/courses/${w.learn.id}/enrollments` }),
+      expect: [401, 403, 403, 200, 403, 200, 401, 401, 401, 401, 401],
+    },
+    {
+      what: "the draft's students",
+      request: (w) => ({ method: 'GET', url: `/api/v1/courses/${w.draft.id}/enrollments` }),
+      expect: [401, 404, 404, 200, 404, 200, 401, 401, 401, 401, 401],
+    },
+  ],
+  'GET /api/v1/lessons/:id': [
+    {
+      what: 'a preview lesson',
+      request: (w) => ({ method: 'GET', url: `/api/v1/lessons/${w.learn.preview}` }),
+      expect: [200, 200, 200, 200, 200, 200, 401, 401, 401, 401, 401],
+    },
+    {
+      what: 'a lesson (enrolled, instructor, admin)',
+      request: (w) => ({ method: 'GET', url: `/api/v1/lessons/${w.learn.lesson}` }),
+      expect: [401, 200, 403, 200, 403, 200, 401, 401, 401, 401, 401],
+    },
+    {
+      what: "a preview lesson of the instructor's draft",
+      request: (w) => ({ method: 'GET', url: `/api/v1/lessons/${w.learn.draftLesson}` }),
+      expect: [404, 404, 404, 200, 404, 200, 401, 401, 401, 401, 401],
+    },
+  ],
+  'PATCH /api/v1/lessons/:id': [
+    {
+      what: 'a lesson of a published course',
+      request: (w) => ({ method: 'PATCH', url: `/api/v1/lessons/${w.learn.lesson}`, payload: { durationS: 120 } }),
+      expect: [401, 403, 403, 200, 403, 200, 401, 401, 401, 401, 401],
+    },
+    {
+      what: "a lesson of the instructor's draft",
+      request: (w) => ({ method: 'PATCH', url: `/api/v1/lessons/${w.learn.draftLesson}`, payload: { durationS: 120 } }),
+      expect: [401, 404, 404, 200, 404, 200, 401, 401, 401, 401, 401],
+    },
+  ],
+  'DELETE /api/v1/lessons/:id': [
+    {
+      what: 'a lesson of a published course',
+      request: async (w) => ({ method: 'DELETE', url: `/api/v1/lessons/${await w.freshLesson()}` }),
+      expect: [401, 403, 403, 204, 403, 204, 401, 401, 401, 401, 401],
+    },
+  ],
+  'PUT /api/v1/lessons/:id/progress': [
+    {
+      what: 'marking a lesson complete (enrolled students only, staff included)',
+      request: (w) => ({ method: 'PUT', url: `/api/v1/lessons/${w.learn.lesson}/progress`, payload: { completed: true } }),
+      expect: [401, 200, 403, 403, 403, 403, 401, 401, 401, 401, 401],
+    },
+  ],
+  // Public: the id is a 128-bit capability the student shares; no credential is read.
+  'GET /api/v1/certificates/:id': [
+    { what: 'a certificate', request: (w) => get(`/api/v1/certificates/${w.learn.certificate}`)(), expect: all(200) },
+  ],
+  'GET /certificates/:id': [
+    { what: 'its printable page', request: (w) => get(`/certificates/${w.learn.certificate}`)(), expect: all(200) },
+  ],
   'GET /healthz': [{ what: 'liveness', request: get('/healthz'), expect: all(200) }],
   'GET /readyz': [{ what: 'readiness', request: get('/readyz'), expect: all(200) }],
   // Operator endpoints: OPS_TOKEN only; no user token, not even the admin's, opens them.
@@ -328,6 +440,40 @@ test('permission matrix: every route × every caller answers as SPEC.md says', a
   );
   const forged = forgedTokens(app.c.config.jwtSecret!, users.admin);
 
+  // The learning course: free, the student enrolled and through it (a certificate).
+  const learnCourse = await makeCourse(app, users.instructor, { price: 0 });
+  const addLesson = async (course: string, extra: Record<string, unknown> = {}) => {
+    const res = await app.inject({
+      method: 'POST',
+      url: `/api/v1/courses/${course}/lessons`,
+      headers: users.instructor.auth,
+      payload: { ...newLesson, ...extra },
+    });
+    assert.equal(res.statusCode, 201, res.body);
+    return res.json().id as string;
+  };
+  const preview = await addLesson(learnCourse.id, { isPreview: true });
+  const lesson = await addLesson(learnCourse.id);
+  const draftLesson = await addLesson(draft.id, { isPreview: true });
+  const free = await app.inject({
+    method: 'POST',
+    url: '/api/v1/payments/initialize',
+    headers: users.student.auth,
+    payload: { courseId: learnCourse.id },
+  });
+  assert.equal(free.json().status, 'success', free.body);
+  let certificate = '';
+  for (const id of [preview, lesson]) {
+    const res = await app.inject({
+      method: 'PUT',
+      url: `/api/v1/lessons/${id}/progress`,
+      headers: users.student.auth,
+      payload: { completed: true },
+    });
+    certificate = res.json().certificateId as string;
+  }
+  assert.ok(certificate, 'the student holds a certificate');
+
   const header: Record<Caller, string | undefined> = {
     anonymous: undefined,
     student: users.student.auth.authorization,
@@ -348,6 +494,12 @@ test('permission matrix: every route × every caller answers as SPEC.md says', a
     course,
     draft,
     reference: init.json().reference,
+    learn: { id: learnCourse.id, slug: learnCourse.slug, preview, lesson, draftLesson, certificate },
+    async lessonIds() {
+      const res = await app.inject({ method: 'GET', url: `/api/v1/courses/${learnCourse.id}/lessons` });
+      return (res.json().items as { id: string }[]).map((l) => l.id);
+    },
+    freshLesson: () => addLesson(learnCourse.id),
     async freshRefreshToken() {
       const res = await app.inject({
         method: 'POST',

@@ -2,7 +2,16 @@ import http from 'node:http';
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-export const ROUTES = ['userList', 'courseList', 'userDetail', 'paymentInit', 'login', 'loginVictim'] as const;
+export const ROUTES = [
+  'userList',
+  'courseList',
+  'userDetail',
+  'paymentInit',
+  'login',
+  'loginVictim',
+  'lessonRead',
+  'progressMark',
+] as const;
 export type Route = (typeof ROUTES)[number];
 
 export const ROUTE_LABEL: Record<Route, string> = {
@@ -12,10 +21,12 @@ export const ROUTE_LABEL: Record<Route, string> = {
   paymentInit: 'POST /payments/initialize',
   login: 'POST /auth/login (other users, each from their own address)',
   loginVictim: 'POST /auth/login (owner of the guessed account, own addresses)',
+  lessonRead: 'GET /lessons/:id (enrolled student, body cached)',
+  progressMark: 'PUT /lessons/:id/progress (enrolled student)',
 };
 
 export interface RequestSpec {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT';
   path: string;
   headers: Record<string, string>;
   body?: string;

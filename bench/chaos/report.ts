@@ -122,7 +122,7 @@ export function evaluateTargets(results: ScenarioResult[], mode: Mode): Target[]
         codes.every((c) => c === 'dependency_unavailable') &&
         p50s.every((p) => p >= 0.75 * mode.dbLockTimeoutMs && p <= 1.5 * mode.dbLockTimeoutMs),
     });
-    for (const rt of ['userList', 'userDetail', 'courseList'] as Route[]) {
+    for (const rt of ['userList', 'userDetail', 'courseList', 'lessonRead'] as Route[]) {
       const b = phase(lock, rt, 'before');
       const d = phase(lock, rt, 'during');
       out.push({

@@ -146,9 +146,9 @@ export const SCENARIOS: Scenario[] = [
   {
     id: 'table-lock',
     title: 'Table lock on users (ACCESS EXCLUSIVE, another session)',
-    // Everything that reads `users` on a cache miss, and payment initialization, whose
-    // insert references a user row.
-    touches: ['userList', 'userDetail', 'paymentInit'],
+    // Everything that reads `users` on a cache miss, and payment initialization and progress
+    // marks, whose inserts reference a user row (the foreign key's check locks it).
+    touches: ['userList', 'userDetail', 'paymentInit', 'progressMark'],
     service: 'main',
     kind: 'database',
     async apply({ dbUrl }) {

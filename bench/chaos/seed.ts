@@ -2,13 +2,19 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import pg from 'pg';
 
+import { renderMarkdown } from '../../src/learning/markdown.ts';
 import { seedUsers } from '../lib.ts';
 
 export interface Seeded {
   /** Users whose detail the load asks for. */
   detailIds: string[];
   courseIds: string[];
+  /** Lessons of a free course every seeded student is enrolled in (the learning load). */
+  lessonIds: string[];
 }
+
+// Lessons of the learning course: enough that reads and marks spread over several rows.
+const LESSONS = 8;
 
 /**
  * About a thousand students (the user list has real pages to serve), an instructor and
@@ -32,11 +38,30 @@ export async function seed(dbUrl: string, o: { users: number; courses: number; d
        FROM generate_series(1, $2::int) AS i ON CONFLICT (slug) DO NOTHING`,
       [ins.rows[0].id, o.courses],
     );
+    // A free course with lessons, every student enrolled (as a free enrollment is: no payment).
+    const learn = await c.query<{ id: string }>(
+      `INSERT INTO courses (slug, title, description, price, currency, is_published, instructor_id)
+       VALUES ('chaos-learning', 'Chaos learning', 'The course the chaos benchmark reads.', 0, 'NGN', true, $1)
+       ON CONFLICT (slug) DO UPDATE SET title = EXCLUDED.title RETURNING id`,
+      [ins.rows[0].id],
+    );
+    const body = (i: number) => `# Lesson ${i}\n\n${'Some *text* to read. '.repeat(200)}`;
+    const have = await c.query('SELECT 1 FROM lessons WHERE course_id = $1', [learn.rows[0].id]);
+    for (let i = 1; i <= LESSONS && have.rows.length === 0; i++)
+      await c.query(
+        `INSERT INTO lessons (course_id, position, title, kind, body_markdown, body_html, duration_s, is_preview)
+         VALUES ($1, $2, $3, 'text', $4, $5, 600, $2 = 1)`,
+        [learn.rows[0].id, i, `Lesson ${i}`, body(i), renderMarkdown(body(i))],
+      );
+    await c.query(`INSERT INTO enrollments (user_id, course_id) SELECT id, $1 FROM users WHERE role = 'student' ON CONFLICT DO NOTHING`, [
+      learn.rows[0].id,
+    ]);
+    const lessons = await c.query<{ id: string }>('SELECT id FROM lessons WHERE course_id = $1 ORDER BY position', [learn.rows[0].id]);
     const users = await c.query<{ id: string }>(`SELECT id FROM users WHERE role = 'student' ORDER BY created_at, id LIMIT $1`, [
       o.detailUsers,
     ]);
     const courses = await c.query<{ id: string }>(`SELECT id FROM courses WHERE slug LIKE 'chaos-course-%' ORDER BY slug`);
-    return { detailIds: users.rows.map((r) => r.id), courseIds: courses.rows.map((r) => r.id) };
+    return { detailIds: users.rows.map((r) => r.id), courseIds: courses.rows.map((r) => r.id), lessonIds: lessons.rows.map((r) => r.id) };
   } finally {
     await c.end();
   }

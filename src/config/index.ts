@@ -66,6 +66,7 @@ export interface Config {
   paystackSecretKey: string | undefined;
   paystackBaseUrl: string;
   callbackUrlAllowlist: string[];
+  lessonVideoHosts: string[];
   jwtSecret: string | undefined;
   opsToken: string | undefined;
   bootstrapAdminEmail: string | undefined;
@@ -263,6 +264,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     paystackSecretKey: s('PAYSTACK_SECRET_KEY'),
     paystackBaseUrl: sd('PAYSTACK_BASE_URL').replace(/\/+$/, ''),
     callbackUrlAllowlist: l('CALLBACK_URL_ALLOWLIST').map((o) => o.replace(/\/+$/, '')),
+    lessonVideoHosts: l('LESSON_VIDEO_HOSTS').map((h) => h.toLowerCase()),
     jwtSecret: s('JWT_SECRET'),
     opsToken: s('OPS_TOKEN'),
     bootstrapAdminEmail: s('BOOTSTRAP_ADMIN_EMAIL'),

@@ -310,6 +310,13 @@ export const VARIABLES = {
     group: 'Dependencies',
     doc: 'comma list of origins a client may name as its payment callbackUrl',
   },
+  LESSON_VIDEO_HOSTS: {
+    kind: { type: 'list' },
+    // The two embeddable players people use most; a lesson's video is shown from a host the operator chose, never any URL.
+    default: 'www.youtube.com,player.vimeo.com',
+    group: 'Dependencies',
+    doc: "comma list of hosts a video lesson's https URL may name",
+  },
 
   // --- secrets and bootstrap
   JWT_SECRET: {

@@ -3,7 +3,7 @@ import type { CourseRepository } from '../courses/repository.ts';
 import type { DomainModule, HttpModule } from '../http/module.ts';
 import type { EnrollmentRepository } from './repository.ts';
 import { enrollmentRoutes } from './routes.ts';
-import { createEnrollmentService, type EnrollmentService } from './service.ts';
+import { createEnrollmentService, type EnrollmentService, type EnrollmentServiceDeps } from './service.ts';
 
 export type { EnrollmentService } from './service.ts';
 
@@ -14,6 +14,7 @@ export function enrollmentsHttp(enrollments: EnrollmentService): HttpModule {
 export function createEnrollmentsModule(deps: {
   enrollments: EnrollmentRepository;
   courses: CourseRepository;
+  progressOf: EnrollmentServiceDeps['progressOf'];
 }): DomainModule<EnrollmentService> {
   const service = createEnrollmentService(deps);
   return { service, ...enrollmentsHttp(service) };

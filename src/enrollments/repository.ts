@@ -7,7 +7,12 @@ export interface Enrollment {
 }
 
 /** The enrollments table belongs to this module; payments ask it, inside their own transactions. */
-export function createEnrollmentRepository(db: Database) {
+export interface EnrollmentHooks {
+  /** Inside the transaction that ended an enrollment (a full refund): what else ends with it. */
+  onEnded?: (tx: Queryable, e: { userId: string; courseId: string }) => Promise<void>;
+}
+
+export function createEnrollmentRepository(db: Database, hooks: EnrollmentHooks = {}) {
   return {
     /** Enrolls once: a second call for the same payment, or an active enrollment, changes nothing. */
     async enroll(tx: Queryable, e: { userId: string; courseId: string; paymentReference: string }): Promise<boolean> {
@@ -19,11 +24,14 @@ export function createEnrollmentRepository(db: Database) {
       return rows.length === 1;
     },
 
-    /** Ends the enrollment bought by a payment (a full refund). */
+    /** Ends the enrollment bought by a payment (a full refund), and with it access and the certificate. */
     async endForPayment(tx: Queryable, paymentReference: string): Promise<void> {
-      await tx.query('enrollments.end', 'UPDATE enrollments SET ended_at = now() WHERE payment_reference = $1 AND ended_at IS NULL', [
-        paymentReference,
-      ]);
+      const ended = await tx.query<{ user_id: string; course_id: string }>(
+        'enrollments.end',
+        'UPDATE enrollments SET ended_at = now() WHERE payment_reference = $1 AND ended_at IS NULL RETURNING user_id, course_id',
+        [paymentReference],
+      );
+      for (const e of ended) await hooks.onEnded?.(tx, { userId: e.user_id, courseId: e.course_id });
     },
 
     /** The payment holding the active enrollment of (user, course): its reference, null when granted without one, undefined when none. */

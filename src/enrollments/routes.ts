@@ -4,6 +4,7 @@ import { Type } from 'typebox';
 import { CourseSchema } from '../courses/schemas.ts';
 import { type AuthHooks, callerOf } from '../http/caller.ts';
 import { problems } from '../http/schemas.ts';
+import { ProgressSchema } from '../learning/index.ts';
 import type { EnrollmentService } from './service.ts';
 
 export const enrollmentRoutes: FastifyPluginAsyncTypebox<{ enrollments: EnrollmentService; hooks: AuthHooks }> = async (
@@ -25,6 +26,7 @@ export const enrollmentRoutes: FastifyPluginAsyncTypebox<{ enrollments: Enrollme
                 course: CourseSchema,
                 enrolledAt: Type.String({ format: 'date-time' }),
                 paymentReference: Type.Union([Type.String(), Type.Null()]),
+                progress: ProgressSchema,
               }),
             ),
           }),
