@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-export const ROUTES = ['userList', 'courseList', 'userDetail', 'paymentInit', 'login', 'loginVictim'] as const;
+export const ROUTES = ['userList', 'courseList', 'userDetail', 'paymentInit', 'login', 'loginVictim', 'register', 'forgot'] as const;
 export type Route = (typeof ROUTES)[number];
 
 export const ROUTE_LABEL: Record<Route, string> = {
@@ -12,6 +12,8 @@ export const ROUTE_LABEL: Record<Route, string> = {
   paymentInit: 'POST /payments/initialize',
   login: 'POST /auth/login (other users, each from their own address)',
   loginVictim: 'POST /auth/login (owner of the guessed account, own addresses)',
+  register: 'POST /auth/register (writes a verification mail)',
+  forgot: 'POST /auth/password/forgot (writes a reset mail)',
 };
 
 export interface RequestSpec {
