@@ -20,7 +20,7 @@ import { freePort } from '../test/helpers/redis.ts';
 import { CpuMonitor, postgresBackends } from './chaos/cpu.ts';
 import { installSignalHandlers, runMain, spawnGroup, waitForPort } from './chaos/procs.ts';
 import { logIn, seed } from './chaos/seed.ts';
-import { startRedis, startService } from './chaos/stack.ts';
+import { startRedis, startService, startSink } from './chaos/stack.ts';
 import { ADMIN, freshDatabase } from './lib.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -89,10 +89,11 @@ async function main(): Promise<number> {
   const logDir = mkdtempSync(path.join(os.tmpdir(), 'it360-bench-'));
   const dbUrl = await freshDatabase('it360_bench');
   const redis = await startRedis();
+  const sink = await startSink();
   process.stdout.write('starting the service (production mode, 2 workers)…\n');
   const svc = await startService(
     'service',
-    { DATABASE_URL: dbUrl, REDIS_URL: redis.url, PAYSTACK_BASE_URL: 'http://127.0.0.1:9' },
+    { DATABASE_URL: dbUrl, REDIS_URL: redis.url, PAYSTACK_BASE_URL: 'http://127.0.0.1:9', SMTP_URL: sink.url },
     logDir,
     WORKERS,
   );

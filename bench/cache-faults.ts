@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { TestRedis } from '../test/helpers/redis.ts';
 import { startService } from '../test/helpers/service.ts';
+import { startSmtpSinkProcess } from '../tools/smtp-sink/spawn.ts';
 import { ADMIN, freshDatabase, load, type LoadResult, login, seedUsers, table } from './lib.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -17,7 +18,11 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 async function main(): Promise<void> {
   const dbUrl = await freshDatabase('it360_bench_cache');
   const redis = await TestRedis.start();
+  // Production requires a mail server; nothing here sends mail.
+  const sink = await startSmtpSinkProcess();
   const common = {
+    SMTP_URL: sink.url,
+    PUBLIC_URL: 'http://127.0.0.1',
     NODE_ENV: 'production',
     DATABASE_URL: dbUrl,
     PAYSTACK_SECRET_KEY: 'sk_test_bench_unused',
@@ -64,6 +69,7 @@ async function main(): Promise<void> {
     );
   } finally {
     await noCache.kill();
+    await sink.stop();
   }
   const base = rows.find((r) => r.label === 'no cache configured')!;
   const hung = rows.find((r) => r.label.startsWith('Redis hung'))!;

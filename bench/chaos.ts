@@ -32,10 +32,19 @@ import {
 import { scenarioSvg } from './chaos/plot.ts';
 import { cleanupAll, installSignalHandlers, runMain } from './chaos/procs.ts';
 import { type BreakerTransition, evaluateTargets, markdown, type ScenarioResult, type TouchedFailures } from './chaos/report.ts';
-import { type ActiveFault, loginLoadTypes, type Scenario, SCENARIOS } from './chaos/scenarios.ts';
-import { logIn, loginStudents, paymentStatuses, seed } from './chaos/seed.ts';
+import { type ActiveFault, loginLoadTypes, mailLoadTypes, type Scenario, SCENARIOS } from './chaos/scenarios.ts';
+import { logIn, loginStudents, outboxRows, paymentStatuses, seed } from './chaos/seed.ts';
 import { type Mode, modeFor } from './chaos/settings.ts';
-import { type LogRecord, type Service, startRedis, startService, startSimulator, waitHealthy } from './chaos/stack.ts';
+import {
+  type LogRecord,
+  type Service,
+  type Sink,
+  startRedis,
+  startService,
+  startSimulator,
+  startSink,
+  waitHealthy,
+} from './chaos/stack.ts';
 import { percentile, phaseOf, summarize } from './chaos/stats.ts';
 import { ADMIN, freshDatabase } from './lib.ts';
 
@@ -209,7 +218,10 @@ async function runScenario(
     dbUrl: string;
     redis: Awaited<ReturnType<typeof startRedis>>;
     sim: Awaited<ReturnType<typeof startSimulator>>;
+    sink: Sink;
     types: LoadType[];
+    /** The routes that write mail, for the mail scenarios. */
+    mailTypes: LoadType[];
   },
 ): Promise<ScenarioResult> {
   const { mode, service } = ctx;
@@ -226,7 +238,7 @@ async function runScenario(
   const cpu = new CpuMonitor(() => [process.pid, ...postgresBackends(dbName)]);
   cpu.sample();
   const cpuSeries: (CpuShare & { t: number })[] = [];
-  const types = sc.logins ? [...ctx.types, ...loginLoadTypes()] : ctx.types;
+  const types = [...ctx.types, ...(sc.logins ? loginLoadTypes() : []), ...(sc.mail ? ctx.mailTypes : [])];
   const load = startLoad({
     origin: service.url,
     types,
@@ -251,7 +263,7 @@ async function runScenario(
   let active: ActiveFault | undefined;
   try {
     await sleep(Math.max(0, load.t0 + timing.beforeMs - performance.now()));
-    active = await sc.apply({ mode, redis: ctx.redis, sim: ctx.sim, dbUrl: ctx.dbUrl, service, load });
+    active = await sc.apply({ mode, redis: ctx.redis, sim: ctx.sim, sink: ctx.sink, dbUrl: ctx.dbUrl, service, load });
     faultStart = (active.appliedAt ?? performance.now()) - load.t0;
     if (sc.kind !== 'none') log(`    fault applied at ${fmtS(faultStart)}${active.facts ? ` ${JSON.stringify(active.facts)}` : ''}`);
     await sleep(Math.max(0, load.t0 + timing.beforeMs + timing.faultMs - performance.now()));
@@ -314,6 +326,41 @@ async function runScenario(
     const faultRows = Object.values(statuses).reduce((a, b) => a + b, 0);
     payments = { faultRows, pendingLeft: statuses.pending ?? 0, settledAfterMs, statuses };
     log(`    payments made during the fault: ${faultRows}; still pending: ${payments.pendingLeft} ${JSON.stringify(statuses)}`);
+  }
+
+  let mail: ScenarioResult['mail'];
+  if (sc.kind === 'mail') {
+    // Every message the fault window's requests queued, counted at the SMTP server by
+    // distinct Message-ID, waited for at most mailDeliverMaxMs after the fault ended.
+    const faultEndWall = load.wall0 + faultEnd;
+    const rows = await outboxRows(ctx.dbUrl, load.wall0 + faultStart, faultEndWall);
+    const want = new Set(rows.messageIds);
+    const until = faultEndWall + mode.mailDeliverMaxMs;
+    let arrived = new Map<string, number>();
+    let deliveredAfterMs: number | null = null;
+    while (true) {
+      arrived = new Map();
+      for (const m of await ctx.sink.messages())
+        if (m.messageId && want.has(m.messageId)) arrived.set(m.messageId, (arrived.get(m.messageId) ?? 0) + 1);
+      if (arrived.size === want.size) {
+        deliveredAfterMs = Math.max(0, Date.now() - faultEndWall);
+        break;
+      }
+      if (Date.now() > until) break;
+      // Polled: the sender retries on a back-off of seconds.
+      await sleep(250);
+    }
+    const duplicates = [...arrived.values()].reduce((a, n) => a + n - 1, 0);
+    mail = {
+      queued: want.size,
+      delivered: arrived.size,
+      duplicates,
+      deliveredAfterMs,
+      statuses: (await outboxRows(ctx.dbUrl, load.wall0 + faultStart, faultEndWall)).statuses,
+    };
+    log(
+      `    mail queued during the fault: ${mail.queued}; delivered ${mail.delivered}${deliveredAfterMs === null ? '' : ` (all by ${fmtS(deliveredAfterMs)} after the fault ended)`}; duplicates ${duplicates}`,
+    );
   }
 
   const healthy = await waitHealthy(service.url, mode.recoverMaxMs, { cache: sc.service === 'main' });
@@ -396,6 +443,7 @@ async function runScenario(
     service5xx,
     touched5xx,
     payments,
+    mail,
     violations: { fiveXxUntouched, dropped, unanswered, total: five + dropped + unanswered },
     cpu: {
       cores: CpuMonitor.cores(),
@@ -444,15 +492,8 @@ async function main(): Promise<number> {
   const dbUrl = await freshDatabase('it360_chaos');
   const redis = await startRedis();
   const sim = await startSimulator(logDir);
-  // Production requires a mail server and a public origin; the load sends no mail and follows
-  // no link, so both name loopback addresses nothing needs to answer on.
-  const common = {
-    ...mode.env,
-    DATABASE_URL: dbUrl,
-    PAYSTACK_BASE_URL: sim.url,
-    SMTP_URL: 'smtp://127.0.0.1:2525',
-    PUBLIC_URL: 'http://127.0.0.1',
-  };
+  const sink = await startSink();
+  const common = { ...mode.env, DATABASE_URL: dbUrl, PAYSTACK_BASE_URL: sim.url, SMTP_URL: sink.url };
   log('starting the service (production mode, 2 workers)…');
   let service = await startService('service', { ...common, REDIS_URL: redis.url }, logDir, WORKERS);
   let current: 'main' | 'no-cache' = 'main';
@@ -461,6 +502,7 @@ async function main(): Promise<number> {
   const admin = await logIn(service.url, ADMIN.email, ADMIN.password);
   const students = await loginStudents(service.url, STUDENTS, 8);
   const types = loadTypes({ admin, students, detailIds: seeded.detailIds, courseIds: seeded.courseIds, lessonIds: seeded.lessonIds });
+  const mailTypes = mailLoadTypes(Date.now().toString(36));
   log(
     `load: ${READ_CONNECTIONS} connections each for the user list, course list and user detail; ${PAYMENT_CONNECTIONS} for payments, each at most one per ${PAYMENT_PACE_MS} ms; ${LESSON_CONNECTIONS} reading lessons; ${PROGRESS_CONNECTIONS} marking progress, each at most one per ${PROGRESS_PACE_MS} ms; connections live ${CONNECTION_LIFETIME_MS} ms`,
   );
@@ -478,7 +520,7 @@ async function main(): Promise<number> {
       current = sc.service;
       await warmUp(service, types, mode, sc.service === 'main');
     }
-    results.push(await runScenario(sc, i, scenarios.length, { mode, service, dbUrl, redis, sim, types }));
+    results.push(await runScenario(sc, i, scenarios.length, { mode, service, dbUrl, redis, sim, sink, types, mailTypes }));
   }
   await service.stop();
 
@@ -504,9 +546,9 @@ async function main(): Promise<number> {
     date: new Date().toISOString(),
     machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}`,
     node: process.version,
-    service: `NODE_ENV=production, WEB_CONCURRENCY=${WORKERS}, LOG_LEVEL=info, PostgreSQL (own database), redis-server (own), Paystack simulator (own process)`,
+    service: `NODE_ENV=production, WEB_CONCURRENCY=${WORKERS}, LOG_LEVEL=info, PostgreSQL (own database), redis-server (own), Paystack simulator (own process), SMTP sink (own process)`,
     data: `${USERS} students + admin + instructor, ${COURSES} published courses, ${STUDENTS} students logged in for payments`,
-    load: `closed loop on loopback: ${READ_CONNECTIONS} connections each for the user list (page 1 of 20), the course list and a user detail (rotating over ${DETAIL_USERS} users); ${PAYMENT_CONNECTIONS} for payment initialization, each paced to one per ${PAYMENT_PACE_MS} ms over fresh (student, course) pairs; ${LESSON_CONNECTIONS} reading lessons of a free course as its enrolled students (rotating over students and lessons) and ${PROGRESS_CONNECTIONS} marking them complete or not, each paced to one per ${PROGRESS_PACE_MS} ms; each connection replaced after ${CONNECTION_LIFETIME_MS} ms; in the login flood also other users' logins (2 connections, one per 200 ms each, each user from its own address) and the guessed account's owner (one per 2 s from four addresses of their own), with the attacker's own closed loops during the fault; a request unanswered after ${mode.clientTimeoutMs} ms counts as unanswered`,
+    load: `closed loop on loopback: ${READ_CONNECTIONS} connections each for the user list (page 1 of 20), the course list and a user detail (rotating over ${DETAIL_USERS} users); ${PAYMENT_CONNECTIONS} for payment initialization, each paced to one per ${PAYMENT_PACE_MS} ms over fresh (student, course) pairs; ${LESSON_CONNECTIONS} reading lessons of a free course as its enrolled students (rotating over students and lessons) and ${PROGRESS_CONNECTIONS} marking them complete or not, each paced to one per ${PROGRESS_PACE_MS} ms; each connection replaced after ${CONNECTION_LIFETIME_MS} ms; in the login flood also other users' logins (2 connections, one per 200 ms each, each user from its own address) and the guessed account's owner (one per 2 s from four addresses of their own), with the attacker's own closed loops during the fault; in the SMTP scenarios also registrations (one connection, one per 500 ms, each from its own address) and password-reset requests (one connection, one per 250 ms) that each queue a mail; a request unanswered after ${mode.clientTimeoutMs} ms counts as unanswered`,
   };
   const md = markdown({ results, targets, mode, meta, durationS, plots });
   writeFileSync(path.join(outDir, `${prefix}.md`), md);

@@ -24,7 +24,7 @@ import { CpuMonitor, postgresBackends } from './chaos/cpu.ts';
 import { type LoadType, OUTCOME_OK, type RequestSpec, type Sample, startLoad } from './chaos/load.ts';
 import { installSignalHandlers, runMain } from './chaos/procs.ts';
 import { studentAddress } from './chaos/seed.ts';
-import { type Service, startRedis, startService, startSimulator } from './chaos/stack.ts';
+import { type Service, startRedis, startService, startSimulator, startSink } from './chaos/stack.ts';
 import { percentile } from './chaos/stats.ts';
 import { freshDatabase, seedUsers } from './lib.ts';
 
@@ -148,11 +148,12 @@ async function main(): Promise<number> {
   const dbUrl = await freshDatabase(dbName);
   const redis = await startRedis();
   const sim = await startSimulator(logDir);
+  const sink = await startSink();
   // Production mode, one worker; the default login limits, TRUST_PROXY so that each
   // client's X-Forwarded-For is its address.
   const svc = await startService(
     'service',
-    { DATABASE_URL: dbUrl, REDIS_URL: redis.url, PAYSTACK_BASE_URL: sim.url, TRUST_PROXY: '127.0.0.1' },
+    { DATABASE_URL: dbUrl, REDIS_URL: redis.url, PAYSTACK_BASE_URL: sim.url, TRUST_PROXY: '127.0.0.1', SMTP_URL: sink.url },
     logDir,
     1,
   );

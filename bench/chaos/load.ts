@@ -11,6 +11,8 @@ export const ROUTES = [
   'loginVictim',
   'lessonRead',
   'progressMark',
+  'register',
+  'forgot',
 ] as const;
 export type Route = (typeof ROUTES)[number];
 
@@ -23,6 +25,8 @@ export const ROUTE_LABEL: Record<Route, string> = {
   loginVictim: 'POST /auth/login (owner of the guessed account, own addresses)',
   lessonRead: 'GET /lessons/:id (enrolled student, body cached)',
   progressMark: 'PUT /lessons/:id/progress (enrolled student)',
+  register: 'POST /auth/register (writes a verification mail)',
+  forgot: 'POST /auth/password/forgot (writes a reset mail)',
 };
 
 export interface RequestSpec {

@@ -44,6 +44,8 @@ export interface ScenarioResult {
   /** 5xx answers on the routes the fault touches, during the fault. */
   touched5xx: TouchedFailures[];
   payments?: { faultRows: number; pendingLeft: number; settledAfterMs: number | null; statuses: Record<string, number> };
+  /** Mail scenarios: messages queued during the fault and what the SMTP server received of them (distinct Message-IDs). */
+  mail?: { queued: number; delivered: number; duplicates: number; deliveredAfterMs: number | null; statuses: Record<string, number> };
   violations: { fiveXxUntouched: Partial<Record<Route, number>>; dropped: number; unanswered: number; total: number };
   /** CPU used by processes outside the run while it was measured, percent of all cores. */
   cpu: { cores: number; foreignAvg: number | null; foreignMax: number | null; series: { t: number; busy: number; foreign: number }[] };
@@ -219,6 +221,36 @@ export function evaluateTargets(results: ScenarioResult[], mode: Mode): Target[]
         `; ${w.apart.connections} connections were on the frozen worker`,
       met: serving.every((s) => s.ok > 0),
     });
+  }
+
+  for (const id of ['smtp-hung', 'smtp-refusing', 'smtp-slow']) {
+    const r = route(results, id);
+    if (!r) continue;
+    for (const rt of ['register', 'forgot'] as Route[]) {
+      const b = phase(r, rt, 'before');
+      const d = phase(r, rt, 'during');
+      out.push({
+        target: 'routes that queue mail keep their healthy rate (within 1.2×)',
+        scenario: `${id} / ${rt}`,
+        measured: `${fmt(d.okPerS, 1)}/s vs ${fmt(b.okPerS, 1)}/s before (${pct(d.okPerS, b.okPerS)})`,
+        met: d.okPerS * 1.2 >= b.okPerS,
+      });
+      out.push({
+        target: 'routes that queue mail keep their healthy p99 (within 1.2×)',
+        scenario: `${id} / ${rt}`,
+        measured: `${fmt(d.p99, 1)} ms vs ${fmt(b.p99, 1)} ms before`,
+        met: d.p99 !== null && b.p99 !== null && d.p99 <= 1.2 * b.p99,
+      });
+    }
+    if (r.mail) {
+      const m = r.mail;
+      out.push({
+        target: 'every message queued during the fault delivered within 60 s after it ends (distinct Message-IDs at the SMTP server)',
+        scenario: id,
+        measured: `${m.delivered}/${m.queued} delivered${m.deliveredAfterMs === null ? '' : `, the last ${fmt(m.deliveredAfterMs / 1000, 1)} s after the fault`}; ${m.duplicates} duplicates`,
+        met: m.queued > 0 && m.delivered === m.queued && m.deliveredAfterMs !== null && m.deliveredAfterMs <= 60_000,
+      });
+    }
   }
 
   const flood = route(results, 'login-flood');

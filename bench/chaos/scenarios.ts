@@ -6,12 +6,13 @@ import { type LoadRun, type LoadType, OUTCOME_OK, type RequestSpec, type Route, 
 import { clientPortsHeldBy, onCleanup } from './procs.ts';
 import { studentAddress } from './seed.ts';
 import type { Mode } from './settings.ts';
-import { type Service, silentServerOn, type Simulator } from './stack.ts';
+import { type Service, silentServerOn, type Simulator, type Sink } from './stack.ts';
 
 export interface FaultContext {
   mode: Mode;
   redis: TestRedis;
   sim: Simulator;
+  sink: Sink;
   dbUrl: string;
   service: Service;
   load: LoadRun;
@@ -33,9 +34,11 @@ export interface Scenario {
   touches: Route[];
   /** Which service instance: the normal one, or one started with CACHE_DISABLED=true. */
   service: 'main' | 'no-cache';
-  kind: 'none' | 'cache' | 'database' | 'paystack' | 'worker' | 'login';
+  kind: 'none' | 'cache' | 'database' | 'paystack' | 'worker' | 'login' | 'mail';
   /** Adds other users' logins (and the guessed account owner's) to the load, before, during and after. */
   logins?: boolean;
+  /** Adds the routes that write an outbox row (registration, password-reset requests), before, during and after. */
+  mail?: boolean;
   apply(ctx: FaultContext): Promise<ActiveFault>;
 }
 
@@ -81,6 +84,55 @@ export function loginLoadTypes(): LoadType[] {
       connections: 1,
       paceMs: 2000,
       next: () => loginSpec(FLOOD.victim, PASSWORD, `192.0.2.${(v++ % OWNER_ADDRESSES) + 1}`),
+    },
+  ];
+}
+
+/**
+ * The routes that write a mail to the outbox: registrations (each a new account from an
+ * address of its own, under REGISTER_MAX_PER_ADDRESS) and password-reset requests
+ * (rotating over students 201-995, each from their own address, so no reset limit per
+ * address or per email is reached: at four a second one email comes round every 200 s).
+ */
+export function mailLoadTypes(runId: string): LoadType[] {
+  let r = 0;
+  let f = 0;
+  const span = FLOOD.usersTo - FLOOD.usersFrom + 1;
+  return [
+    // One connection, one registration per 500 ms: each costs a password hash.
+    {
+      route: 'register',
+      connections: 1,
+      paceMs: 500,
+      next: () => {
+        const k = r++;
+        return {
+          method: 'POST',
+          path: '/api/v1/auth/register',
+          headers: { 'content-type': 'application/json', 'x-forwarded-for': `172.16.${(k >> 8) & 255}.${k & 255}` },
+          body: JSON.stringify({
+            email: `chaos-${runId}-${k}@example.com`,
+            password: 'new-student-password',
+            firstName: 'New',
+            lastName: `Student ${k}`,
+          }),
+        };
+      },
+    },
+    // One connection, one reset request per 250 ms.
+    {
+      route: 'forgot',
+      connections: 1,
+      paceMs: 250,
+      next: () => {
+        const k = FLOOD.usersFrom + (f++ % span);
+        return {
+          method: 'POST',
+          path: '/api/v1/auth/password/forgot',
+          headers: { 'content-type': 'application/json', 'x-forwarded-for': studentAddress(k) },
+          body: JSON.stringify({ email: `student${k}@example.com` }),
+        };
+      },
     },
   ];
 }
@@ -275,6 +327,42 @@ export const SCENARIOS: Scenario[] = [
           facts.guesses = statusCounts(attack.samples, 'loginVictim');
         },
       };
+    },
+  },
+  {
+    id: 'smtp-hung',
+    title: 'SMTP server hung (SIGSTOP)',
+    touches: [],
+    service: 'main',
+    kind: 'mail',
+    mail: true,
+    async apply({ sink }) {
+      sink.freeze();
+      return { remove: async () => sink.thaw() };
+    },
+  },
+  {
+    id: 'smtp-refusing',
+    title: 'SMTP server refusing (421 at connect)',
+    touches: [],
+    service: 'main',
+    kind: 'mail',
+    mail: true,
+    async apply({ sink }) {
+      await sink.fault('CONNECT', 421, { message: 'Service not available, try again later' });
+      return { remove: () => sink.clearFaults() };
+    },
+  },
+  {
+    id: 'smtp-slow',
+    title: 'SMTP server slow (every reply delayed)',
+    touches: [],
+    service: 'main',
+    kind: 'mail',
+    mail: true,
+    async apply({ sink, mode }) {
+      await sink.slow(mode.smtpSlowDelayMs);
+      return { remove: () => sink.slow(0) };
     },
   },
   {

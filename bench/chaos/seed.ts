@@ -128,3 +128,27 @@ export async function paymentStatuses(dbUrl: string, fromWall: number, toWall: n
     await c.end();
   }
 }
+
+export interface OutboxFacts {
+  /** Message-IDs of the rows the fault window's requests wrote. */
+  messageIds: string[];
+  statuses: Record<string, number>;
+}
+
+/** The outbox rows written between two wall-clock times (the mail scenarios' fault window). */
+export async function outboxRows(dbUrl: string, fromWall: number, toWall: number): Promise<OutboxFacts> {
+  // The local PostgreSQL answers at once; 3 s without a connection means it is not there.
+  const c = new pg.Client({ connectionString: dbUrl, connectionTimeoutMillis: 3000 });
+  await c.connect();
+  try {
+    const r = await c.query<{ message_id: string; status: string }>(
+      `SELECT message_id, status FROM mail_outbox WHERE created_at >= to_timestamp($1::double precision / 1000) AND created_at < to_timestamp($2::double precision / 1000)`,
+      [fromWall, toWall],
+    );
+    const statuses: Record<string, number> = {};
+    for (const x of r.rows) statuses[x.status] = (statuses[x.status] ?? 0) + 1;
+    return { messageIds: r.rows.map((x) => x.message_id), statuses };
+  } finally {
+    await c.end();
+  }
+}

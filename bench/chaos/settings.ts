@@ -25,6 +25,10 @@ export interface Mode {
   workerTiming: Timing;
   /** The simulator's delay in the "Paystack slow" scenario. */
   slowDelayMs: number;
+  /** The SMTP sink's delay before every reply in the "SMTP slow" scenario. */
+  smtpSlowDelayMs: number;
+  /** How long a mail scenario waits, after its fault ends, for every message queued during it to arrive. */
+  mailDeliverMaxMs: number;
   /** A request not answered this long after it was sent counts as unanswered. */
   clientTimeoutMs: number;
   /** How long a Paystack scenario waits, after the load, for the reconciler to settle the fault's rows. */
@@ -64,6 +68,7 @@ export function modeFor(quick: boolean): Mode {
     set('PAYSTACK_VERIFY_WAIT_MS', 1000, 'kept at a third of the Paystack attempt, as by default');
     set('DB_CONNECT_TIMEOUT_MS', 2000, 'must stay below REQUEST_TIMEOUT_MS - REPLY_MARGIN_MS (2750)');
     set('BREAKER_HALF_OPEN_MS', 1000, 'recovery must be visible within a 3 s after-phase');
+    set('SMTP_TIMEOUT_MS', 2000, 'a send stuck on the hung SMTP server must give up within a 4 s fault window, as 10 s does within 20 s');
   }
   // The sweep must run several times within a scenario; 250 ms also sets its back-off
   // base, so re-checks of abandoned checkouts stay within what two workers sweep.
@@ -103,6 +108,11 @@ export function modeFor(quick: boolean): Mode {
       ? { beforeMs: 3000, faultMs: 6000, afterMs: 5000 }
       : { beforeMs: 10_000, faultMs: workerTimeoutMs + 10_000, afterMs: 10_000 },
     slowDelayMs,
+    // Slow yet inside SMTP_TIMEOUT_MS (2 s quick, 10 s default) per reply: a message takes
+    // four replies, so a slow provider's several seconds per message.
+    smtpSlowDelayMs: quick ? 1000 : 3000,
+    // The bound: every message queued during the fault arrives within 60 s after it ends.
+    mailDeliverMaxMs: 60_000,
     // Long enough for V8 to optimise every route's hot path: throughput here still
     // doubled between the 4th and the 9th second of load on a fresh service.
     warmUpMs: quick ? 8000 : 15_000,

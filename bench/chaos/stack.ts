@@ -5,6 +5,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { freePort, TestRedis } from '../../test/helpers/redis.ts';
+import { type SmtpSinkProcess, startSmtpSinkProcess } from '../../tools/smtp-sink/spawn.ts';
 import { ADMIN } from '../lib.ts';
 import { childPids, type Group, onCleanup, spawnGroup, waitForPort } from './procs.ts';
 
@@ -99,6 +100,8 @@ export async function startService(
       BOOTSTRAP_ADMIN_PASSWORD: ADMIN.password,
       WEB_CONCURRENCY: String(workers),
       LOG_LEVEL: 'info',
+      // Production requires it: the links in mails point here.
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
       DATA_DIR: logDir,
       PID_FILE: path.join(logDir, `${name}.pid`),
       ...env,
@@ -193,6 +196,31 @@ export async function startSimulator(logDir: string): Promise<Simulator> {
       // As above: answered at once whatever the fault.
       const res = await fetch(`${url}/__stats`, { signal: AbortSignal.timeout(5000) });
       return ((await res.json()) as { data: Record<string, unknown> }).data;
+    },
+  };
+}
+
+/**
+ * The run's own SMTP server (tools/smtp-sink, a process of its own so it can be frozen):
+ * production refuses to start without SMTP_URL, and the mail scenarios count what arrives.
+ */
+export type Sink = SmtpSinkProcess;
+
+export async function startSink(): Promise<SmtpSinkProcess> {
+  let stop: (() => void) | undefined;
+  const sink = await startSmtpSinkProcess({
+    onSpawn: (proc) => {
+      stop = onCleanup('smtp-sink', () => {
+        proc.kill('SIGCONT');
+        proc.kill('SIGKILL');
+      });
+    },
+  });
+  return {
+    ...sink,
+    async stop() {
+      stop?.();
+      await sink.stop();
     },
   };
 }
