@@ -6,7 +6,13 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 
 import { type AppDeps, buildApp } from './app.ts';
-import { createAuthModule, createRefreshTokenRepository, createTokenService } from './auth/index.ts';
+import {
+  createAccountTokenRepository,
+  createAuthModule,
+  createPaymentNotices,
+  createRefreshTokenRepository,
+  createTokenService,
+} from './auth/index.ts';
 import { ensureBootstrapAdmin, seedDemoData } from './bootstrap.ts';
 import type { Config } from './config/index.ts';
 import { createCoursesModule } from './courses/index.ts';
@@ -21,6 +27,9 @@ import { type Database, openDatabase } from './infra/database/index.ts';
 import { migrate } from './infra/database/migrate.ts';
 import { createPaystackGateway } from './infra/paystack/gateway.ts';
 import { openPaystack } from './infra/paystack/index.ts';
+import { createMailOutbox, messageIdDomain } from './mail/outbox.ts';
+import { createSealer } from './mail/sealing.ts';
+import type { MailOutbox } from './mail/types.ts';
 import { createTelemetry, type Telemetry } from './operations/index.ts';
 import { createPaymentsModule, type PaymentService, startReconciler } from './payments/index.ts';
 import { createPaymentRepository } from './payments/repository.ts';
@@ -44,6 +53,8 @@ export interface Container {
   cacheStore: CacheStore;
   cachePolicy: DependencyPolicy;
   users: UserRepository;
+  /** Where every module writes its mail, in the transaction of the event that causes it. */
+  mailOutbox: MailOutbox;
   app: FastifyInstance;
   /** What runs where, for the start banner. */
   components: { database: string; cache: string; paystack: string };
@@ -156,6 +167,11 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
     const enrollmentRepo = createEnrollmentRepository(db);
     const jwtSecret = config.jwtSecret ?? devJwtSecret(path.resolve(config.dataDir));
     const tokens = createTokenService({ secret: jwtSecret, accessTtlS: config.jwtAccessTtlS });
+    const mailOutbox = createMailOutbox({ sealer: createSealer(jwtSecret), messageIdDomain: messageIdDomain(config.mailFrom) });
+    // Links in mails point at PUBLIC_URL, or (outside production) where the service listens.
+    let publicUrl = config.publicUrl ?? `http://${config.host}:${config.port}`;
+    const publicOrigin = () => publicUrl.replace(/\/+$/, '');
+    const accountTokens = createAccountTokenRepository(db);
     const usersModule = createUsersModule({ users, cache });
     const auth = createAuthModule({
       users,
@@ -164,20 +180,31 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
       revocations: feed,
       refreshTtlS: config.jwtRefreshTtlS,
       accessTtlS: config.jwtAccessTtlS,
+      accountTokens,
+      outbox: mailOutbox,
+      publicUrl: publicOrigin,
+      passwordResetTtlS: config.passwordResetTtlS,
+      emailVerifyTtlS: config.emailVerifyTtlS,
       userService: usersModule.service,
     });
     const courses = createCoursesModule({ courses: courseRepo, cache });
     const enrollments = createEnrollmentsModule({ enrollments: enrollmentRepo, courses: courseRepo });
 
-    let publicUrl = config.publicUrl ?? `http://${config.host}:${config.port}`;
     const payments = createPaymentsModule({
       payments: createPaymentRepository(db),
       enrollments: enrollmentRepo,
       courses: courseRepo,
       gateway: createPaystackGateway({ client: paystackDep.client, secretKey: paystackDep.secretKey }),
       userEmail: async (id) => (await users.findById(id))?.email,
+      notices: createPaymentNotices({
+        users,
+        accountTokens,
+        outbox: mailOutbox,
+        publicUrl: publicOrigin,
+        emailVerifyTtlS: config.emailVerifyTtlS,
+      }),
       logger,
-      publicUrl: () => publicUrl.replace(/\/+$/, ''),
+      publicUrl: publicOrigin,
       callbackAllowlist: config.callbackUrlAllowlist,
       verifyWaitMs: config.paystackVerifyWaitMs,
       requestTimeoutMs: config.requestTimeoutMs,
@@ -238,6 +265,7 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
       cacheStore: cacheDep.store,
       cachePolicy: cacheDep.policy,
       users,
+      mailOutbox,
       app,
       components: { database: database.description, cache: cacheDep.description, paystack: paystackDep.description },
       close: closers.close,
