@@ -53,7 +53,7 @@ export interface Container {
   cacheStore: CacheStore;
   cachePolicy: DependencyPolicy;
   users: UserRepository;
-  /** Where every module writes its mail, in the transaction of the event that causes it. */
+  /** The outbox's writing side: modules enqueue mail in their own transactions (the sender delivers it). */
   mailOutbox: MailOutbox;
   app: FastifyInstance;
   /** What runs where, for the start banner. */
@@ -167,6 +167,8 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
     const enrollmentRepo = createEnrollmentRepository(db);
     const jwtSecret = config.jwtSecret ?? devJwtSecret(path.resolve(config.dataDir));
     const tokens = createTokenService({ secret: jwtSecret, accessTtlS: config.jwtAccessTtlS });
+    // One outbox for every module; token-bearing bodies are sealed under the JWT secret,
+    // which the sender uses to open them (the same secret in every worker and restart).
     const mailOutbox = createMailOutbox({ sealer: createSealer(jwtSecret), messageIdDomain: messageIdDomain(config.mailFrom) });
     // Links in mails point at PUBLIC_URL, or (outside production) where the service listens.
     let publicUrl = config.publicUrl ?? `http://${config.host}:${config.port}`;
