@@ -11,9 +11,10 @@ import { type AuthService, normalizeEmail } from './service.ts';
 // the caller's address or account; the answers they guard say nothing about whether an
 // address has an account, and neither does a 429 (it counts unknown addresses alike).
 const MIN = 60_000;
-// Reset requests per client address: a person who lost a password asks a few times; a
-// script probing or mailing many addresses from one place is stopped early.
-const FORGOT_PER_ADDRESS = { max: 10, windowMs: 15 * MIN };
+// Reset requests per client address: a person who lost a password asks a few times, and
+// an office behind one NAT address holds a few such people; a script probing or mailing
+// many addresses from one place is stopped early.
+const FORGOT_PER_ADDRESS = { max: 20, windowMs: 15 * MIN };
 // Reset mails per email address from anywhere: at most 5 an hour reach one inbox, so the
 // route cannot be used to flood someone's mail (the owner's own request still gets
 // through once an hour at worst).
