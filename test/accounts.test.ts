@@ -68,10 +68,8 @@ test('forgot answers the same for known and unknown addresses, and mails only th
   const u = await makeUser(app, 'student', { email: 'known@example.com' });
   const known = await post(app, '/api/v1/auth/password/forgot', { email: u.email });
   const unknown = await post(app, '/api/v1/auth/password/forgot', { email: 'unknown@example.com' });
-  const strip = (h: Record<string, unknown>) => {
-    const { date: _d, 'x-request-id': _r, ...rest } = h;
-    return rest;
-  };
+  // Every header but the ones that differ per request anyway.
+  const strip = (h: Record<string, unknown>) => Object.fromEntries(Object.entries(h).filter(([k]) => k !== 'date' && k !== 'x-request-id'));
   assert.equal(known.statusCode, 202);
   assert.equal(unknown.statusCode, 202);
   assert.equal(known.body, unknown.body);
