@@ -27,7 +27,11 @@ export const IdParams = Type.Object({ id: Uuid }, { additionalProperties: false 
 // control characters at all (CR/LF would be header injection), and a name has a
 // visible character.
 const NO_CONTROLS = '[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029]';
-export const Name = Type.String({ minLength: 1, maxLength: 100, pattern: `^(?=.*\\S)${NO_CONTROLS}+$` });
+export const Name = Type.String({
+  minLength: 1,
+  maxLength: 100,
+  pattern: `^${NO_CONTROLS}*[^\\s\\u0000-\\u001F\\u007F-\\u009F]${NO_CONTROLS}*$`,
+});
 export const Email = Type.String({ format: 'email', minLength: 3, maxLength: 254, pattern: `^${NO_CONTROLS}+$` });
 export const Password = Type.String({ minLength: 8, maxLength: 128 });
 
