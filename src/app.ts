@@ -21,6 +21,7 @@ import { Problem } from './http/schemas.ts';
 import { registerSecurity } from './http/security.ts';
 import { createValidation } from './http/validation.ts';
 import { createWindowCounters, type WindowCounters } from './infra/cache/counters.ts';
+import { type DevMailboxDeps, devMailboxRoutes } from './mail/mailbox-page.ts';
 import { type FaultDeps, faultRoutes, type OperationsDeps, operationsRoutes } from './operations/index.ts';
 import { paymentCallbackPage, type PaymentService, paymentsHttp } from './payments/index.ts';
 import { type UserService, usersHttp } from './users/index.ts';
@@ -35,6 +36,8 @@ export interface AppDeps {
   enrollments: EnrollmentService;
   operations: OperationsDeps;
   faults?: FaultDeps;
+  /** The built-in mailbox's pages (never in production). */
+  devMailbox?: DevMailboxDeps;
   lifecycle?: Pick<LifecycleOptions, 'onFinished' | 'onDeadline'>;
   /** Rate-limit counters (shared through Redis in the container); in-process ones when absent. */
   counters?: WindowCounters;
@@ -158,6 +161,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         { name: 'payments', description: 'Paystack payments' },
         { name: 'enrollments', description: 'What a user is enrolled in' },
         { name: 'operations', description: 'Health and metrics' },
+        { name: 'development', description: 'Outside production only: the built-in mailbox' },
       ],
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
@@ -209,6 +213,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(paymentCallbackPage, { payments: deps.payments, limits });
   await app.register(accountPages);
   await app.register(operationsRoutes, deps.operations);
+  if (!config.isProduction && deps.devMailbox) await app.register(devMailboxRoutes, deps.devMailbox);
   if (config.faultInjection && deps.faults) await app.register(faultRoutes, { prefix: '/__fault', ...deps.faults });
 
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());

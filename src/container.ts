@@ -25,15 +25,14 @@ import { type CacheStore, openCache } from './infra/cache/index.ts';
 import { type ChangeFeed, createChangeFeed } from './infra/changes/feed.ts';
 import { type Database, openDatabase } from './infra/database/index.ts';
 import { migrate } from './infra/database/migrate.ts';
+import { MAILBOX_PATH, openMail } from './infra/mail/index.ts';
 import { createPaystackGateway } from './infra/paystack/gateway.ts';
 import { openPaystack } from './infra/paystack/index.ts';
-import { createMailOutbox, messageIdDomain } from './mail/outbox.ts';
-import { createSealer } from './mail/sealing.ts';
-import type { MailOutbox } from './mail/types.ts';
+import { createMailModule, createMailOutbox, createSealer, type MailOutbox, type MailSender, messageIdDomain } from './mail/index.ts';
 import { createTelemetry, type Telemetry } from './operations/index.ts';
 import { createPaymentsModule, type PaymentService, startReconciler } from './payments/index.ts';
 import { createPaymentRepository } from './payments/repository.ts';
-import type { DependencyHooks } from './resilience/policies.ts';
+import { type DependencyHooks, mailSendBudgetMs } from './resilience/policies.ts';
 import type { DependencyCallEvent, DependencyPolicy } from './resilience/policy.ts';
 import { createClosers } from './shared/closers.ts';
 import { createUsersModule } from './users/index.ts';
@@ -55,9 +54,12 @@ export interface Container {
   users: UserRepository;
   /** The outbox's writing side: modules enqueue mail in their own transactions (the sender delivers it). */
   mailOutbox: MailOutbox;
+  /** The background sender (running unless startMailSender was false; tests may call runOnce/wake). */
+  mailSender: MailSender;
+  mailPolicy: DependencyPolicy;
   app: FastifyInstance;
   /** What runs where, for the start banner. */
-  components: { database: string; cache: string; paystack: string };
+  components: { database: string; cache: string; paystack: string; mail: string; mailbox: string };
   close(): Promise<void>;
 }
 
@@ -75,6 +77,8 @@ export interface ContainerOptions {
   skipMigrations?: boolean;
   /** Run the payment reconciler in the background (the server does; tests drive it by hand). */
   startReconciler?: boolean;
+  /** Run the mail sender in the background (default true: mail enqueued anywhere gets delivered; the CLI says false). */
+  startMailSender?: boolean;
   /** The embedded database's address when the supervisor already runs it (DATABASE_URL unset). */
   embeddedDatabaseUrl?: string;
   /** Told about finished requests and requests past their deadline (the supervisor's counters). */
@@ -156,10 +160,8 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
 
     const paystackDep = await openPaystack(config, hooks);
     closers.push(() => paystackDep.close());
-    telemetry.track({
-      breakers: { database: db.policy, cache: cacheDep.policy, paystack: paystackDep.policy },
-      poolStats: () => db.poolStats(),
-    });
+    const mailDep = openMail(config, hooks, { db });
+    closers.push(() => mailDep.close());
 
     // --- Modules.
     const users = createUserRepository(db, feed, refreshTokens);
@@ -169,7 +171,29 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
     const tokens = createTokenService({ secret: jwtSecret, accessTtlS: config.jwtAccessTtlS });
     // One outbox for every module; token-bearing bodies are sealed under the JWT secret,
     // which the sender uses to open them (the same secret in every worker and restart).
-    const mailOutbox = createMailOutbox({ sealer: createSealer(jwtSecret), messageIdDomain: messageIdDomain(config.mailFrom) });
+    const sealer = createSealer(jwtSecret);
+    const mailOutbox = createMailOutbox({ sealer, messageIdDomain: messageIdDomain(config.mailFrom) });
+    const mail = createMailModule({
+      db,
+      mail: mailDep,
+      sealer,
+      mailFrom: config.mailFrom,
+      sendBudgetMs: mailSendBudgetMs(config),
+      host: config.host,
+      opsToken: config.opsToken,
+      logger,
+      onFate: telemetry.onMailFate,
+    });
+    telemetry.track({
+      breakers: { database: db.policy, cache: cacheDep.policy, paystack: paystackDep.policy, mail: mailDep.policy },
+      poolStats: () => db.poolStats(),
+      outboxStats: () => mail.cachedStats(),
+    });
+    if (opts.startMailSender !== false) {
+      mail.sender.start();
+      // Stopped before the database closes (closers run last-opened first).
+      closers.push(() => mail.sender.stop());
+    }
     // Links in mails point at PUBLIC_URL, or (outside production) where the service listens.
     let publicUrl = config.publicUrl ?? `http://${config.host}:${config.port}`;
     const publicOrigin = () => publicUrl.replace(/\/+$/, '');
@@ -241,12 +265,15 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
           database: { policy: db.policy, probe: async () => void (await db.query('readyz.database', 'SELECT 1')) },
           cache: { policy: cacheDep.policy, probe: () => cacheDep.store.ping(), kind: cacheDep.store.kind },
           paystack: { policy: paystackDep.policy, recentFailureRatio: () => telemetry.failureRatio('paystack') },
+          mail: { policy: mailDep.policy, recentFailureRatio: () => telemetry.failureRatio('mail'), kind: mailDep.kind },
           feedHealthy: () => feed.healthy(),
         },
         telemetry,
         opsToken: config.opsToken,
         flaggedPayments: () => paymentService.listFlagged(),
+        mailOutbox: () => mail.opsView(),
       },
+      devMailbox: config.isProduction ? undefined : mail.mailboxRoutes,
       faults: { db },
       lifecycle: telemetry.lifecycle(opts.lifecycle),
     });
@@ -268,8 +295,16 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
       cachePolicy: cacheDep.policy,
       users,
       mailOutbox,
+      mailSender: mail.sender,
+      mailPolicy: mailDep.policy,
       app,
-      components: { database: database.description, cache: cacheDep.description, paystack: paystackDep.description },
+      components: {
+        database: database.description,
+        cache: cacheDep.description,
+        paystack: paystackDep.description,
+        mail: mailDep.description,
+        mailbox: mailDep.mailbox ? MAILBOX_PATH : '',
+      },
       close: closers.close,
     };
   } catch (err) {

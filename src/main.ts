@@ -83,6 +83,7 @@ async function main(): Promise<void> {
           `    database:      ${info.database}\n` +
           `    cache:         ${info.cache}\n` +
           `    paystack:      ${shared.paystack ?? info.paystack}\n` +
+          `    mail:          ${info.mailbox ? `${info.address}${info.mailbox} (built-in mailbox)` : info.mail}\n` +
           `    workers:       ${settings.workers} (reload: kill -HUP $(cat ${pidFile}))\n\n`,
       );
     },

@@ -25,6 +25,7 @@ async function withInertApp<T>(read: (app: Awaited<ReturnType<typeof buildApp>>)
     payments: unused,
     enrollments: unused,
     operations: { readiness: unused },
+    devMailbox: { host: config.host },
     onRoute,
   } as unknown as AppDeps;
   const app = await buildApp(deps);

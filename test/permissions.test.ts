@@ -305,6 +305,10 @@ const MATRIX: Record<string, Row[]> = {
   'GET /verify-email': [{ what: 'the verification page', request: get('/verify-email?token=x'), expect: all(200) }],
   'GET /account/account.js': [{ what: 'their script', request: get('/account/account.js'), expect: all(200) }],
   'GET /account/account.css': [{ what: 'their style', request: get('/account/account.css'), expect: all(200) }],
+  // The built-in mailbox: development only; HOST is a loopback address here, so it is open
+  // to whoever can reach it (test/mail-mailbox.test.ts covers production and other hosts).
+  'GET /dev/mailbox': [{ what: 'the mailbox page', request: get('/dev/mailbox'), expect: all(200) }],
+  'GET /dev/mailbox.json': [{ what: 'the mailbox as JSON', request: get('/dev/mailbox.json'), expect: all(200) }],
   'GET /openapi.json': [{ what: 'the API reference', request: get('/openapi.json'), expect: all(200) }],
   'GET /docs': [{ what: 'Swagger UI', request: get('/docs'), expect: all(200) }],
   'GET /docs/json': [{ what: 'its document', request: get('/docs/json'), expect: all(200) }],

@@ -1,10 +1,11 @@
 import { type Config, ConfigError, loadConfig } from '../config/index.ts';
 import { VARIABLES, type VarName } from '../config/variables.ts';
+import { mailConfigChecks, probeMail } from './doctor-mail.ts';
 import { type CheckRow, type CheckStatus, isLoopback, probePaystack, probePostgres, probeRedis } from './doctor-probes.ts';
 
 /**
  * `npm run doctor`: reads the configuration the service would read, warns about risky
- * values, probes PostgreSQL, Redis and Paystack each within a bound, and prints one row
+ * values, probes PostgreSQL, Redis, Paystack and SMTP each within a bound, and prints one row
  * per check. Exits 1 when anything is down, so it can gate a deploy.
  */
 
@@ -149,8 +150,9 @@ export async function runDoctor(env: NodeJS.ProcessEnv): Promise<CheckRow[]> {
   const rows: CheckRow[] = [
     { check: 'configuration', status: 'ok', detail: `valid (NODE_ENV=${config.nodeEnv})` },
     ...configChecks(config, env),
+    ...mailConfigChecks(config),
   ];
-  const probes = await Promise.all([probePostgres(config), probeRedis(config), probePaystack(config)]);
+  const probes = await Promise.all([probePostgres(config), probeRedis(config), probePaystack(config), probeMail(config)]);
   return [...rows, ...probes.flat()];
 }
 

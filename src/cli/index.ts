@@ -36,7 +36,7 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'migrate': {
       // The container migrates as it starts; nothing else is needed.
-      const c = await createContainer(config, logger, { print: () => undefined });
+      const c = await createContainer(config, logger, { print: () => undefined, startMailSender: false });
       await c.close();
       process.stdout.write('migrations applied\n');
       return 0;
@@ -52,7 +52,7 @@ async function main(argv: string[]): Promise<number> {
         return 64;
       }
       // No bootstrap here: this command is how an operator settles a refused one.
-      const c = await createContainer(config, logger, { print: () => undefined, bootstrapAdmin: false });
+      const c = await createContainer(config, logger, { print: () => undefined, bootstrapAdmin: false, startMailSender: false });
       try {
         const r = await createAdmin(c.users, email, password);
         switch (r.outcome) {

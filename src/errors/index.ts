@@ -5,7 +5,7 @@
  * details are logged and never sent.
  */
 
-export type Dependency = 'database' | 'cache' | 'paystack';
+export type Dependency = 'database' | 'cache' | 'paystack' | 'mail';
 
 export interface FieldError {
   path: string;

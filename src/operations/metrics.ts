@@ -4,6 +4,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 import type { Dependency } from '../errors/index.ts';
 import type { PoolStats } from '../infra/database/client.ts';
+import type { OutboxStats } from '../mail/repository.ts';
 import type { BreakerState, DependencyCallEvent } from '../resilience/policy.ts';
 import type { FinishedRequest } from './recent.ts';
 
@@ -28,6 +29,8 @@ export interface MetricSources {
   breakers: Partial<Record<Dependency, { state(): BreakerState }>>;
   poolStats?: () => PoolStats;
   inflight?: () => number;
+  /** The mail outbox's last counts (every worker reads the same table). */
+  outboxStats?: () => OutboxStats | undefined;
 }
 
 export interface ProcessMetrics {
@@ -36,6 +39,7 @@ export interface ProcessMetrics {
   onCall(e: DependencyCallEvent): void;
   onBreakerChange(dependency: Dependency, from: BreakerState, to: BreakerState): void;
   onCacheOutcome(scope: string, outcome: string): void;
+  onMailFate(fate: string, kind: string): void;
   /** Where the gauges read from; set once the clients exist. */
   track(sources: MetricSources): void;
   close(): void;
@@ -126,6 +130,32 @@ export function createProcessMetrics(): ProcessMetrics {
   poolGauge('it360_db_pool_idle', 'PostgreSQL connections open and idle in the pool', (s) => s.idle);
   poolGauge('it360_db_pool_waiting', 'Callers waiting for a pooled PostgreSQL connection', (s) => s.waiting);
 
+  // The outbox is one table every worker reads: the largest answer is the freshest, not a sum.
+  const outboxGauge = (name: string, help: string, pick: (s: OutboxStats) => number) =>
+    new Gauge({
+      name,
+      help,
+      aggregator: 'max',
+      registers,
+      collect() {
+        const s = sources.outboxStats?.();
+        if (s) this.set(pick(s));
+      },
+    });
+  outboxGauge('it360_mail_outbox_pending', 'Mail outbox rows waiting to be sent (read at most 5 s ago)', (s) => s.pending);
+  outboxGauge('it360_mail_outbox_failed', 'Mail outbox rows given up on (shown on /ops with their error)', (s) => s.failed);
+  outboxGauge(
+    'it360_mail_outbox_oldest_pending_seconds',
+    'Age of the oldest mail outbox row waiting to be sent; 0 when none',
+    (s) => s.oldestPendingS,
+  );
+  const mailFates = new Counter({
+    name: 'it360_mail_messages_total',
+    help: 'Outbox rows by kind and what the sender did with them (sent, retry, failed, dropped, requeued)',
+    labelNames: ['kind', 'fate'] as const,
+    registers,
+  });
+
   const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
   loop.enable();
   const empty = { p50: 0, p99: 0, max: 0 };
@@ -176,6 +206,9 @@ export function createProcessMetrics(): ProcessMetrics {
     },
     onCacheOutcome(scope, outcome) {
       cacheReads.inc({ scope, outcome });
+    },
+    onMailFate(fate, kind) {
+      mailFates.inc({ kind, fate });
     },
     track(s) {
       sources = s;

@@ -11,6 +11,8 @@ export interface ReadinessDeps {
   database: { policy: DependencyPolicy; probe: (timeoutMs: number) => Promise<void> };
   cache: { policy: DependencyPolicy; probe: (timeoutMs: number) => Promise<void>; kind: 'redis' | 'memory' };
   paystack?: { policy: DependencyPolicy; recentFailureRatio?: () => number | undefined };
+  /** Mail is judged like Paystack, from its breaker and recent sends; the built-in mailbox is always ok. */
+  mail?: { policy: DependencyPolicy; recentFailureRatio?: () => number | undefined; kind: 'smtp' | 'mailbox' };
   /** False while the change feed is down: the cache is bypassed, so the service is degraded. */
   feedHealthy: () => boolean;
 }
@@ -67,6 +69,18 @@ export async function checkReadiness(
     const ratio = d.paystack.recentFailureRatio?.();
     const state = d.paystack.policy.state();
     checks.paystack = { status: state === 'closed' && (ratio === undefined || ratio < 0.5) ? 'ok' : 'degraded', breaker: state };
+  }
+  if (d.mail) {
+    // Mail is sent in the background: an SMTP server in trouble delays mail, never a
+    // request, so it makes the service degraded at worst, never down.
+    const ratio = d.mail.recentFailureRatio?.();
+    const state = d.mail.policy.state();
+    const ok = d.mail.kind === 'mailbox' || (state === 'closed' && (ratio === undefined || ratio < 0.5));
+    checks.mail = {
+      status: ok ? 'ok' : 'degraded',
+      breaker: state,
+      ...(d.mail.kind === 'mailbox' ? { detail: 'built-in mailbox' } : ok ? {} : { detail: 'SMTP failing: mail is queued and retried' }),
+    };
   }
   const status = checks.database.status === 'down' ? 'down' : Object.values(checks).some((c) => c.status !== 'ok') ? 'degraded' : 'ok';
   return { status, checks };

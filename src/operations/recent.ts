@@ -8,7 +8,7 @@ import type { CallOutcome, DependencyCallEvent } from '../resilience/policy.ts';
  * on. Everything is bounded by count and by age, whatever the traffic.
  */
 
-export const DEPENDENCIES: readonly Dependency[] = ['database', 'cache', 'paystack'];
+export const DEPENDENCIES: readonly Dependency[] = ['database', 'cache', 'paystack', 'mail'];
 // "The last minutes": five is what an operator looks back over during an incident,
 // and short enough that a recovered dependency turns green again soon after.
 export const WINDOW_MS = 5 * 60_000;

@@ -5,7 +5,7 @@ import { Type } from 'typebox';
 
 import { requireOpsToken } from './ops-auth.ts';
 import { checkReadiness, type ReadinessDeps } from './readiness.ts';
-import { type FlaggedPaymentSchema, OpsDataSchema } from './schemas.ts';
+import { type FlaggedPaymentSchema, type MailOutboxViewSchema, OpsDataSchema } from './schemas.ts';
 import type { Telemetry } from './telemetry.ts';
 
 export interface OperationsDeps {
@@ -15,6 +15,8 @@ export interface OperationsDeps {
   opsToken?: string;
   /** Flagged payments, for a person to refund or settle. */
   flaggedPayments?: () => Promise<Type.Static<typeof FlaggedPaymentSchema>[]>;
+  /** The mail outbox: pending and failed counts, the failed rows with their errors. */
+  mailOutbox?: () => Promise<Type.Static<typeof MailOutboxViewSchema>>;
 }
 
 // The dashboard is three plain files, read once at start: no build step, and the page
@@ -68,12 +70,15 @@ export const operationsRoutes: FastifyPluginAsync<OperationsDeps> = async (app, 
       },
     },
     async (_request, reply) => {
-      const [data, flaggedPayments] = await Promise.all([
+      const [data, flaggedPayments, mailOutbox] = await Promise.all([
         deps.telemetry.opsData(() => checkReadiness(deps.readiness)),
         // The dashboard must still answer when the database does not: then no list (absent, not empty).
         deps.flaggedPayments?.().catch(() => undefined),
+        deps.mailOutbox?.().catch(() => undefined),
       ]);
-      return reply.header('cache-control', 'no-store').send(flaggedPayments ? { ...data, flaggedPayments } : data);
+      return reply
+        .header('cache-control', 'no-store')
+        .send({ ...data, ...(flaggedPayments ? { flaggedPayments } : {}), ...(mailOutbox ? { mailOutbox } : {}) });
     },
   );
 

@@ -58,7 +58,12 @@ export const WorkerView = Type.Object({
   inflight: Type.Optional(Type.Integer()),
   rssBytes: Type.Optional(Type.Number()),
   answered: Type.Boolean({ description: 'false: it did not answer within 1 s (hung or saturated)' }),
-  breakers: Type.Object({ database: Type.Optional(BreakerName), cache: Type.Optional(BreakerName), paystack: Type.Optional(BreakerName) }),
+  breakers: Type.Object({
+    database: Type.Optional(BreakerName),
+    cache: Type.Optional(BreakerName),
+    paystack: Type.Optional(BreakerName),
+    mail: Type.Optional(BreakerName),
+  }),
 });
 
 export const FlaggedPaymentSchema = Type.Object({
@@ -69,6 +74,24 @@ export const FlaggedPaymentSchema = Type.Object({
   currency: Type.String(),
   reason: Type.String({ description: 'what Paystack reported instead' }),
   flaggedAt: Type.String({ format: 'date-time' }),
+});
+
+export const MailOutboxViewSchema = Type.Object({
+  pending: Type.Integer({ description: 'rows waiting to be sent' }),
+  failed: Type.Integer({ description: 'rows given up on (24 h of failures, or refused for good)' }),
+  oldestPendingS: Type.Integer({ description: 'age of the oldest pending row, seconds' }),
+  failedMessages: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      messageId: Type.String(),
+      kind: Type.String(),
+      recipient: Type.String(),
+      attempts: Type.Integer(),
+      lastError: Type.Union([Type.String(), Type.Null()]),
+      createdAt: Type.String({ format: 'date-time' }),
+    }),
+    { description: 'the newest failed rows (at most 50) with their last error' },
+  ),
 });
 
 export const OpsDataSchema = Type.Object({
@@ -88,6 +111,7 @@ export const OpsDataSchema = Type.Object({
         'payments whose verify reported another amount or currency: a person refunds or settles each (newest first, at most 100)',
     }),
   ),
+  mailOutbox: Type.Optional(MailOutboxViewSchema),
 });
 
 export type OpsData = Type.Static<typeof OpsDataSchema>;

@@ -3,6 +3,7 @@ import { AggregatorRegistry } from 'prom-client';
 import type { Dependency } from '../errors/index.ts';
 import { inflight, type LifecycleOptions } from '../http/lifecycle.ts';
 import type { PoolStats } from '../infra/database/client.ts';
+import type { OutboxStats } from '../mail/repository.ts';
 import type { BreakerState, DependencyCallEvent, DependencyPolicy } from '../resilience/policy.ts';
 import { answerCollects, gather, GATHER_TIMEOUT_MS, type Gathered, underSupervisor, type Want, type WorkerReport } from './channel.ts';
 import { createProcessMetrics } from './metrics.ts';
@@ -34,10 +35,15 @@ export interface Telemetry {
   onDependencyCall: (e: DependencyCallEvent) => void;
   onBreakerChange: (dependency: Dependency, from: BreakerState, to: BreakerState) => void;
   onCacheOutcome: (scope: string, outcome: string) => void;
+  onMailFate: (fate: string, kind: string) => void;
   /** The request hooks, calling `next` (the supervisor agent's counters) as well. */
   lifecycle(next?: Hooks): Hooks;
   /** Where breaker states and pool numbers are read from. */
-  track(sources: { breakers: Record<Dependency, DependencyPolicy>; poolStats: () => PoolStats }): void;
+  track(sources: {
+    breakers: Record<Dependency, DependencyPolicy>;
+    poolStats: () => PoolStats;
+    outboxStats?: () => OutboxStats | undefined;
+  }): void;
   /** Share of failed Paystack (or other) calls in the last minute, for readiness. */
   failureRatio(dependency: Dependency): number | undefined;
   /** GET /metrics: Prometheus text, every worker summed. */
@@ -104,6 +110,7 @@ export function createTelemetry(): Telemetry {
     },
     onBreakerChange: (dependency, from, to) => metrics.onBreakerChange(dependency, from, to),
     onCacheOutcome: (scope, outcome) => metrics.onCacheOutcome(scope, outcome),
+    onMailFate: (fate, kind) => metrics.onMailFate(fate, kind),
     lifecycle(next) {
       return {
         onFinished(e) {
@@ -118,7 +125,7 @@ export function createTelemetry(): Telemetry {
     },
     track(s) {
       breakers = s.breakers;
-      metrics.track({ breakers: s.breakers, poolStats: s.poolStats, inflight: () => inflight.size });
+      metrics.track({ breakers: s.breakers, poolStats: s.poolStats, inflight: () => inflight.size, outboxStats: s.outboxStats });
     },
     failureRatio: (dependency) => recent.failureRatio(dependency, PAYSTACK_RATIO_WINDOW_MS, PAYSTACK_RATIO_MIN_CALLS),
 

@@ -95,3 +95,37 @@ export function paystackPolicy(
     errorCode,
   });
 }
+
+/**
+ * How long one send may take in all, connection to the server's answer to the message:
+ * connect and greeting may each take up to SMTP_TIMEOUT_MS on a slow provider, and the
+ * commands after them are a few quick round trips; a send still going after twice the
+ * stage timeout is treated as hung (its connection is closed and the row retried).
+ */
+export const mailSendBudgetMs = (config: Pick<Config, 'smtpTimeoutMs'>): number => config.smtpTimeoutMs * 2;
+
+/** Sends in flight per process: the sender's batch (src/mail/sender.ts) runs at most this many at once. */
+export const MAIL_CONCURRENCY = 10;
+
+export function mailPolicy(
+  config: BreakerSettings & Pick<Config, 'smtpTimeoutMs'>,
+  hooks: DependencyHooks,
+  isOutage: (err: unknown) => boolean,
+): DependencyPolicy {
+  return createDependencyPolicy({
+    ...common(config, hooks),
+    dependency: 'mail',
+    timeoutMs: mailSendBudgetMs(config),
+    // The transport's own stage timeouts (SMTP_TIMEOUT_MS each) fire first and name the
+    // stage; this is the net, and its signal closes the connection.
+    safetyMs: 200,
+    // Only the background sender sends, a batch at a time; no queue, since a send that
+    // cannot start now is simply retried at the next poll.
+    concurrency: MAIL_CONCURRENCY,
+    queue: 0,
+    // A server that is away, slow or answering 4xx is unwell; a 5xx about one recipient
+    // or one message is that message's story and must not stop everyone's mail.
+    isDependencyFailure: isOutage,
+    errorCode,
+  });
+}

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
 
-import { AppError, errors } from '../../errors/index.ts';
+import { AppError, type Dependency, errors } from '../../errors/index.ts';
 import { currentContext } from '../../resilience/deadline.ts';
 import { databasePolicy } from '../../resilience/policies.ts';
 import {
@@ -57,7 +57,7 @@ export interface DatabaseOptions {
   logger: Logger;
   applicationName?: string;
   onCall?: (e: DependencyCallEvent) => void;
-  onStateChange?: (dependency: 'database' | 'cache' | 'paystack', from: BreakerState, to: BreakerState) => void;
+  onStateChange?: (dependency: Dependency, from: BreakerState, to: BreakerState) => void;
 }
 
 /** SQLSTATE classes that say the server or the connection is unwell, not the query. */

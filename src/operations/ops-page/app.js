@@ -190,6 +190,37 @@
     });
   }
 
+  function renderMail(data) {
+    var body = $('mailfailed').tBodies[0];
+    body.replaceChildren();
+    var m = data.mailOutbox;
+    $('mail-counts').textContent = m
+      ? m.pending + ' pending' + (m.pending ? ' (oldest ' + m.oldestPendingS + ' s)' : '') + ' · ' + m.failed + ' failed'
+      : 'not available (database)';
+    var rows = m ? m.failedMessages : null;
+    if (!rows || rows.length === 0) {
+      var tr = el('tr', 'empty');
+      var td = el('td', 'muted', rows ? 'no failed messages' : 'not available (database)');
+      td.colSpan = 6;
+      tr.appendChild(td);
+      body.appendChild(tr);
+      return;
+    }
+    rows.forEach(function (f) {
+      var tr = el('tr');
+      tr.setAttribute('data-message-id', f.messageId);
+      tr.appendChild(el('td', 'num', new Date(f.createdAt).toLocaleString()));
+      tr.appendChild(el('td', null, f.kind));
+      tr.appendChild(el('td', null, f.recipient));
+      tr.appendChild(el('td', 'num', String(f.attempts)));
+      var id = el('td');
+      id.appendChild(el('code', null, f.messageId));
+      tr.appendChild(id);
+      tr.appendChild(el('td', 'bad', f.lastError || ''));
+      body.appendChild(tr);
+    });
+  }
+
   function render(data) {
     var overall = $('overall');
     overall.textContent = data.status;
@@ -201,6 +232,7 @@
     renderRequests('slowest', data.slowest, 'no requests in the last ' + data.windowMinutes + ' minutes');
     renderWorkers(data);
     renderFlagged(data);
+    renderMail(data);
     document.title = (data.status === 'ok' ? '' : '[' + data.status + '] ') + 'it360acad · operations';
   }
 

@@ -50,3 +50,17 @@ CREATE TABLE mail_outbox (
 );
 CREATE INDEX mail_outbox_due_idx ON mail_outbox (next_attempt_at, id) WHERE status = 'pending';
 CREATE INDEX mail_outbox_failed_idx ON mail_outbox (created_at) WHERE status = 'failed';
+
+-- The built-in mailbox (no SMTP_URL; never in production): what the sender delivered
+-- there, in the database so every worker and a restart see the same mailbox. Bounded
+-- by the mailbox itself (the newest 500 are kept).
+CREATE TABLE dev_mailbox (
+  id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  message_id   text NOT NULL,
+  sender       text NOT NULL,
+  recipient    text NOT NULL,
+  subject      text NOT NULL,
+  body_text    text NOT NULL,
+  body_html    text,
+  received_at  timestamptz NOT NULL DEFAULT now()
+);
