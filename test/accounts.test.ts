@@ -3,7 +3,7 @@ import { test } from 'node:test';
 
 import { buildTestApp, type TestApp } from './helpers/app.ts';
 import { makeUser } from './helpers/factories.ts';
-import { mailTo, outboxMail, tokenIn } from './helpers/mail.ts';
+import { buildMailApp, deliveredTo, outboxMail, tokenIn } from './helpers/mail.ts';
 
 const PASSWORD = 'first-password-1';
 
@@ -25,14 +25,14 @@ const me = (app: TestApp, accessToken: string) =>
   app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { authorization: `Bearer ${accessToken}` } });
 
 test('password reset end to end: the mailed link resets once, proves the address, and ends every session', async (t) => {
-  const app = await buildTestApp(t, { PUBLIC_URL: 'https://academy.example' });
+  const app = await buildMailApp(t, { PUBLIC_URL: 'https://academy.example' });
   const u = await register(app, 'reset-me@example.com');
   const second = (await login(app, u.email, PASSWORD)).json();
 
   const forgot = await post(app, '/api/v1/auth/password/forgot', { email: 'Reset-Me@Example.com' });
   assert.equal(forgot.statusCode, 202);
   assert.deepEqual(forgot.json(), {});
-  const mail = await mailTo(app, u.email, /reset your password/i);
+  const mail = await deliveredTo(app.sink, u.email, /reset your password/i);
   assert.match(mail.text, /https:\/\/academy\.example\/reset-password\?token=/);
   const token = tokenIn(mail, '/reset-password');
   // The token is stored only as a hash.
@@ -55,7 +55,7 @@ test('password reset end to end: the mailed link resets once, proves the address
   }
   const fresh = (await login(app, u.email, 'second-password-2')).json();
   assert.ok((await me(app, fresh.accessToken)).json().emailVerifiedAt, 'a reset proves the address');
-  await mailTo(app, u.email, /password was changed/i);
+  await deliveredTo(app.sink, u.email, /password was changed/i);
 
   // Used once: never again.
   const again = await post(app, '/api/v1/auth/password/reset', { token, newPassword: 'third-password-3' });
@@ -64,7 +64,7 @@ test('password reset end to end: the mailed link resets once, proves the address
 });
 
 test('forgot answers the same for known and unknown addresses, and mails only the known one', async (t) => {
-  const app = await buildTestApp(t);
+  const app = await buildMailApp(t);
   const u = await makeUser(app, 'student', { email: 'known@example.com' });
   const known = await post(app, '/api/v1/auth/password/forgot', { email: u.email });
   const unknown = await post(app, '/api/v1/auth/password/forgot', { email: 'unknown@example.com' });
@@ -74,7 +74,7 @@ test('forgot answers the same for known and unknown addresses, and mails only th
   assert.equal(unknown.statusCode, 202);
   assert.equal(known.body, unknown.body);
   assert.deepEqual(strip(known.headers), strip(unknown.headers));
-  await mailTo(app, u.email, /reset your password/i);
+  await deliveredTo(app.sink, u.email, /reset your password/i);
   assert.deepEqual(await outboxMail(app, 'unknown@example.com'), []);
   const tokens = await app.c.db.query<{ n: number }>('t', 'SELECT count(*)::int AS n FROM account_tokens WHERE email = $1', [
     'unknown@example.com',
@@ -83,10 +83,10 @@ test('forgot answers the same for known and unknown addresses, and mails only th
 });
 
 test('reset tokens: expired, of another purpose, for an address the account no longer has, and garbage are invalid_token', async (t) => {
-  const app = await buildTestApp(t);
+  const app = await buildMailApp(t);
   const a = await register(app, 'alice@example.com');
   const b = await register(app, 'bob@example.com');
-  const verifyToken = tokenIn(await mailTo(app, a.email, /confirm your email/i), '/verify-email');
+  const verifyToken = tokenIn(await deliveredTo(app.sink, a.email, /confirm your email/i), '/verify-email');
   const invalid = async (token: string) => {
     const r = await post(app, '/api/v1/auth/password/reset', { token, newPassword: 'new-password-9' });
     assert.equal(r.statusCode, 400, `${token}: ${r.body}`);
@@ -97,7 +97,7 @@ test('reset tokens: expired, of another purpose, for an address the account no l
   await invalid('A'.repeat(43));
 
   await post(app, '/api/v1/auth/password/forgot', { email: a.email });
-  const aToken = tokenIn(await mailTo(app, a.email, /reset your password/i), '/reset-password');
+  const aToken = tokenIn(await deliveredTo(app.sink, a.email, /reset your password/i), '/reset-password');
   await app.c.db.query(
     't',
     "UPDATE account_tokens SET expires_at = now() - interval '1 second' WHERE user_id = $1 AND purpose = 'password_reset'",
@@ -107,22 +107,22 @@ test('reset tokens: expired, of another purpose, for an address the account no l
 
   // Bob's link resets Bob's account only, and only while the account still has the address it was mailed to.
   await post(app, '/api/v1/auth/password/forgot', { email: b.email });
-  const bMail = await mailTo(app, b.email, /reset your password/i);
+  const bMail = await deliveredTo(app.sink, b.email, /reset your password/i);
   await app.c.db.query('t', 'UPDATE users SET email = $2 WHERE id = $1', [b.id, 'bob-renamed@example.com']);
   await invalid(tokenIn(bMail, '/reset-password'));
   await app.c.db.query('t', 'UPDATE users SET email = $2 WHERE id = $1', [b.id, b.email]);
   await post(app, '/api/v1/auth/password/forgot', { email: b.email });
-  const bToken = tokenIn(await mailTo(app, b.email, /reset your password/i, 2), '/reset-password');
+  const bToken = tokenIn(await deliveredTo(app.sink, b.email, /reset your password/i, 2), '/reset-password');
   assert.equal((await post(app, '/api/v1/auth/password/reset', { token: bToken, newPassword: 'bobs-new-password' })).statusCode, 204);
   assert.equal((await login(app, b.email, 'bobs-new-password')).statusCode, 200);
   assert.equal((await login(app, a.email, PASSWORD)).statusCode, 200, "Alice's password is untouched");
 });
 
 test('two concurrent resets with one token: exactly one succeeds', async (t) => {
-  const app = await buildTestApp(t);
+  const app = await buildMailApp(t);
   const u = await register(app, 'racer@example.com');
   await post(app, '/api/v1/auth/password/forgot', { email: u.email });
-  const token = tokenIn(await mailTo(app, u.email, /reset your password/i), '/reset-password');
+  const token = tokenIn(await deliveredTo(app.sink, u.email, /reset your password/i), '/reset-password');
   const [r1, r2] = await Promise.all([
     post(app, '/api/v1/auth/password/reset', { token, newPassword: 'password-one-1' }),
     post(app, '/api/v1/auth/password/reset', { token, newPassword: 'password-two-2' }),
@@ -135,7 +135,7 @@ test('two concurrent resets with one token: exactly one succeeds', async (t) => 
 });
 
 test('change password: the current one is required; every earlier session ends, the answer is a new session, a notice is mailed', async (t) => {
-  const app = await buildTestApp(t);
+  const app = await buildMailApp(t);
   const u = await register(app, 'changer@example.com');
   const other = (await login(app, u.email, PASSWORD)).json();
 
@@ -157,16 +157,16 @@ test('change password: the current one is required; every earlier session ends, 
   assert.equal((await post(app, '/api/v1/auth/refresh', { refreshToken: next.refreshToken })).statusCode, 200);
   assert.equal((await login(app, u.email, 'changed-password')).statusCode, 200);
   assert.equal((await login(app, u.email, PASSWORD)).statusCode, 401);
-  const notice = await mailTo(app, u.email, /password was changed/i);
+  const notice = await deliveredTo(app.sink, u.email, /password was changed/i);
   assert.match(notice.text, /Hello Ada/);
   assert.equal((await post(app, '/api/v1/auth/password', { currentPassword: 'x', newPassword: 'changed-password' })).statusCode, 401);
 });
 
 test('verification: registration mails a link; the page does not use it; POST verifies once; resend mails a new one until verified', async (t) => {
-  const app = await buildTestApp(t);
+  const app = await buildMailApp(t);
   const u = await register(app, 'verify-me@example.com');
   assert.equal((await me(app, u.accessToken)).json().emailVerifiedAt, null);
-  const first = await mailTo(app, u.email, /confirm your email/i);
+  const first = await deliveredTo(app.sink, u.email, /confirm your email/i);
   const token = tokenIn(first, '/verify-email');
 
   const page = await app.inject({ method: 'GET', url: `/verify-email?token=${token}` });
@@ -178,7 +178,7 @@ test('verification: registration mails a link; the page does not use it; POST ve
   const resend = await post(app, '/api/v1/auth/verify-email/resend', undefined, u.accessToken);
   assert.equal(resend.statusCode, 202);
   assert.deepEqual(resend.json(), {});
-  const second = tokenIn(await mailTo(app, u.email, /confirm your email/i, 2), '/verify-email');
+  const second = tokenIn(await deliveredTo(app.sink, u.email, /confirm your email/i, 2), '/verify-email');
   assert.notEqual(second, token);
 
   assert.equal((await post(app, '/api/v1/auth/verify-email', { token })).statusCode, 204);
@@ -199,7 +199,7 @@ test('verification: registration mails a link; the page does not use it; POST ve
 });
 
 test('promotion to instructor needs a verified email; admins filter users by it', async (t) => {
-  const app = await buildTestApp(t);
+  const app = await buildMailApp(t);
   const admin = await makeUser(app, 'admin');
   const u = await register(app, 'future-teacher@example.com');
   const promote = () => app.inject({ method: 'PATCH', url: `/api/v1/users/${u.id}`, headers: admin.auth, payload: { role: 'instructor' } });
@@ -225,7 +225,7 @@ test('promotion to instructor needs a verified email; admins filter users by it'
   assert.ok(!(await list('&emailVerified=true')).includes(u.id));
   assert.ok((await list('&emailVerified=true')).includes(admin.id));
 
-  const token = tokenIn(await mailTo(app, u.email, /confirm your email/i), '/verify-email');
+  const token = tokenIn(await deliveredTo(app.sink, u.email, /confirm your email/i), '/verify-email');
   assert.equal((await post(app, '/api/v1/auth/verify-email', { token })).statusCode, 204);
   // The list is cached; the verification is a write the cache sees at once.
   assert.ok((await list('&emailVerified=true')).includes(u.id));

@@ -1,5 +1,8 @@
+import type { TestContext } from 'node:test';
+
 import { createSealer } from '../../src/mail/sealing.ts';
-import type { TestApp } from './app.ts';
+import { buildTestApp, type TestApp } from './app.ts';
+import { type SmtpSinkProcess, startSmtpSink } from './smtp.ts';
 import { waitFor } from './wait.ts';
 
 /** A message as a reader sees it. */
@@ -11,9 +14,31 @@ export interface ReadMail {
   html: string;
 }
 
+/** The service with its mail going, over real SMTP, to the project's sink (a process of its own). */
+export async function buildMailApp(t: TestContext, env: Record<string, string> = {}): Promise<TestApp & { sink: SmtpSinkProcess }> {
+  const sink = await startSmtpSink(t);
+  const app = await buildTestApp(t, { SMTP_URL: sink.url, ...env });
+  return { ...app, sink };
+}
+
+/**
+ * The `n`th (1-based) message delivered to an address whose subject matches, read at the
+ * SMTP server (what a mail client would get).
+ */
+export async function deliveredTo(sink: SmtpSinkProcess, to: string, subject: RegExp, n = 1, ms = 15_000): Promise<ReadMail> {
+  const found = await waitFor(
+    async () => (await sink.messages()).filter((m) => m.envelope.rcptTo.includes(to) && subject.test(m.subject))[n - 1],
+    ms,
+    `message ${n} "${subject.source}" delivered to ${to}`,
+    100,
+  );
+  return { messageId: found.messageId, to, subject: found.subject, text: found.text, html: found.html };
+}
+
 /**
  * The messages queued for an address, oldest first, read from the outbox (token bodies
- * unsealed with the service's secret).
+ * unsealed with the service's secret): what was written, sent yet or not. A body already
+ * sent is erased; use it for what was (not) queued, and {@link deliveredTo} for content.
  */
 export async function outboxMail(app: TestApp, to: string): Promise<(ReadMail & { kind: string })[]> {
   const sealer = createSealer(app.c.config.jwtSecret!);
@@ -41,15 +66,6 @@ export async function outboxMail(app: TestApp, to: string): Promise<(ReadMail & 
       html: open?.html ?? r.body_html ?? '',
     };
   });
-}
-
-/** Waits for the `n`th (1-based) message to an address whose subject matches. */
-export async function mailTo(app: TestApp, to: string, subject: RegExp, n = 1, ms = 10_000): Promise<ReadMail> {
-  return waitFor(
-    async () => (await outboxMail(app, to)).filter((m) => subject.test(m.subject))[n - 1],
-    ms,
-    `message ${n} "${subject.source}" to ${to}`,
-  );
 }
 
 /** The token in a message's link to `path` (/reset-password or /verify-email). */
