@@ -50,16 +50,15 @@ export function createAccountTokenRepository(db: Database) {
     },
 
     /**
-     * The work an insert costs, for an address with no account: one indexed look-up of the
-     * same table and a transaction id (so the commit writes and flushes a commit record, as
-     * an insert's does). The answer for an unknown address must not come back sooner.
+     * The work a reset request for a known address costs, for an address with no account:
+     * the same two statements' round trips in one transaction (an indexed look-up of this
+     * table, then the mail's bodies sent as parameters, as the outbox insert sends them).
+     * What it cannot imitate without writing (the inserts and the flush of their WAL at
+     * commit) the caller makes up for by waiting (see timing.ts).
      */
-    async rehearseInsert(tx: Queryable, hash: string): Promise<void> {
-      await tx.query(
-        'account_tokens.insert',
-        'SELECT pg_current_xact_id() AS xid, (SELECT count(*) FROM account_tokens WHERE token_hash = $1) AS n',
-        [hash],
-      );
+    async rehearseInsert(tx: Queryable, hash: string, mail: { text: string; html?: string }): Promise<void> {
+      await tx.query('account_tokens.insert', 'SELECT count(*) AS n FROM account_tokens WHERE token_hash = $1', [hash]);
+      await tx.query('mail.enqueue', 'SELECT length($1::text) + coalesce(length($2::text), 0) AS n', [mail.text, mail.html ?? null]);
     },
 
     /** Whether a token is unused and unexpired now (a cheap look before work worth saving; `use` decides). */
