@@ -306,11 +306,11 @@ export function fakeNotices() {
   const sent: ({ kind: 'receipt' | 'refund' } & Record<string, unknown>)[] = [];
   const notices: PaymentNotices = {
     receipt: async (tx, r) => {
-      if (tx !== TX) throw new Error('receipt outside a transaction');
+      if ((tx as unknown) !== TX) throw new Error('receipt outside a transaction');
       sent.push({ kind: 'receipt', ...r });
     },
     refund: async (tx, r) => {
-      if (tx !== TX) throw new Error('refund notice outside a transaction');
+      if ((tx as unknown) !== TX) throw new Error('refund notice outside a transaction');
       sent.push({ kind: 'refund', ...r });
     },
   };
