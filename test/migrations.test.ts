@@ -37,9 +37,12 @@ async function tables(d: ReturnType<typeof db>) {
 }
 
 const EXPECTED = [
+  'account_tokens',
   'cache_versions',
   'courses',
+  'dev_mailbox',
   'enrollments',
+  'mail_outbox',
   'payments',
   'refresh_tokens',
   'refunds',
