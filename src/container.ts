@@ -175,6 +175,7 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
     const mailOutbox = createMailOutbox({ sealer, messageIdDomain: messageIdDomain(config.mailFrom) });
     const mail = createMailModule({
       db,
+      databasePolicy: db.policy,
       mail: mailDep,
       sealer,
       mailFrom: config.mailFrom,

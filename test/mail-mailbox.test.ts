@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
+import { createMailbox } from '../src/infra/mail/mailbox.ts';
 import { buildTestApp, type TestApp } from './helpers/app.ts';
 import { startSmtpSink } from './helpers/smtp.ts';
 import { waitFor } from './helpers/wait.ts';
@@ -136,4 +137,23 @@ test('/readyz: mail is degraded, never down, while SMTP fails; the service stays
   assert.equal(ready.statusCode, 200);
   assert.equal(ready.json().checks.mail.status, 'degraded');
   assert.equal(ready.json().status, 'degraded');
+});
+
+test('the built-in mailbox keeps the newest 500 messages', async (t) => {
+  const app = await buildTestApp(t);
+  await app.c.mailSender.stop();
+  const mailbox = createMailbox(app.c.db);
+  const signal = new AbortController().signal;
+  for (let i = 0; i < 510; i++) {
+    await mailbox.send(
+      { messageId: `<b${i}@academy.test>`, from: 'a@academy.test', to: 'r@example.test', subject: `n${i}`, text: 'x' },
+      signal,
+    );
+  }
+  const kept = await mailbox.list();
+  assert.equal(kept.length, 500);
+  assert.equal(kept[0].subject, 'n509');
+  assert.equal(kept.at(-1)?.subject, 'n10');
+  const rows = await app.c.db.query<{ n: number }>('test.count', 'SELECT count(*)::int AS n FROM dev_mailbox');
+  assert.equal(rows[0].n, 500);
 });

@@ -153,4 +153,19 @@ test('4xx at RCPT and DATA is retried and then delivered; 5xx fails at once with
   assert.match(outbox.failedMessages[0].lastError, /550/);
   const mailDep = ops.json().dependencies.find((d: { name: string }) => d.name === 'mail');
   assert.ok(mailDep, 'the mail dependency is on /ops');
+
+  const metrics = await app.inject({
+    method: 'GET',
+    url: '/metrics',
+    headers: { authorization: 'Bearer ops-token-ops-token-ops-token-0123' },
+  });
+  assert.equal(metrics.statusCode, 200);
+  assert.match(metrics.body, /it360_dependency_calls_total\{dependency="mail",op="send",outcome="error"\} 3/);
+  assert.match(metrics.body, /it360_dependency_calls_total\{dependency="mail",op="send",outcome="ok"\} 1/);
+  assert.match(metrics.body, /it360_mail_messages_total\{kind="password_changed",fate="failed"\} 1/);
+  assert.match(metrics.body, /it360_mail_messages_total\{kind="password_changed",fate="retry"\} 2/);
+  assert.match(metrics.body, /it360_mail_outbox_failed 1/);
+  assert.match(metrics.body, /it360_mail_outbox_pending 0/);
+  assert.match(metrics.body, /it360_mail_outbox_oldest_pending_seconds 0/);
+  assert.match(metrics.body, /it360_breaker_state\{dependency="mail",state="closed"\} 1/);
 });

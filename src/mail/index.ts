@@ -11,7 +11,7 @@ import type { OpenedMail } from '../infra/mail/index.ts';
 import type { DevMailboxDeps } from './mailbox-page.ts';
 import { createOutboxRepository, type FailedMail, type OutboxRepository, type OutboxStats } from './repository.ts';
 import type { Sealer } from './sealing.ts';
-import { createMailSender, type MailFate, type MailSender } from './sender.ts';
+import { createMailSender, type MailFate, type MailSender, type MailSenderDeps } from './sender.ts';
 
 export { devMailboxRoutes } from './mailbox-page.ts';
 export { createMailOutbox, messageIdDomain } from './outbox.ts';
@@ -20,9 +20,12 @@ export { createSealer, type Sealer } from './sealing.ts';
 export { BACKOFF_CAP_MS, createMailSender, GIVE_UP_MS, type MailSender, retryDelayMs } from './sender.ts';
 export type { MailOutbox, OutgoingMail, QueuedMail } from './types.ts';
 
-// /metrics reads the outbox counts from memory, refreshed at most this often: a scrape
-// never waits on the database, and counting the outbox every 5 s per worker is cheap.
+// /metrics counts the outbox at most this often per worker (a cheap query on partial
+// indexes); scrapes in between get the last counts.
 const STATS_REFRESH_MS = 5000;
+// A scrape waits at most this long for fresh counts, then shows the last ones: /metrics
+// must answer while the database is slow (the supervisor waits 1 s for each worker).
+const STATS_WAIT_MS = 500;
 // /ops lists the newest failed rows: a screenful, enough to see what is wrong.
 const FAILED_SHOWN = 50;
 
@@ -34,8 +37,8 @@ export interface MailOpsView extends OutboxStats {
 export interface MailModule {
   sender: MailSender;
   outbox: OutboxRepository;
-  /** The last outbox counts (refreshed in the background); undefined until the first read. */
-  cachedStats(): OutboxStats | undefined;
+  /** Outbox counts at most 5 s old, waiting at most 500 ms for a fresh read (else the last ones; undefined before any). */
+  cachedStats(): Promise<OutboxStats | undefined>;
   /** For /ops/data: counts and the failed rows, read now. */
   opsView(): Promise<MailOpsView>;
   mailboxRoutes: DevMailboxDeps;
@@ -43,6 +46,7 @@ export interface MailModule {
 
 export function createMailModule(d: {
   db: Queryable;
+  databasePolicy?: MailSenderDeps['databasePolicy'];
   mail: OpenedMail;
   sealer: Sealer;
   mailFrom: string;
@@ -57,6 +61,7 @@ export function createMailModule(d: {
     outbox,
     send: (m) => d.mail.send(m),
     policy: d.mail.policy,
+    databasePolicy: d.databasePolicy,
     sealer: d.sealer,
     from: d.mailFrom,
     sendBudgetMs: d.sendBudgetMs,
@@ -69,7 +74,7 @@ export function createMailModule(d: {
   return {
     sender,
     outbox,
-    cachedStats() {
+    async cachedStats() {
       if (!reading && performance.now() - readAt > STATS_REFRESH_MS) {
         readAt = performance.now();
         reading = outbox
@@ -77,6 +82,11 @@ export function createMailModule(d: {
           .then((s) => void (stats = s))
           .catch(() => undefined) // the database's trouble is told by its own metrics
           .finally(() => (reading = undefined));
+      }
+      if (reading) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([reading, new Promise((r) => (timer = setTimeout(r, STATS_WAIT_MS)))]);
+        clearTimeout(timer);
       }
       return stats;
     },

@@ -62,6 +62,8 @@ export interface MailSenderDeps {
   /** Sends one message under the mail policy (OpenedMail.send). */
   send: (mail: WireMail) => Promise<unknown>;
   policy: Pick<DependencyPolicy, 'state' | 'isOpen'>;
+  /** The database's breaker: while it is open a claim would only be refused (and logged) once a second. */
+  databasePolicy?: Pick<DependencyPolicy, 'isOpen'>;
   /** Opens token-bearing bodies (the same secret the outbox sealed them with). */
   sealer: Sealer;
   /** MAIL_FROM. */
@@ -167,7 +169,7 @@ export function createMailSender(d: MailSenderDeps): MailSender {
   async function runOnce(): Promise<RunResult> {
     const result: RunResult = { claimed: 0, sent: 0, retried: 0, failed: 0, dropped: 0 };
     // An open breaker: the server is away; claiming now would only bump attempts.
-    if (d.policy.isOpen()) return result;
+    if (d.policy.isOpen() || d.databasePolicy?.isOpen()) return result;
     // Half-open lets one trial call through: claim one row, not a batch that would bounce.
     const rows = await d.outbox.claim(d.policy.state() === 'closed' ? BATCH_SIZE : 1, leaseMs);
     result.claimed = rows.length;

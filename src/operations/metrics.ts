@@ -30,7 +30,7 @@ export interface MetricSources {
   poolStats?: () => PoolStats;
   inflight?: () => number;
   /** The mail outbox's last counts (every worker reads the same table). */
-  outboxStats?: () => OutboxStats | undefined;
+  outboxStats?: () => Promise<OutboxStats | undefined>;
 }
 
 export interface ProcessMetrics {
@@ -137,8 +137,8 @@ export function createProcessMetrics(): ProcessMetrics {
       help,
       aggregator: 'max',
       registers,
-      collect() {
-        const s = sources.outboxStats?.();
+      async collect() {
+        const s = await sources.outboxStats?.();
         if (s) this.set(pick(s));
       },
     });

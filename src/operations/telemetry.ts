@@ -42,7 +42,7 @@ export interface Telemetry {
   track(sources: {
     breakers: Record<Dependency, DependencyPolicy>;
     poolStats: () => PoolStats;
-    outboxStats?: () => OutboxStats | undefined;
+    outboxStats?: () => Promise<OutboxStats | undefined>;
   }): void;
   /** Share of failed Paystack (or other) calls in the last minute, for readiness. */
   failureRatio(dependency: Dependency): number | undefined;

@@ -111,6 +111,7 @@ export function mailPolicy(
   config: BreakerSettings & Pick<Config, 'smtpTimeoutMs'>,
   hooks: DependencyHooks,
   isOutage: (err: unknown) => boolean,
+  mailErrorCode: (err: unknown) => string = errorCode,
 ): DependencyPolicy {
   return createDependencyPolicy({
     ...common(config, hooks),
@@ -126,6 +127,7 @@ export function mailPolicy(
     // A server that is away, slow or answering 4xx is unwell; a 5xx about one recipient
     // or one message is that message's story and must not stop everyone's mail.
     isDependencyFailure: isOutage,
-    errorCode,
+    // The SMTP reply code when there was one (smtp_451), else the transport's own code.
+    errorCode: mailErrorCode,
   });
 }

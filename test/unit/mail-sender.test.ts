@@ -149,6 +149,24 @@ describe('mail sender (fake outbox)', () => {
     assert.equal(s.outbox.rows[0].nextAttemptAt - s.clock.t, 1000);
   });
 
+  it('claims nothing while the database breaker is open (a claim would only be refused)', async () => {
+    const clock = { t: 0, now: () => clock.t };
+    const outbox = fakeOutbox(clock);
+    outbox.add();
+    const sender = createMailSender({
+      outbox: outbox.repo,
+      send: async () => undefined,
+      policy: { state: () => 'closed', isOpen: () => false },
+      databasePolicy: { isOpen: () => true },
+      sealer: createSealer('s'),
+      from: 'a@academy.test',
+      sendBudgetMs: 2000,
+      logger: silent,
+    });
+    assert.equal((await sender.runOnce()).claimed, 0);
+    assert.equal(outbox.rows[0].attempts, 0);
+  });
+
   it('a sealed body that cannot be opened (another secret) fails the row, never sends it', async () => {
     const s = setup(async () => undefined);
     const row = s.outbox.add({ holdsToken: true, sealed: createSealer('another-secret').seal('{"text":"x","html":null}') });

@@ -99,6 +99,9 @@ export async function startSmtpSinkServer(opts: { host?: string; smtpPort?: numb
   const faults = new Map<SinkStage, SinkFault>();
   let delayMs = 0;
   let faulted = 0;
+  // Sessions whose client hung up: a message is received only if the sink can still
+  // answer 250 for it (the client then knows it was delivered), as RFC 5321 has it.
+  const closed = new Set<string>();
 
   /** Waits the configured delay, then answers the stage's fault if one is set. */
   async function gate(stage: SinkStage): Promise<Error | undefined> {
@@ -129,6 +132,11 @@ export async function startSmtpSinkServer(opts: { host?: string; smtpPort?: numb
     socketTimeout: SOCKET_TIMEOUT_MS,
     logger: false,
     onConnect: (_session, cb) => answer('CONNECT', cb),
+    onClose: (session) => {
+      closed.add(session.id);
+      // Bounded: only sessions still in onData need remembering, and those are few.
+      if (closed.size > 10_000) closed.clear();
+    },
     onAuth: (auth, _session, cb) => cb(null, { user: auth.username ?? 'anyone' }),
     onMailFrom: (_address, _session, cb) => answer('MAIL', cb),
     onRcptTo: (_address, _session, cb) => answer('RCPT', cb),
@@ -140,6 +148,7 @@ export async function startSmtpSinkServer(opts: { host?: string; smtpPort?: numb
           const err = await gate('DATA');
           if (err) return cb(err);
           if (stream.sizeExceeded) return cb(Object.assign(new Error('Message too large'), { responseCode: 552 }));
+          if (closed.has(session.id)) return cb(new Error('client gone before the reply'));
           const raw = Buffer.concat(chunks);
           try {
             const parsed = await simpleParser(raw);

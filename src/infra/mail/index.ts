@@ -8,7 +8,7 @@ import type { Config } from '../../config/index.ts';
 import { type DependencyHooks, mailPolicy } from '../../resilience/policies.ts';
 import type { DependencyPolicy } from '../../resilience/policy.ts';
 import type { Queryable } from '../database/index.ts';
-import { isMailOutage } from './errors.ts';
+import { isMailOutage, mailErrorCode } from './errors.ts';
 import { createMailbox, type Mailbox } from './mailbox.ts';
 import { createSmtpTransport, describeSmtpUrl } from './smtp.ts';
 import type { WireMail } from './types.ts';
@@ -35,7 +35,7 @@ export interface OpenedMail {
 
 export function openMail(config: Readonly<Config>, hooks: DependencyHooks, deps: { db: Queryable }): OpenedMail {
   if (!config.smtpUrl && config.isProduction) throw new Error('SMTP_URL is required in production');
-  const policy = mailPolicy(config, hooks, isMailOutage);
+  const policy = mailPolicy(config, hooks, isMailOutage, mailErrorCode);
   const mailbox = config.smtpUrl ? undefined : createMailbox(deps.db);
   const transport = mailbox ?? createSmtpTransport(config);
   return {

@@ -17,7 +17,6 @@ export interface MailboxMessage {
 
 export interface Mailbox {
   list(limit?: number): Promise<MailboxMessage[]>;
-  get(id: string): Promise<MailboxMessage | undefined>;
 }
 
 interface Row {
@@ -50,30 +49,33 @@ const COLUMNS = 'id::text, message_id, sender, recipient, subject, body_text, bo
  * worker and a restart see the same mailbox. Reads it for GET /dev/mailbox.
  */
 export function createMailbox(db: Queryable): MailTransport & Mailbox {
+  // Deliveries one at a time per process: a batch of sends at once would otherwise ask
+  // the embedded database (one connection) for more than its queue holds and fail as if
+  // the mailbox were down. Each waits inside its own send budget.
+  let last: Promise<unknown> = Promise.resolve();
+  const deliver = async (mail: WireMail, signal: AbortSignal) => {
+    if (signal.aborted) throw signal.reason;
+    await db.query(
+      'mailbox.deliver',
+      `INSERT INTO dev_mailbox (message_id, sender, recipient, subject, body_text, body_html) VALUES ($1, $2, $3, $4, $5, $6)`,
+      [mail.messageId, mail.from, mail.to, mail.subject, mail.text, mail.html ?? null],
+    );
+    await db.query('mailbox.trim', `DELETE FROM dev_mailbox WHERE id <= (SELECT id FROM dev_mailbox ORDER BY id DESC OFFSET $1 LIMIT 1)`, [
+      MAILBOX_KEPT,
+    ]);
+    return { response: '250 kept in the built-in mailbox' };
+  };
   return {
     kind: 'mailbox',
-    async send(mail: WireMail, signal: AbortSignal) {
-      if (signal.aborted) throw signal.reason;
-      await db.query(
-        'mailbox.deliver',
-        `INSERT INTO dev_mailbox (message_id, sender, recipient, subject, body_text, body_html) VALUES ($1, $2, $3, $4, $5, $6)`,
-        [mail.messageId, mail.from, mail.to, mail.subject, mail.text, mail.html ?? null],
-      );
-      await db.query(
-        'mailbox.trim',
-        `DELETE FROM dev_mailbox WHERE id <= (SELECT id FROM dev_mailbox ORDER BY id DESC OFFSET $1 LIMIT 1)`,
-        [MAILBOX_KEPT],
-      );
-      return { response: '250 kept in the built-in mailbox' };
+    send(mail: WireMail, signal: AbortSignal) {
+      const turn = last.then(() => deliver(mail, signal));
+      last = turn.catch(() => undefined);
+      return turn;
     },
     async list(limit = MAILBOX_KEPT) {
-      const rows = await db.query<Row>('mailbox.list', `SELECT ${COLUMNS} FROM dev_mailbox ORDER BY id DESC LIMIT $1`, [limit]);
+      // Qualified: a bare `id` would sort by the output column id::text ('98' after '509').
+      const rows = await db.query<Row>('mailbox.list', `SELECT ${COLUMNS} FROM dev_mailbox ORDER BY dev_mailbox.id DESC LIMIT $1`, [limit]);
       return rows.map(toMessage);
-    },
-    async get(id: string) {
-      if (!/^\d{1,18}$/.test(id)) return undefined;
-      const rows = await db.query<Row>('mailbox.get', `SELECT ${COLUMNS} FROM dev_mailbox WHERE id = $1`, [id]);
-      return rows[0] ? toMessage(rows[0]) : undefined;
     },
     close: async () => undefined,
   };
