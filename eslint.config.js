@@ -27,9 +27,9 @@ export default tseslint.config(
       '@typescript-eslint/require-await': 'off',
     },
   },
-  // The /ops page's script runs in the browser as it is, outside the TypeScript project.
+  // The /ops page's and the account pages' scripts run in the browser as they are, outside the TypeScript project.
   {
-    files: ['src/operations/ops-page/**/*.js'],
+    files: ['src/operations/ops-page/**/*.js', 'src/auth/pages/**/*.js'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, sourceType: 'script' },
   },

@@ -7,7 +7,7 @@ import underPressure from '@fastify/under-pressure';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 
-import { authHooks, authHttp, type AuthService } from './auth/index.ts';
+import { accountPages, authHooks, authHttp, type AuthService } from './auth/index.ts';
 import type { Config } from './config/index.ts';
 import { type CourseService, coursesHttp } from './courses/index.ts';
 import { type EnrollmentService, enrollmentsHttp } from './enrollments/index.ts';
@@ -216,6 +216,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   );
   await app.register(paymentCallbackPage, { payments: deps.payments, limits });
   await app.register(certificatePage, { learning: deps.learning });
+  await app.register(accountPages);
   await app.register(operationsRoutes, deps.operations);
   if (!config.isProduction && deps.devMailbox) await app.register(devMailboxRoutes, deps.devMailbox);
   if (config.faultInjection && deps.faults) await app.register(faultRoutes, { prefix: '/__fault', ...deps.faults });

@@ -6,7 +6,13 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 
 import { type AppDeps, buildApp } from './app.ts';
-import { createAuthModule, createRefreshTokenRepository, createTokenService } from './auth/index.ts';
+import {
+  createAccountTokenRepository,
+  createAuthModule,
+  createPaymentNotices,
+  createRefreshTokenRepository,
+  createTokenService,
+} from './auth/index.ts';
 import { ensureBootstrapAdmin, seedDemoData } from './bootstrap.ts';
 import type { Config } from './config/index.ts';
 import { createCoursesModule } from './courses/index.ts';
@@ -192,6 +198,10 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
       // Stopped before the database closes (closers run last-opened first).
       closers.push(() => mail.sender.stop());
     }
+    // Links in mails point at PUBLIC_URL, or (outside production) where the service listens.
+    let publicUrl = config.publicUrl ?? `http://${config.host}:${config.port}`;
+    const publicOrigin = () => publicUrl.replace(/\/+$/, '');
+    const accountTokens = createAccountTokenRepository(db);
     const usersModule = createUsersModule({ users, cache });
     const auth = createAuthModule({
       users,
@@ -200,6 +210,11 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
       revocations: feed,
       refreshTtlS: config.jwtRefreshTtlS,
       accessTtlS: config.jwtAccessTtlS,
+      accountTokens,
+      outbox: mailOutbox,
+      publicUrl: publicOrigin,
+      passwordResetTtlS: config.passwordResetTtlS,
+      emailVerifyTtlS: config.emailVerifyTtlS,
       userService: usersModule.service,
     });
     const courses = createCoursesModule({ courses: courseRepo, cache });
@@ -221,15 +236,21 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
       progressOf: (userId, courseIds) => learning.service.progressOf(userId, courseIds),
     });
 
-    let publicUrl = config.publicUrl ?? `http://${config.host}:${config.port}`;
     const payments = createPaymentsModule({
       payments: createPaymentRepository(db),
       enrollments: enrollmentRepo,
       courses: courseRepo,
       gateway: createPaystackGateway({ client: paystackDep.client, secretKey: paystackDep.secretKey }),
       userEmail: async (id) => (await users.findById(id))?.email,
+      notices: createPaymentNotices({
+        users,
+        accountTokens,
+        outbox: mailOutbox,
+        publicUrl: publicOrigin,
+        emailVerifyTtlS: config.emailVerifyTtlS,
+      }),
       logger,
-      publicUrl: () => publicUrl.replace(/\/+$/, ''),
+      publicUrl: publicOrigin,
       callbackAllowlist: config.callbackUrlAllowlist,
       verifyWaitMs: config.paystackVerifyWaitMs,
       requestTimeoutMs: config.requestTimeoutMs,

@@ -94,7 +94,9 @@ test('bootstrap: creates the first admin when none exists, and is ignored (with 
   const schema = await createTestSchema();
   t.after(() => schema.release(t));
   const first = await buildTestApp(t, { BOOTSTRAP_ADMIN_EMAIL: OPERATOR.email, BOOTSTRAP_ADMIN_PASSWORD: OPERATOR.password }, { schema });
-  assert.equal((await login(first, OPERATOR.email, OPERATOR.password)).json().user.role, 'admin');
+  const made = (await login(first, OPERATOR.email, OPERATOR.password)).json().user;
+  assert.equal(made.role, 'admin');
+  assert.ok(made.emailVerifiedAt, 'the operator vouches for the address: verified');
   // Another address later: an admin exists, so nothing is created and the log says why.
   const second = await buildTestApp(
     t,
@@ -169,7 +171,9 @@ test('create-admin on an existing account needs an explicit password; with one i
   assert.equal(done.stdout.includes(OPERATOR.password), false, 'a given password is not printed back');
   assert.equal(await roleOf(app, OPERATOR.email), 'admin');
   assert.equal((await login(app, OPERATOR.email, ATTACKER.password)).statusCode, 401, 'the old password no longer works');
-  assert.equal((await login(app, OPERATOR.email, OPERATOR.password)).statusCode, 200);
+  const taken = await login(app, OPERATOR.email, OPERATOR.password);
+  assert.equal(taken.statusCode, 200);
+  assert.ok(taken.json().user.emailVerifiedAt, 'the operator vouches for the address: verified');
   // The running service hears it through the change feed: the old sessions end.
   await eventually(
     async () =>
@@ -206,7 +210,9 @@ test('create-admin on a new address without a password generates a strong one an
   assert.equal(done.stderr.includes(password), false);
   assert.equal(done.stdout.split(password).length - 1, 1, 'printed exactly once');
   const app = await buildTestApp(t, {}, { schema });
-  assert.equal((await login(app, 'new@academy.example', password)).json().user.role, 'admin');
+  const made = (await login(app, 'new@academy.example', password)).json().user;
+  assert.equal(made.role, 'admin');
+  assert.ok(made.emailVerifiedAt, 'the operator vouches for the address: verified');
   // Positional password still works for a new address (kept for scripts).
   const positional = await cli(t, schema, ['create-admin', 'pos@academy.example', 'positional-pass-1']);
   assert.equal(positional.code, 0, positional.stderr);

@@ -6,7 +6,7 @@ import { launchBrowser } from './helpers/browser.ts';
 import { makeCourse, makeUser } from './helpers/factories.ts';
 import { buildPayApp, eventually } from './helpers/payments.ts';
 
-test('a person pays in a real browser: checkout page → Pay → our callback page says success → enrolled', async (t) => {
+test('a person verifies the email from the mailbox page, pays in a real browser (checkout → Pay → our callback page says success → enrolled) and finds the receipt in the mailbox', async (t) => {
   const started = performance.now();
   const app = await buildPayApp(t);
   const inst = await makeUser(app, 'instructor');
@@ -18,6 +18,36 @@ test('a person pays in a real browser: checkout page → Pay → our callback pa
   });
   assert.equal(reg.statusCode, 201);
   const token = reg.json().accessToken as string;
+  const me = async () =>
+    (await app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: { authorization: `Bearer ${token}` } })).json();
+
+  const browser = await launchBrowser();
+  t.after(() => browser.close());
+  const page = await browser.newPage();
+  page.setDefaultTimeout(15_000);
+  /** Opens the built-in mailbox until a message with this subject is there (the sender delivers within about a second). */
+  const openInMailbox = async (subject: RegExp) => {
+    const item = page.locator('article', { has: page.locator('summary strong', { hasText: subject }) }).first();
+    await eventually(
+      async () => {
+        await page.goto(`${app.url}/dev/mailbox`);
+        return (await item.count()) > 0;
+      },
+      15_000,
+      `"${subject.source}" in the mailbox`,
+    );
+    if (!(await item.locator('pre').isVisible())) await item.locator('summary').first().click();
+    return item;
+  };
+
+  // The verification mail, read in the mailbox page; its link opens our page, whose button verifies.
+  const verification = await openInMailbox(/Confirm your email/);
+  await Promise.all([page.waitForURL(/\/verify-email/), verification.locator('pre a[href*="/verify-email?token="]').click()]);
+  assert.equal((await me()).emailVerifiedAt, null, 'following the link alone verifies nothing');
+  await page.click('#submit');
+  await page.locator('.s-done').waitFor({ state: 'visible' });
+  assert.ok((await me()).emailVerifiedAt);
+
   const init = await app.inject({
     method: 'POST',
     url: '/api/v1/payments/initialize',
@@ -27,10 +57,6 @@ test('a person pays in a real browser: checkout page → Pay → our callback pa
   assert.equal(init.statusCode, 201);
   const { authorizationUrl, reference } = init.json();
 
-  const browser = await launchBrowser();
-  t.after(() => browser.close());
-  const page = await browser.newPage();
-  page.setDefaultTimeout(15_000);
   await page.goto(authorizationUrl);
   assert.match((await page.textContent('body')) ?? '', /12,345\.00/);
   await Promise.all([page.waitForURL(/\/payments\/callback/), page.click('button.pay')]);
@@ -52,5 +78,13 @@ test('a person pays in a real browser: checkout page → Pay → our callback pa
   );
   assert.equal(items[0].course.id, course.id);
   assert.equal(items[0].paymentReference, reference);
+
+  // The receipt, in the mailbox: course, amount with its currency, reference; no reminder (verified).
+  const receipt = await openInMailbox(/receipt/);
+  const text = (await receipt.locator('pre').textContent()) ?? '';
+  assert.match(text, /Browser Course/);
+  assert.match(text, /NGN 12,345\.00/);
+  assert.ok(text.includes(reference));
+  assert.doesNotMatch(text, /verify-email/);
   process.stdout.write(`# browser payment flow took ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
 });

@@ -53,6 +53,16 @@ test('`npm start` with no environment: embedded database, demo admin, register â
   const users = await api(svc.url, '/api/v1/users', { token: admin.body.accessToken });
   assert.equal(users.status, 200);
   assert.ok(users.body.total >= 3);
+  // The demo staff are vouched for (verified); the student who just registered is not yet.
+  const verified = (users.body.items as { email: string; role: string; emailVerifiedAt: string | null }[]).map((u) => [
+    u.role,
+    u.emailVerifiedAt !== null,
+  ]);
+  assert.deepEqual(verified.sort(), [
+    ['admin', true],
+    ['instructor', true],
+    ['student', false],
+  ]);
   // The demo password never reaches a log record.
   assert.ok(svc.records().every((r) => !JSON.stringify(r).includes(m[2])));
   await svc.kill();

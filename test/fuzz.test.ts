@@ -37,6 +37,8 @@ async function fingerprint(app: TestApp): Promise<string> {
        (SELECT string_agg(t::text, ',' ORDER BY t.id) FROM lessons t),
        (SELECT string_agg(t::text, ',' ORDER BY t::text) FROM lesson_progress t),
        (SELECT string_agg(t::text, ',' ORDER BY t.id) FROM certificates t),
+       (SELECT string_agg(t::text, ',' ORDER BY t.id) FROM account_tokens t),
+       (SELECT string_agg(concat_ws(':', id, kind, recipient, subject), ',' ORDER BY id) FROM mail_outbox),
        (SELECT string_agg(concat_ws(':', id, event, reference, status), ',' ORDER BY id) FROM webhook_events))) AS h`,
   );
   return rows[0].h;
@@ -253,6 +255,29 @@ test('every route, fuzzed from its OpenAPI schema: a 4xx problem or a success, n
         assert.ok(ms < HANG_MS && res.statusCode < 500, `${req.url} -> ${res.statusCode}`);
         if (res.statusCode === 404 && /^text\/html/.test(String(res.headers['content-type'])))
           assert.doesNotMatch(res.body, /<script|onerror=/i, `markup from the path reached the page: ${req.url}`);
+      }),
+      FC_OPTIONS(CALLBACK_RUNS),
+    );
+  });
+
+  await t.test('GET /reset-password and /verify-email (hidden, HTML) with hostile tokens', async () => {
+    const value = fc.oneof(fc.constantFrom(...HOSTILE_STRINGS), fc.string({ unit: 'binary', maxLength: 60 }));
+    await fc.assert(
+      fc.asyncProperty(value, fc.constantFrom('/reset-password', '/verify-email'), async (v, path) => {
+        cases += 1;
+        const req = {
+          method: 'GET',
+          url: `${path}?token=${encodeURIComponent(v.replace(/[\ud800-\udfff]/gu, ''))}`,
+          headers: {},
+          label: 'account page',
+        };
+        const before = await fingerprint(app);
+        const { res, ms } = await send(app, req);
+        assert.ok(ms < HANG_MS && res.statusCode === 200, `${req.url} -> ${res.statusCode}`);
+        assert.match(String(res.headers['content-type']), /^text\/html/);
+        // The page is the same whatever the query: nothing of it reaches the markup, and loading it uses nothing up.
+        assert.doesNotMatch(res.body, /token=|onerror=/i, `the query reached the page: ${req.url}`);
+        assert.equal(await fingerprint(app), before, `loading ${req.url} changed the database`);
       }),
       FC_OPTIONS(CALLBACK_RUNS),
     );

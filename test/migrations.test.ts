@@ -41,6 +41,7 @@ const EXPECTED = [
   'cache_versions',
   'certificates',
   'courses',
+  'dev_mailbox',
   'enrollments',
   'lesson_progress',
   'lessons',

@@ -123,6 +123,52 @@ const MATRIX: Record<string, Row[]> = {
   'GET /api/v1/auth/me': [
     { what: 'the caller', request: get('/api/v1/auth/me'), expect: [401, 200, 200, 200, 200, 200, 401, 401, 401, 401, 401] },
   ],
+  // A wrong current password: refused (403) for every real caller, and no session ends.
+  'POST /api/v1/auth/password': [
+    {
+      what: 'a wrong current password',
+      request: () => ({
+        method: 'POST',
+        url: '/api/v1/auth/password',
+        payload: { currentPassword: 'not-the-password', newPassword: 'a-new-password' },
+      }),
+      expect: [401, 403, 403, 403, 403, 403, 401, 401, 401, 401, 401],
+    },
+  ],
+  // Public, and the same answer for every address; credentials are not read.
+  'POST /api/v1/auth/password/forgot': [
+    {
+      what: 'any address',
+      request: () => ({ method: 'POST', url: '/api/v1/auth/password/forgot', payload: { email: `nobody-${unique()}@example.com` } }),
+      expect: all(202),
+    },
+  ],
+  // The token is the only credential.
+  'POST /api/v1/auth/password/reset': [
+    {
+      what: 'an unknown token',
+      request: () => ({
+        method: 'POST',
+        url: '/api/v1/auth/password/reset',
+        payload: { token: randomBytes(32).toString('base64url'), newPassword: 'a-new-password' },
+      }),
+      expect: all(400),
+    },
+  ],
+  'POST /api/v1/auth/verify-email': [
+    {
+      what: 'an unknown token',
+      request: () => ({ method: 'POST', url: '/api/v1/auth/verify-email', payload: { token: randomBytes(32).toString('base64url') } }),
+      expect: all(400),
+    },
+  ],
+  'POST /api/v1/auth/verify-email/resend': [
+    {
+      what: "the caller's own address",
+      request: () => ({ method: 'POST', url: '/api/v1/auth/verify-email/resend' }),
+      expect: [401, 202, 202, 202, 202, 202, 401, 401, 401, 401, 401],
+    },
+  ],
   'GET /api/v1/users': [
     { what: 'the user list', request: get('/api/v1/users'), expect: [401, 403, 403, 403, 403, 200, 401, 401, 401, 401, 401] },
   ],
@@ -366,6 +412,11 @@ const MATRIX: Record<string, Row[]> = {
       expect: all(200),
     },
   ],
+  // The pages behind the links in mails: static, holding no data; their script sends the token.
+  'GET /reset-password': [{ what: 'the reset page', request: get('/reset-password?token=x'), expect: all(200) }],
+  'GET /verify-email': [{ what: 'the verification page', request: get('/verify-email?token=x'), expect: all(200) }],
+  'GET /account/account.js': [{ what: 'their script', request: get('/account/account.js'), expect: all(200) }],
+  'GET /account/account.css': [{ what: 'their style', request: get('/account/account.css'), expect: all(200) }],
   // The built-in mailbox: development only; HOST is a loopback address here, so it is open
   // to whoever can reach it (test/mail-mailbox.test.ts covers production and other hosts).
   'GET /dev/mailbox': [{ what: 'the mailbox page', request: get('/dev/mailbox'), expect: all(200) }],
@@ -423,7 +474,8 @@ test('permission matrix: every route × every caller answers as SPEC.md says', a
     instructor: await makeUser(app, 'instructor'),
     otherInstructor: await makeUser(app, 'instructor'),
     deactivated: await makeUser(app, 'student'),
-    victim: await makeUser(app, 'student'),
+    // Verified: the admin's row makes it an instructor, which needs a proven address.
+    victim: await makeUser(app, 'student', { emailVerified: true }),
   };
   const course = await makeCourse(app, users.instructor, { price: 400_000 });
   const draft = await makeCourse(app, users.instructor, { isPublished: false });

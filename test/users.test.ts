@@ -86,7 +86,8 @@ test('permissions: students cannot list (403), cannot see others (404), cannot s
 test('admin: get, update role and isActive, deactivate; unknown ids are 404; the last admin is protected', async (t) => {
   const app = await buildTestApp(t);
   const admin = await makeUser(app, 'admin');
-  const u = await makeUser(app);
+  // Verified: making an account an instructor needs a proven address (test/accounts.test.ts covers the refusal).
+  const u = await makeUser(app, 'student', { emailVerified: true });
   const promoted = await app.inject({
     method: 'PATCH',
     url: `/api/v1/users/${u.id}`,

@@ -6,7 +6,10 @@ import { authHooks } from './hooks.ts';
 import { authRoutes } from './routes.ts';
 import { type AuthService, createAuthService } from './service.ts';
 
+export { createAccountTokenRepository } from './account-tokens.ts';
 export { authHooks } from './hooks.ts';
+export { createPaymentNotices } from './notices.ts';
+export { accountPages } from './pages.ts';
 export { createRefreshTokenRepository } from './repository.ts';
 export type { AuthService } from './service.ts';
 export { createTokenService } from './tokens.ts';

@@ -8,6 +8,7 @@ import { addressKey, type LimitRule, privateKey, type RateLimiter } from '../htt
 import { Email, Name, Password, problems } from '../http/schemas.ts';
 import { UserSchema } from '../users/schemas.ts';
 import type { UserService } from '../users/service.ts';
+import { recoveryRoutes } from './recovery-routes.ts';
 import { type AuthService, normalizeEmail } from './service.ts';
 
 /** A wrong password, an unknown email or a deactivated account: the only answer that is a failed attempt. */
@@ -182,4 +183,6 @@ export const authRoutes: FastifyPluginAsyncTypebox<Options> = async (app, { auth
       return (await users.get(caller, caller.id)).value;
     },
   );
+
+  await app.register(recoveryRoutes, { auth, hooks, limits });
 };

@@ -7,6 +7,7 @@ import type { Caller } from '../shared/types.ts';
 import type { UserRepository } from '../users/repository.ts';
 import { toPublicUser, type User } from '../users/types.ts';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './passwords.ts';
+import { createAccountRecovery, type RecoveryDeps } from './recovery.ts';
 import type { RefreshTokenRepository } from './repository.ts';
 import type { TokenService } from './tokens.ts';
 
@@ -34,15 +35,18 @@ export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
-export function createAuthService(deps: {
+export type AuthServiceDeps = Omit<RecoveryDeps, 'users'> & {
   users: UserRepository;
   refreshTokens: RefreshTokenRepository;
   tokens: TokenService;
   revocations: TokenRevocations;
   refreshTtlS: number;
   accessTtlS: number;
-}) {
+};
+
+export function createAuthService(deps: AuthServiceDeps) {
   const { users, refreshTokens, tokens } = deps;
+  const recovery = createAccountRecovery(deps);
   /**
    * Session id -> its user, for sessions found live in the database by this process.
    * Why: with the change feed up, authentication reads nothing per request, yet a token
@@ -81,13 +85,17 @@ export function createAuthService(deps: {
   return {
     async register(input: { email: string; password: string; firstName: string; lastName: string }): Promise<Session> {
       const passwordHash = await hashPassword(input.password);
-      const created = await users.create({
-        email: normalizeEmail(input.email),
-        firstName: input.firstName.trim(),
-        lastName: input.lastName.trim(),
-        passwordHash,
-        role: 'student',
-      });
+      const created = await users.create(
+        {
+          email: normalizeEmail(input.email),
+          firstName: input.firstName.trim(),
+          lastName: input.lastName.trim(),
+          passwordHash,
+          role: 'student',
+        },
+        // The account and its verification mail commit together.
+        (tx, user) => recovery.mailVerification(tx, user),
+      );
       if (created === 'email_taken') throw errors.emailTaken();
       return issue({ ...created, tokenVersion: 0 });
     },
@@ -115,6 +123,21 @@ export function createAuthService(deps: {
         refreshToken: next.token,
       };
     },
+
+    /**
+     * Changes the caller's password (the current one required): every earlier session
+     * ends, the caller's included, a notice is mailed, and the answer is a new session.
+     */
+    async changePassword(caller: Caller, input: { currentPassword: string; newPassword: string }) {
+      const user = await recovery.changePassword(caller, input.currentPassword, input.newPassword);
+      const session = await issue(user);
+      return { accessToken: session.accessToken, refreshToken: session.refreshToken };
+    },
+
+    forgotPassword: (email: string) => recovery.forgotPassword(normalizeEmail(email)),
+    resetPassword: (token: string, newPassword: string) => recovery.resetPassword(token, newPassword),
+    verifyEmail: (token: string) => recovery.verifyEmail(token),
+    resendVerification: (caller: Caller) => recovery.resendVerification(caller),
 
     /** Ends the session a refresh token belongs to (an unknown token ends nothing, silently). */
     async logout(refreshToken: string): Promise<void> {

@@ -23,8 +23,16 @@ export const PageQuery = {
 export const Uuid = Type.String({ format: 'uuid' });
 export const IdParams = Type.Object({ id: Uuid }, { additionalProperties: false });
 
-export const Name = Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' });
-export const Email = Type.String({ format: 'email', minLength: 3, maxLength: 254 });
+// Names and addresses reach mail bodies (names) and a mail header (the address): no
+// control characters at all (CR/LF would be header injection), and a name has a
+// visible character.
+const NO_CONTROLS = '[^\\u0000-\\u001F\\u007F-\\u009F\\u2028\\u2029]';
+export const Name = Type.String({
+  minLength: 1,
+  maxLength: 100,
+  pattern: `^${NO_CONTROLS}*[^\\s\\u0000-\\u001F\\u007F-\\u009F]${NO_CONTROLS}*$`,
+});
+export const Email = Type.String({ format: 'email', minLength: 3, maxLength: 254, pattern: `^${NO_CONTROLS}+$` });
 export const Password = Type.String({ minLength: 8, maxLength: 128 });
 
 /** Error responses every route may give, referenced so the OpenAPI document lists them. */

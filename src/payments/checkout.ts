@@ -119,6 +119,15 @@ export function createCheckout(ctx: PaymentContext) {
           currency: course.currency,
         });
         await enrollments.enroll(tx, { userId: caller.id, courseId: course.id, paymentReference: r.reference });
+        // A free course gets a receipt too: it confirms the enrollment (amount 0).
+        await ctx.notices?.receipt(tx, {
+          userId: caller.id,
+          courseTitle: course.title,
+          amount: 0,
+          currency: course.currency,
+          reference: r.reference,
+          paidAt: new Date(clock.now()),
+        });
         return r;
       });
       return { payment: toPublic(row), authorizationUrl: null, accessCode: null };

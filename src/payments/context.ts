@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { CourseRepository } from '../courses/repository.ts';
 import type { EnrollmentRepository } from '../enrollments/repository.ts';
 import { AppError, errors, isAppError } from '../errors/index.ts';
+import type { Queryable } from '../infra/database/client.ts';
 import { isPaymentGatewayError, type PaymentGateway } from './gateway.ts';
 import type { PaymentRepository } from './repository.ts';
 
@@ -10,6 +11,34 @@ import type { PaymentRepository } from './repository.ts';
 export interface PaymentClock {
   now(): number;
   sleep(ms: number): Promise<void>;
+}
+
+/**
+ * The mails a payment causes, written inside the transaction that records the event (so
+ * a mail exists exactly when its event committed). Asked of the accounts side, which
+ * knows the user and their address.
+ */
+export interface PaymentNotices {
+  /** The payment's enrollment was created: a receipt. */
+  receipt(
+    tx: Queryable,
+    r: { userId: string; courseTitle: string; amount: number; currency: string; reference: string; paidAt: Date },
+  ): Promise<void>;
+  /** A refund was processed. */
+  refund(
+    tx: Queryable,
+    r: {
+      userId: string;
+      courseTitle: string;
+      refundAmount: number;
+      refundedTotal: number;
+      paidAmount: number;
+      currency: string;
+      reference: string;
+      secondCharge: boolean;
+      processedAt: Date;
+    },
+  ): Promise<void>;
 }
 
 /** What every part of the payment service works with (see service.ts for the settings' meaning). */
@@ -21,6 +50,8 @@ export interface PaymentContext {
   logger: Logger;
   clock: PaymentClock;
   userEmail: (userId: string) => Promise<string | undefined>;
+  /** Receipts and refund notices; none are written when absent. */
+  notices?: PaymentNotices;
   publicUrl: () => string;
   callbackAllowlist: string[];
   verifyWaitMs: number;

@@ -10,7 +10,7 @@ import type { PaystackClient } from '../infra/paystack/client.ts';
 import { createPaystackGateway } from '../infra/paystack/gateway.ts';
 import type { Caller, Page } from '../shared/types.ts';
 import { createCheckout } from './checkout.ts';
-import type { PaymentClock, PaymentContext } from './context.ts';
+import type { PaymentClock, PaymentContext, PaymentNotices } from './context.ts';
 import type { PaymentGateway } from './gateway.ts';
 import { createReconcile } from './reconcile.ts';
 import { type PaymentRepository, toPublic } from './repository.ts';
@@ -28,6 +28,8 @@ export interface PaymentServiceDeps {
   paystackSecretKey?: string;
   /** Asked of the users module, which owns that table. */
   userEmail: (userId: string) => Promise<string | undefined>;
+  /** Receipts and refund notices, written in the transactions of their events; none when absent. */
+  notices?: PaymentNotices;
   logger: Logger;
   /** The service's public origin; read at call time (known only once listening). */
   publicUrl: () => string;
@@ -63,6 +65,7 @@ export function createPaymentService(d: PaymentServiceDeps) {
     logger: d.logger,
     clock: { now: d.clock?.now ?? Date.now, sleep: d.clock?.sleep ?? ((ms) => sleep(ms)) },
     userEmail: d.userEmail,
+    notices: d.notices,
     publicUrl: d.publicUrl,
     callbackAllowlist: d.callbackAllowlist,
     verifyWaitMs: d.verifyWaitMs,

@@ -77,6 +77,8 @@ export function createSettlement(ctx: PaymentContext) {
       );
       return (await payments.flag(p.reference, why)) ?? (await payments.findByReference(p.reference)) ?? p;
     }
+    // Read before the transaction: the receipt names the course, and no other connection is held meanwhile.
+    const courseTitle = ctx.notices ? ((await ctx.courses.findByIdOrSlug(p.courseId))?.title ?? p.courseId) : '';
     const outcome = await payments.transaction('payments.fulfil', async (tx) => {
       const row = await payments.markSuccess(tx, p.reference, {
         paidAt: v.paidAt,
@@ -84,7 +86,18 @@ export function createSettlement(ctx: PaymentContext) {
         gatewayResponse: v.gatewayResponse,
       });
       if (!row) return undefined;
-      if (await enrollments.enroll(tx, { userId: row.userId, courseId: row.courseId, paymentReference: row.reference })) return { row };
+      if (await enrollments.enroll(tx, { userId: row.userId, courseId: row.courseId, paymentReference: row.reference })) {
+        // The receipt commits with the enrollment, exactly once.
+        await ctx.notices?.receipt(tx, {
+          userId: row.userId,
+          courseTitle,
+          amount: row.amount,
+          currency: row.currency,
+          reference: row.reference,
+          paidAt: row.paidAt ? new Date(row.paidAt) : new Date(clock.now()),
+        });
+        return { row };
+      }
       const holder = await enrollments.activeHolder(tx, row.userId, row.courseId);
       if (holder) {
         const begun = await payments.beginRefund(tx, row.reference, row.amount, 'second_charge');
@@ -242,10 +255,24 @@ export function createSettlement(ctx: PaymentContext) {
       }
     }
     if (r.status === 'processed') {
+      const courseTitle = ctx.notices ? ((await ctx.courses.findByIdOrSlug(p.courseId))?.title ?? p.courseId) : '';
       const done = await payments.transaction('payments.refund_done', async (tx) => {
         const row = await payments.completeRefund(tx, open.id);
         // A full refund ends the enrollment; a partial one does not.
         if (row && row.refundedAmount >= row.amount) await enrollments.endForPayment(tx, row.reference);
+        // The notice commits with the refund's record, exactly once.
+        if (row)
+          await ctx.notices?.refund(tx, {
+            userId: row.userId,
+            courseTitle,
+            refundAmount: open.amount,
+            refundedTotal: row.refundedAmount,
+            paidAmount: row.amount,
+            currency: row.currency,
+            reference: row.reference,
+            secondCharge: open.kind === 'second_charge',
+            processedAt: new Date(clock.now()),
+          });
         return row;
       });
       if (done)

@@ -12,13 +12,15 @@ interface UserRow {
   last_name: string;
   role: Role;
   is_active: boolean;
+  email_verified_at: Date | null;
   password_hash: string;
   token_version: number;
   created_at: Date;
   updated_at: Date;
 }
 
-const COLUMNS = 'id, email, first_name, last_name, role, is_active, password_hash, token_version, created_at, updated_at';
+const COLUMNS =
+  'id, email, first_name, last_name, role, is_active, email_verified_at, password_hash, token_version, created_at, updated_at';
 
 function toUser(r: UserRow): User {
   return {
@@ -28,6 +30,7 @@ function toUser(r: UserRow): User {
     lastName: r.last_name,
     role: r.role,
     isActive: r.is_active,
+    emailVerifiedAt: r.email_verified_at?.toISOString() ?? null,
     createdAt: r.created_at.toISOString(),
     updatedAt: r.updated_at.toISOString(),
   };
@@ -43,7 +46,12 @@ export interface NewUser {
   lastName: string;
   passwordHash: string;
   role: Role;
+  /** Made by an operator (bootstrap, CLI, demo data), who vouches for the address. */
+  emailVerified?: boolean;
 }
+
+/** A step another module runs inside a users transaction (a mail to enqueue, a token to use up). */
+export type InTransaction<T = void> = (tx: Queryable, user: UserWithSecrets) => Promise<T>;
 
 export interface UserChanges {
   firstName?: string;
@@ -77,16 +85,19 @@ export function createUserRepository(db: Database, feed: ChangeFeed, sessions: S
   }
 
   return {
-    async create(u: NewUser): Promise<User | 'email_taken'> {
+    /** Creates a user; `also` runs in the same transaction (registration's verification mail). */
+    async create(u: NewUser, also?: InTransaction): Promise<User | 'email_taken'> {
       try {
         return await write(
           'users.create',
           async (tx) => {
             const rows = await tx.query<UserRow>(
               'users.create',
-              `INSERT INTO users (email, first_name, last_name, password_hash, role) VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`,
-              [u.email, u.firstName, u.lastName, u.passwordHash, u.role],
+              `INSERT INTO users (email, first_name, last_name, password_hash, role, email_verified_at)
+               VALUES ($1, $2, $3, $4, $5, CASE WHEN $6::boolean THEN now() END) RETURNING ${COLUMNS}`,
+              [u.email, u.firstName, u.lastName, u.passwordHash, u.role, u.emailVerified === true],
             );
+            if (also) await also(tx, toUserWithSecrets(rows[0]));
             return toUser(rows[0]);
           },
           () => undefined,
@@ -127,6 +138,7 @@ export function createUserRepository(db: Database, feed: ChangeFeed, sessions: S
         values.push(q.isActive);
         where.push(`is_active = $${values.length}`);
       }
+      if (q.emailVerified !== undefined) where.push(q.emailVerified ? 'email_verified_at IS NOT NULL' : 'email_verified_at IS NULL');
       if (q.search) {
         values.push(likePattern(q.search));
         const p = `$${values.length}`;
@@ -177,7 +189,7 @@ export function createUserRepository(db: Database, feed: ChangeFeed, sessions: S
 
     /**
      * An operator's act (CLI create-admin on an existing account): sets the password,
-     * makes the account an active admin, and ends every session it had (the token
+     * makes the account an active admin with its address vouched for (verified), and ends every session it had (the token
      * version goes up, so its access tokens stop working in every process too).
      * Returns how many sessions were live.
      */
@@ -187,7 +199,7 @@ export function createUserRepository(db: Database, feed: ChangeFeed, sessions: S
         async (tx) => {
           const rows = await tx.query<UserRow>(
             'users.reset_as_admin',
-            `UPDATE users SET password_hash = $2, role = 'admin', is_active = true, token_version = token_version + 1, updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`,
+            `UPDATE users SET password_hash = $2, role = 'admin', is_active = true, email_verified_at = COALESCE(email_verified_at, now()), token_version = token_version + 1, updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`,
             [id, passwordHash],
           );
           if (!rows[0]) return undefined;
@@ -195,6 +207,84 @@ export function createUserRepository(db: Database, feed: ChangeFeed, sessions: S
         },
         (r) => (r ? [[r.user.id, r.user.tokenVersion]] : undefined),
       ).then((r) => r && { sessionsEnded: r.sessionsEnded });
+    },
+
+    /**
+     * Sets a password and ends every session of the account in one transaction (the token
+     * version goes up, so its access tokens stop working in every process within the
+     * change feed's bound). `resolve` names the account inside that transaction (a reset
+     * uses its token up there) with the address it must still have; `markVerified` also
+     * proves the address; `also` runs last in the transaction (a notice to enqueue).
+     * Undefined when no account matches.
+     */
+    async setPassword(
+      resolve: (tx: Queryable) => Promise<{ userId: string; email?: string } | undefined>,
+      passwordHash: string,
+      opts: { markVerified: boolean },
+      also?: InTransaction,
+    ): Promise<UserWithSecrets | undefined> {
+      return write(
+        'users.set_password',
+        async (tx) => {
+          const who = await resolve(tx);
+          if (!who) return undefined;
+          const rows = await tx.query<UserRow>(
+            'users.set_password',
+            `UPDATE users SET password_hash = $2, token_version = token_version + 1, updated_at = now(),
+               email_verified_at = CASE WHEN $3::boolean THEN COALESCE(email_verified_at, now()) ELSE email_verified_at END
+             WHERE id = $1 AND ($4::text IS NULL OR email = $4) RETURNING ${COLUMNS}`,
+            [who.userId, passwordHash, opts.markVerified, who.email ?? null],
+          );
+          const user = rows[0] && toUserWithSecrets(rows[0]);
+          if (!user) return undefined;
+          await sessions.endAllSessionsOf(tx, user.id);
+          if (also) await also(tx, user);
+          return user;
+        },
+        (u) => (u ? [[u.id, u.tokenVersion]] : undefined),
+      );
+    },
+
+    /**
+     * Marks an address verified: `resolve` names the account and the address the proof was
+     * for, inside the transaction (a verification token used up there). Undefined when no
+     * account has that address any more.
+     */
+    async markVerified(resolve: (tx: Queryable) => Promise<{ userId: string; email: string } | undefined>): Promise<User | undefined> {
+      return write(
+        'users.mark_verified',
+        async (tx) => {
+          const who = await resolve(tx);
+          if (!who) return undefined;
+          const rows = await tx.query<UserRow>(
+            'users.mark_verified',
+            `UPDATE users SET email_verified_at = COALESCE(email_verified_at, now()), updated_at = now()
+             WHERE id = $1 AND email = $2 RETURNING ${COLUMNS}`,
+            [who.userId, who.email],
+          );
+          return rows[0] && toUser(rows[0]);
+        },
+        () => undefined,
+      );
+    },
+
+    /**
+     * Claims the one reminder an unverified account gets with a payment receipt, inside
+     * the caller's transaction: true exactly once per account (the conditional UPDATE
+     * holds the row, so two receipts committing together cannot both claim it).
+     */
+    async claimVerifyReminder(tx: Queryable, userId: string): Promise<boolean> {
+      const rows = await tx.query<{ id: string }>(
+        'users.claim_verify_reminder',
+        `UPDATE users SET verify_reminded_at = now() WHERE id = $1 AND email_verified_at IS NULL AND verify_reminded_at IS NULL RETURNING id`,
+        [userId],
+      );
+      return rows.length === 1;
+    },
+
+    async findByIdIn(tx: Queryable, id: string): Promise<UserWithSecrets | undefined> {
+      const rows = await tx.query<UserRow>('users.find_by_id', `SELECT ${COLUMNS} FROM users WHERE id = $1`, [id]);
+      return rows[0] && toUserWithSecrets(rows[0]);
     },
 
     async countAdmins(): Promise<number> {

@@ -24,6 +24,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UserService; hooks: 
             ...PageQuery,
             role: Type.Optional(Role),
             isActive: Type.Optional(Type.Boolean()),
+            emailVerified: Type.Optional(Type.Boolean({ description: 'true: verified addresses only; false: unverified only' })),
             search: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
           },
           { additionalProperties: false },
@@ -37,6 +38,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UserService; hooks: 
         ...pageFrom(q),
         role: q.role,
         isActive: q.isActive,
+        emailVerified: q.emailVerified,
         search: q.search?.trim() || undefined,
       });
       void reply.header('x-cache', r.cache);
@@ -75,6 +77,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UserService; hooks: 
           { additionalProperties: false, minProperties: 1 },
         ),
         response: { 200: UserSchema, ...problems(401, 403, 404, 409, 413, 415) },
+        description: 'Making an account instructor or admin needs its email verified first (403 email_unverified).',
       },
     },
     async (request) => {

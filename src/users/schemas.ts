@@ -10,6 +10,9 @@ export const UserSchema = Type.Object(
     lastName: Type.String(),
     role: Role,
     isActive: Type.Boolean(),
+    emailVerifiedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+      description: "When the address was proven to be the account's; null until then",
+    }),
     createdAt: Type.String({ format: 'date-time' }),
     updatedAt: Type.String({ format: 'date-time' }),
   },

@@ -14,7 +14,7 @@ export function createUserService(deps: { users: UserRepository; cache: CachedRe
   return {
     async list(caller: Caller, q: UserListQuery): Promise<{ value: Page<User>; cache: 'hit' | 'miss' | 'bypass' }> {
       if (caller.role !== 'admin') throw errors.forbidden('Only admins can list users');
-      const key = `list:${q.page}:${q.pageSize}:${q.role ?? ''}:${q.isActive ?? ''}:${q.search ?? ''}`;
+      const key = `list:${q.page}:${q.pageSize}:${q.role ?? ''}:${q.isActive ?? ''}:${q.emailVerified ?? ''}:${q.search ?? ''}`;
       return cache.read('users', key, () => users.list(q));
     },
 
@@ -38,6 +38,14 @@ export function createUserService(deps: { users: UserRepository; cache: CachedRe
         // An admin demoting or deactivating themselves could leave nobody to undo it.
         const admins = await users.countAdmins();
         if (admins <= 1) throw errors.conflict('The last admin cannot demote or deactivate themselves');
+      }
+      if (isAdmin && patch.role !== undefined && patch.role !== 'student') {
+        // Staff accounts must be recoverable and provably their holder's: the address is
+        // proven first. (A proven address never becomes unproven, so reading first is safe.)
+        const target = await users.findById(id);
+        if (!target) throw errors.notFound('User');
+        if (target.role !== patch.role && target.emailVerifiedAt === null)
+          throw errors.emailUnverified(`The account's email must be verified before it can be made ${patch.role}`);
       }
       const updated = await users.update(id, patch);
       if (!updated) throw errors.notFound('User');

@@ -9,6 +9,8 @@ export interface User {
   lastName: string;
   role: Role;
   isActive: boolean;
+  /** When the address was proven to be the account's (ISO time), or null. */
+  emailVerifiedAt: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -22,6 +24,7 @@ export function toPublicUser(u: User): User {
     lastName: u.lastName,
     role: u.role,
     isActive: u.isActive,
+    emailVerifiedAt: u.emailVerifiedAt,
     createdAt: u.createdAt,
     updatedAt: u.updatedAt,
   };
@@ -37,5 +40,6 @@ export interface UserListQuery {
   pageSize: number;
   role?: Role;
   isActive?: boolean;
+  emailVerified?: boolean;
   search?: string;
 }

@@ -21,7 +21,9 @@ const PASSWORD = 'correct-horse-battery';
 export async function makeUser(
   app: TestApp,
   role: Role = 'student',
-  overrides: { firstName?: string; lastName?: string; email?: string } = {},
+  // Staff accounts are made verified (as the migration and every operator path make them);
+  // students unverified, as registration leaves them.
+  overrides: { firstName?: string; lastName?: string; email?: string; emailVerified?: boolean } = {},
 ): Promise<TestUser> {
   passwordHashCache ??= hashPassword(PASSWORD);
   const email = overrides.email ?? `${role}-${randomBytes(4).toString('hex')}@example.com`;
@@ -31,6 +33,7 @@ export async function makeUser(
     lastName: overrides.lastName ?? role,
     passwordHash: await passwordHashCache,
     role,
+    emailVerified: overrides.emailVerified ?? role !== 'student',
   });
   if (created === 'email_taken') throw new Error('email taken');
   const res = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password: PASSWORD } });

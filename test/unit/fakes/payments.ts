@@ -3,7 +3,7 @@ import pino from 'pino';
 import type { CourseRepository } from '../../../src/courses/repository.ts';
 import type { Course } from '../../../src/courses/types.ts';
 import type { EnrollmentRepository } from '../../../src/enrollments/repository.ts';
-import type { PaymentContext } from '../../../src/payments/context.ts';
+import type { PaymentContext, PaymentNotices } from '../../../src/payments/context.ts';
 import type { GatewayRefund, PaymentGateway, RefundOutcome, VerifyOutcome } from '../../../src/payments/gateway.ts';
 import { FULFILLABLE, type PaymentRepository } from '../../../src/payments/repository.ts';
 import { createPaymentService } from '../../../src/payments/service.ts';
@@ -301,6 +301,22 @@ export const course: Course = {
 
 export const silent = pino({ level: 'silent' });
 
+/** Receipts and refund notices as the accounts side would write them: recorded, and refused outside a transaction. */
+export function fakeNotices() {
+  const sent: ({ kind: 'receipt' | 'refund' } & Record<string, unknown>)[] = [];
+  const notices: PaymentNotices = {
+    receipt: async (tx, r) => {
+      if ((tx as unknown) !== TX) throw new Error('receipt outside a transaction');
+      sent.push({ kind: 'receipt', ...r });
+    },
+    refund: async (tx, r) => {
+      if ((tx as unknown) !== TX) throw new Error('refund notice outside a transaction');
+      sent.push({ kind: 'refund', ...r });
+    },
+  };
+  return { notices, sent };
+}
+
 /** The payment service over the fakes, with settings as the server has them by default. */
 export function setup(o: { requestTimeoutMs?: number; reconcileMinAgeMs?: number } = {}) {
   const clock = fakeClock();
@@ -308,7 +324,9 @@ export function setup(o: { requestTimeoutMs?: number; reconcileMinAgeMs?: number
   const enrollments = fakeEnrollments();
   const { g, gateway } = fakeGateway();
   const courses = { findByIdOrSlug: async (id: string) => (id === course.id ? course : undefined) } as unknown as CourseRepository;
+  const mail = fakeNotices();
   const settings = {
+    notices: mail.notices,
     userEmail: async () => 'student@example.test',
     logger: silent,
     publicUrl: () => 'http://127.0.0.1:3000',
@@ -331,7 +349,7 @@ export function setup(o: { requestTimeoutMs?: number; reconcileMinAgeMs?: number
   };
   /** Settlement on its own (its own verify bookkeeping, apart from the service's). */
   const settlement = createSettlement(ctx);
-  return { clock, payments, enrollments, g, gateway, service, settlement, ctx };
+  return { clock, payments, enrollments, g, gateway, service, settlement, ctx, notices: mail.sent };
 }
 
 /** Paystack's answer that a payment was made in full. */

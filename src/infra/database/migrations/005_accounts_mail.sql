@@ -64,3 +64,8 @@ CREATE TABLE dev_mailbox (
   body_html    text,
   received_at  timestamptz NOT NULL DEFAULT now()
 );
+
+-- An unverified account gets one reminder (a fresh verification link) with a payment
+-- receipt, once: this records that it was sent, claimed by a conditional UPDATE in the
+-- transaction that writes the receipt.
+ALTER TABLE users ADD COLUMN verify_reminded_at timestamptz;
