@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 import { signPaystackBody } from '../src/infra/paystack/signature.ts';
 import { makeCourse, makeUser, type TestUser } from './helpers/factories.ts';
@@ -330,4 +331,27 @@ test('a refund whose answer is lost is looked up, not repeated', async (t) => {
   assert.equal((await paymentRow(app, p.reference)).status, 'refunded');
   const stats = await app.sim.stats();
   assert.equal(stats.refund, 1, 'the refund was sent again');
+});
+
+test('a sweep holds what it claimed for as long as its batch may take: a second sweep started while the first waits on a slow Paystack verifies nothing again', async (t) => {
+  // The sweep's own backoff (100 ms here) is far shorter than one slow verify (800 ms).
+  const { app, inst, student } = await setup(t, { RECONCILE_INTERVAL_MS: '100' });
+  const refs: string[] = [];
+  for (const title of ['Sweep A', 'Sweep B']) {
+    const course = await makeCourse(app, inst, { title, price: 200_000 });
+    const p = (await initialize(app, student, course.id)).json();
+    await app.sim.complete(p.reference, 'success', false);
+    refs.push(p.reference);
+  }
+  await app.c.db.query('t', 'UPDATE payments SET next_check_at = now() WHERE reference = ANY($1)', [refs]);
+  await app.sim.reset();
+  await app.sim.control({ mode: 'slow', delayMs: 800, ops: ['verify'] });
+  const first = app.c.payments.reconcileOnce();
+  // Well past the rows' 100 ms backoff, while the first sweep still waits on its first verify.
+  await sleep(400);
+  const second = app.c.payments.reconcileOnce();
+  await Promise.all([first, second]);
+  const stats = await app.sim.stats();
+  assert.equal(stats.verify, 2, 'each claimed payment verified once');
+  for (const ref of refs) assert.deepEqual(await counts(app, ref), { payments: 1, enrollments: 1, events: 0 });
 });

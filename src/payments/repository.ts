@@ -197,17 +197,20 @@ export function createPaymentRepository(db: Database) {
     },
 
     /**
-     * Claims a batch for this sweeper: the rows' next check is pushed into the future in
-     * the same statement that picks them (SKIP LOCKED), so concurrent sweepers in other
-     * processes and instances take different rows and none is verified twice.
+     * Claims a batch for this sweeper: the rows' next check is pushed past `leaseMs` (the
+     * time the whole batch may take) in the same statement that picks them (SKIP LOCKED),
+     * so concurrent sweepers in other processes and instances take different rows and
+     * none is verified twice, however long the batch takes. Each row's own backoff is put
+     * back by releaseClaim once the sweeper has looked at it.
      */
     // Backoff per payment: the sweep interval doubled per look (2^12 at most), capped at an
     // hour, so a payment Paystack keeps calling "ongoing" costs about one verify an hour.
-    async claimDue(minAgeMs: number, limit: number, retryBaseMs: number): Promise<PaymentRow[]> {
+    async claimDue(minAgeMs: number, limit: number, retryBaseMs: number, leaseMs: number): Promise<PaymentRow[]> {
       const rows = await db.query<Row>(
         'payments.claim_due',
         `UPDATE payments p SET check_attempts = p.check_attempts + 1,
-           next_check_at = now() + make_interval(secs => LEAST(3600, ($3::double precision / 1000) * power(2, LEAST(p.check_attempts, 12))))
+           next_check_at = now() + make_interval(secs => GREATEST($4::double precision / 1000,
+             LEAST(3600, ($3::double precision / 1000) * power(2, LEAST(p.check_attempts, 12)))))
          WHERE p.id IN (
            SELECT id FROM payments
            WHERE next_check_at <= now()
@@ -219,9 +222,20 @@ export function createPaymentRepository(db: Database) {
                   OR (status IN ('failed', 'abandoned') AND created_at > now() - interval '24 hours'))
            ORDER BY next_check_at LIMIT $2 FOR UPDATE SKIP LOCKED)
          RETURNING ${P_COLUMNS}`,
-        [minAgeMs, limit, retryBaseMs],
+        [minAgeMs, limit, retryBaseMs, leaseMs],
       );
       return rows.map(toRow);
+    },
+
+    /** The sweeper has looked at a claimed row: its next check is its backoff from now, not the batch's lease. */
+    async releaseClaim(reference: string, retryBaseMs: number): Promise<void> {
+      await db.query(
+        'payments.release_claim',
+        `UPDATE payments SET next_check_at = LEAST(next_check_at,
+           now() + make_interval(secs => LEAST(3600, ($2::double precision / 1000) * power(2, LEAST(check_attempts - 1, 12)))))
+         WHERE reference = $1`,
+        [reference, retryBaseMs],
+      );
     },
     ...createRefundQueries(db),
     ...createWebhookEventQueries(db),

@@ -161,6 +161,7 @@ export function fakePayments(clock: FakeClock) {
       return set(f.paymentReference, { status: r.refundedAmount > 0 ? 'refunded' : 'success' });
     },
     list: async () => ({ items: [], page: 1, pageSize: 20, total: 0 }),
+    releaseClaim: async () => undefined,
     claimDue: async () =>
       [...rows.values()]
         .filter((r) => r.status === 'pending' || r.status === 'refund_pending' || r.status === 'failed' || r.status === 'abandoned')
