@@ -129,7 +129,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     done();
   });
   await app.register(underPressure, {
-    maxEventLoopDelay: 1000,
+    maxEventLoopDelay: config.maxEventLoopDelayMs,
     // Sampled every second (the plugin's default), stated on purpose: finer costs CPU.
     sampleInterval: 1000,
     pressureHandler: (request, reply) => {

@@ -24,6 +24,7 @@ export interface Config {
   corsOrigins: string[];
   webConcurrency: number | undefined;
   maxInflightRequests: number;
+  maxEventLoopDelayMs: number;
   maxConnections: number;
   requestTimeoutMs: number;
   replyMarginMs: number;
@@ -222,6 +223,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     corsOrigins: l('CORS_ORIGINS'),
     webConcurrency: raw.WEB_CONCURRENCY as number | undefined,
     maxInflightRequests: n('MAX_INFLIGHT_REQUESTS'),
+    maxEventLoopDelayMs: n('MAX_EVENT_LOOP_DELAY_MS'),
     maxConnections: n('MAX_CONNECTIONS'),
     requestTimeoutMs: n('REQUEST_TIMEOUT_MS'),
     replyMarginMs: n('REPLY_MARGIN_MS'),

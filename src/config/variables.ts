@@ -72,6 +72,12 @@ export const VARIABLES = {
     group: 'Server',
     doc: 'worker processes per instance (default: CPU count; always 1 with the embedded database)',
   },
+  MAX_EVENT_LOOP_DELAY_MS: {
+    kind: ms(100, 60000),
+    default: '1000',
+    group: 'Server',
+    doc: 'an event loop that stalled this long sheds new requests (503 overloaded) until it recovers: a second of stall means everything queued already waits that long',
+  },
   MAX_INFLIGHT_REQUESTS: {
     kind: { type: 'int', min: 1, max: 100000 },
     default: '1000',
