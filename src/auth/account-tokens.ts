@@ -98,3 +98,18 @@ export function createAccountTokenRepository(db: Database) {
 }
 
 export type AccountTokenRepository = ReturnType<typeof createAccountTokenRepository>;
+
+/**
+ * A fresh email-verification link for the account's current address, stored (hashed)
+ * inside the caller's transaction: what a verification mail and a receipt's reminder carry.
+ */
+export async function newVerifyLink(
+  tokens: AccountTokenRepository,
+  tx: Queryable,
+  user: { id: string; email: string },
+  ttlS: number,
+): Promise<{ token: string; expiresAt: Date; ttlS: number }> {
+  const minted = mintAccountToken();
+  const { expiresAt } = await tokens.insert(tx, { userId: user.id, purpose: 'email_verify', email: user.email, hash: minted.hash, ttlS });
+  return { token: minted.token, expiresAt, ttlS };
+}

@@ -2,7 +2,7 @@ import type { Queryable } from '../infra/database/client.ts';
 import { paymentReceiptMail, type ReceiptFacts, type RefundFacts, refundProcessedMail } from '../mail/messages.ts';
 import type { MailOutbox } from '../mail/types.ts';
 import type { UserRepository } from '../users/repository.ts';
-import { type AccountTokenRepository, mintAccountToken } from './account-tokens.ts';
+import { type AccountTokenRepository, newVerifyLink } from './account-tokens.ts';
 
 /**
  * The mails payments cause, addressed from the account (the payments module asks; it does
@@ -25,15 +25,7 @@ export function createPaymentNotices(deps: {
       if (!user) return;
       let reminder;
       if (user.emailVerifiedAt === null && (await users.claimVerifyReminder(tx, user.id))) {
-        const minted = mintAccountToken();
-        const { expiresAt } = await accountTokens.insert(tx, {
-          userId: user.id,
-          purpose: 'email_verify',
-          email: user.email,
-          hash: minted.hash,
-          ttlS: deps.emailVerifyTtlS,
-        });
-        reminder = { token: minted.token, expiresAt, ttlS: deps.emailVerifyTtlS };
+        reminder = await newVerifyLink(accountTokens, tx, user, deps.emailVerifyTtlS);
       }
       await outbox.enqueue(
         tx,

@@ -5,7 +5,7 @@ import type { MailOutbox } from '../mail/types.ts';
 import type { Caller } from '../shared/types.ts';
 import type { UserRepository } from '../users/repository.ts';
 import type { UserWithSecrets } from '../users/types.ts';
-import { type AccountTokenRepository, hashAccountToken, mintAccountToken, plausibleAccountToken } from './account-tokens.ts';
+import { type AccountTokenRepository, hashAccountToken, mintAccountToken, newVerifyLink, plausibleAccountToken } from './account-tokens.ts';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './passwords.ts';
 import { createTimingMirror } from './timing.ts';
 
@@ -38,18 +38,8 @@ export function createAccountRecovery(deps: RecoveryDeps) {
 
   /** A verification link for the account's address, mailed: inside the caller's transaction. */
   async function mailVerification(tx: Queryable, user: { id: string; email: string; firstName: string }): Promise<void> {
-    const minted = mintAccountToken();
-    const { expiresAt } = await accountTokens.insert(tx, {
-      userId: user.id,
-      purpose: 'email_verify',
-      email: user.email,
-      hash: minted.hash,
-      ttlS: deps.emailVerifyTtlS,
-    });
-    await outbox.enqueue(
-      tx,
-      emailVerificationMail(recipient(user), deps.publicUrl(), { token: minted.token, expiresAt, ttlS: deps.emailVerifyTtlS }),
-    );
+    const link = await newVerifyLink(accountTokens, tx, user, deps.emailVerifyTtlS);
+    await outbox.enqueue(tx, emailVerificationMail(recipient(user), deps.publicUrl(), link));
   }
 
   /** The notice that a password changed, to the account's address: inside the caller's transaction. */
