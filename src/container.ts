@@ -156,6 +156,7 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
       disabled: config.cacheDisabled,
       // Versioned keys make the TTL irrelevant to freshness; it only bounds memory.
       ttlS: 300,
+      localMaxBytes: config.cacheL1MaxBytes,
       onOutcome: telemetry.onCacheOutcome,
     });
 
@@ -192,6 +193,7 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
       breakers: { database: db.policy, cache: cacheDep.policy, paystack: paystackDep.policy, mail: mailDep.policy },
       poolStats: () => db.poolStats(),
       outboxStats: () => mail.cachedStats(),
+      cacheLocal: () => cache.local.stats(),
     });
     if (opts.startMailSender !== false) {
       mail.sender.start();

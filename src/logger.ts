@@ -51,19 +51,38 @@ export const REDACT_PATHS = [
   '*.redisUrl',
 ];
 
+const requestLoggers = new WeakMap<Logger, Logger>();
+
 export function createLogger(level: string, destination?: DestinationStream): Logger {
-  return pino(
+  // One stream for both loggers below, so their lines never interleave mid-line.
+  const dest = destination ?? pino.destination(process.stdout.fd || 1);
+  const common = {
+    level,
+    base: { pid: process.pid },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label: string) => ({ level: label }) },
+  };
+  const logger = pino(
     {
-      level,
-      base: { pid: process.pid },
-      timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
+      ...common,
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       mixin() {
         const ctx = currentContext();
         return ctx ? { requestId: ctx.requestId } : {};
       },
     },
-    destination,
+    dest,
   );
+  requestLoggers.set(logger, pino(common, dest));
+  return logger;
+}
+
+/**
+ * The logger for the one line each request ends with: the same stream, level and fields,
+ * without the redaction pass and the context lookup. That line's fields are fixed
+ * (lifecycle.ts: requestId, method, route, status, duration, code, dependency, ip) and
+ * carry no secret, so it pays what pino itself costs and nothing more.
+ */
+export function requestLoggerOf(logger: Logger): Logger {
+  return requestLoggers.get(logger) ?? logger;
 }

@@ -64,6 +64,8 @@ export interface Config {
   dataDir: string;
   redisUrl: string | undefined;
   cacheDisabled: boolean;
+  /** CACHE_L1_MAX_BYTES: the in-process tier's bound; 0 = no in-process tier. */
+  cacheL1MaxBytes: number;
   paystackSecretKey: string | undefined;
   paystackBaseUrl: string;
   callbackUrlAllowlist: string[];
@@ -263,6 +265,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     dataDir: sd('DATA_DIR'),
     redisUrl: s('REDIS_URL'),
     cacheDisabled: raw.CACHE_DISABLED === true,
+    cacheL1MaxBytes: n('CACHE_L1_MAX_BYTES'),
     paystackSecretKey: s('PAYSTACK_SECRET_KEY'),
     paystackBaseUrl: sd('PAYSTACK_BASE_URL').replace(/\/+$/, ''),
     callbackUrlAllowlist: l('CALLBACK_URL_ALLOWLIST').map((o) => o.replace(/\/+$/, '')),

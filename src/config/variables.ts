@@ -288,6 +288,12 @@ export const VARIABLES = {
     group: 'Dependencies',
     doc: 'true turns the cache off (every read x-cache: bypass): for baselines, or to take a misbehaving cache out at once',
   },
+  CACHE_L1_MAX_BYTES: {
+    kind: { type: 'int', min: 0, max: 1073741824 },
+    default: '33554432',
+    group: 'Dependencies',
+    doc: "the in-process cache tier's size per process (0 turns it off): 32 MiB holds every page of a few thousand users and courses, a small share of a worker's heap",
+  },
   PAYSTACK_SECRET_KEY: {
     kind: { type: 'string', minLength: 8 },
     group: 'Dependencies',

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 
+import { sendServed } from '../http/cached-reply.ts';
 import { type AuthHooks, callerOf } from '../http/caller.ts';
 import { IdParams, pageOf, PageQuery, problems } from '../http/schemas.ts';
 import { pageFrom } from '../shared/paging.ts';
@@ -35,8 +36,7 @@ export const courseRoutes: FastifyPluginAsyncTypebox<{ courses: CourseService; h
     async (request, reply) => {
       const q = request.query;
       const r = await courses.list({ ...pageFrom(q), search: q.search?.trim() || undefined });
-      void reply.header('x-cache', r.cache);
-      return r.value;
+      return sendServed(request, reply, r);
     },
   );
 
@@ -53,8 +53,7 @@ export const courseRoutes: FastifyPluginAsyncTypebox<{ courses: CourseService; h
     },
     async (request, reply) => {
       const r = await courses.get(request.caller, request.params.idOrSlug);
-      void reply.header('x-cache', r.cache);
-      return r.value;
+      return sendServed(request, reply, r);
     },
   );
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 import { errors } from '../errors/index.ts';
-import type { CachedRead } from '../shared/cached-read.ts';
+import type { CachedRead, Served } from '../shared/cached-read.ts';
 import type { Caller, Page } from '../shared/types.ts';
 import type { CourseRepository } from './repository.ts';
 import type { Course, CourseChanges, NewCourse } from './types.ts';
@@ -31,14 +31,14 @@ export function createCourseService(deps: { courses: CourseRepository; cache: Ca
   }
 
   return {
-    async list(q: { page: number; pageSize: number; search?: string }): Promise<{ value: Page<Course>; cache: 'hit' | 'miss' | 'bypass' }> {
+    async list(q: { page: number; pageSize: number; search?: string }): Promise<Served<Page<Course>>> {
       return cache.read('courses', `list:${q.page}:${q.pageSize}:${q.search ?? ''}`, () => courses.listPublished(q));
     },
 
-    async get(caller: Caller | undefined, idOrSlug: string): Promise<{ value: Course; cache: 'hit' | 'miss' | 'bypass' }> {
+    async get(caller: Caller | undefined, idOrSlug: string): Promise<Served<Course>> {
       const r = await load(idOrSlug);
       if (!r.value || !visible(r.value, caller)) throw errors.notFound('Course');
-      return { value: r.value, cache: r.cache };
+      return r as Served<Course>;
     },
 
     async create(caller: Caller, input: NewCourse): Promise<Course> {

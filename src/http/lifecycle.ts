@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 
 import { errors } from '../errors/index.ts';
+import { requestLoggerOf } from '../logger.ts';
 import { type RequestContext, runInContext } from '../resilience/deadline.ts';
 import { sendProblem } from './problem.ts';
 
@@ -42,6 +43,7 @@ export const inflight = new Set<RequestContext>();
  */
 export function registerLifecycle(app: FastifyInstance, o: LifecycleOptions): void {
   const timers = new WeakMap<FastifyRequest, { timer: NodeJS.Timeout; controller: AbortController; timedOut: boolean }>();
+  const requestLog = requestLoggerOf(o.logger);
 
   app.addHook('onRequest', (request, reply, done) => {
     const controller = new AbortController();
@@ -85,7 +87,7 @@ export function registerLifecycle(app: FastifyInstance, o: LifecycleOptions): vo
       inflight.delete(ctx);
       const route = request.routeOptions.url ?? 'unmatched';
       if (!QUIET_ROUTES.has(route)) {
-        o.logger.info(
+        requestLog.info(
           {
             requestId: request.id,
             method: request.method,
@@ -126,7 +128,7 @@ export function registerLifecycle(app: FastifyInstance, o: LifecycleOptions): vo
         dependency: reply.statusCode >= 500 ? ctx?.lastDependency : undefined,
       };
       // The client's address as TRUST_PROXY resolves it: X-Forwarded-For only from a trusted proxy.
-      o.logger[reply.statusCode >= 500 ? 'warn' : 'info']({ ...rec, ip: request.ip }, 'request completed');
+      requestLog[reply.statusCode >= 500 ? 'warn' : 'info']({ ...rec, ip: request.ip }, 'request completed');
       o.onFinished?.({ ...rec, timedOut });
     }
     done();

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 
+import { sendServed } from '../http/cached-reply.ts';
 import { type AuthHooks, callerOf } from '../http/caller.ts';
 import { IdParams, PageQuery, problems, Uuid } from '../http/schemas.ts';
 import { pageFrom } from '../shared/paging.ts';
@@ -43,8 +44,7 @@ export const learningRoutes: FastifyPluginAsyncTypebox<{ learning: LearningServi
     },
     async (request, reply) => {
       const r = await learning.outline(request.caller, request.params.idOrSlug);
-      void reply.header('x-cache', r.cache);
-      return r.value;
+      return sendServed(request, reply, r);
     },
   );
 
@@ -154,8 +154,7 @@ export const learningRoutes: FastifyPluginAsyncTypebox<{ learning: LearningServi
     },
     async (request, reply) => {
       const r = await learning.lesson(request.caller, request.params.id);
-      void reply.header('x-cache', r.cache);
-      return r.value;
+      return sendServed(request, reply, r);
     },
   );
 

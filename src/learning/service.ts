@@ -1,6 +1,6 @@
 import type { Course } from '../courses/types.ts';
 import { errors } from '../errors/index.ts';
-import type { CachedRead } from '../shared/cached-read.ts';
+import type { CachedRead, Served } from '../shared/cached-read.ts';
 import type { Caller } from '../shared/types.ts';
 import type { LessonRepository } from './lessons-repository.ts';
 import type { ProgressRepository } from './progress-repository.ts';
@@ -16,8 +16,6 @@ export interface LearningServiceDeps {
   cache: CachedRead;
   videoHosts: readonly string[];
 }
-
-type Served<T> = { value: T; cache: 'hit' | 'miss' | 'bypass' };
 
 /**
  * Lessons, progress and certificates. Content (outlines, rendered bodies) is read through
@@ -52,30 +50,29 @@ export function createLearningService(deps: LearningServiceDeps) {
       return l ? readable(l) : null;
     });
 
-  async function lessonAndCourse(id: string): Promise<{ lesson: LessonBody; course: Course; served: Served<unknown> }> {
+  async function lessonAndCourse(id: string): Promise<{ lesson: LessonBody; course: Course; served: Served<LessonBody> }> {
     const r = await cachedLesson(id);
     const course = r.value && (await deps.loadCourse(r.value.courseId));
     if (!r.value || !course) throw errors.notFound('Lesson');
-    return { lesson: r.value, course, served: r };
+    return { lesson: r.value, course, served: r as Served<LessonBody> };
   }
 
-  async function outlineOf(courseId: string): Promise<Served<LessonSummary[]>> {
-    return cache.read('lessons', `outline:${courseId}`, () => lessons.outline(courseId));
+  // Cached in the answer's own shape, so the route sends the entry's bytes as they are.
+  async function outlineOf(courseId: string): Promise<Served<{ items: LessonSummary[] }>> {
+    return cache.read('lessons', `outline:${courseId}`, async () => ({ items: await lessons.outline(courseId) }));
   }
 
   return {
     async outline(caller: Caller | undefined, idOrSlug: string): Promise<Served<{ items: LessonSummary[] }>> {
       const course = await visibleCourse(caller, idOrSlug);
-      const r = await outlineOf(course.id);
-      return { value: { items: r.value }, cache: r.cache };
+      return outlineOf(course.id);
     },
 
     /** SPEC.md's reading rule: managers, enrolled students, and anyone for a published course's preview lesson. */
     async lesson(caller: Caller | undefined, id: string): Promise<Served<LessonBody>> {
       const { lesson, course, served } = await lessonAndCourse(id);
-      const value = { value: lesson, cache: served.cache };
-      if (manages(caller, course) || (course.isPublished && lesson.isPreview)) return value;
-      if (await enrolled(caller, course)) return value;
+      if (manages(caller, course) || (course.isPublished && lesson.isPreview)) return served;
+      if (await enrolled(caller, course)) return served;
       if (!course.isPublished) throw errors.notFound('Lesson');
       if (!caller) throw errors.unauthorized('Sign in and enroll in this course to read this lesson');
       throw errors.notEnrolled('Enroll in this course to read this lesson');

@@ -30,6 +30,8 @@ export interface WorkerReport {
   inflight: number;
   rssBytes: number;
   breakers: Record<string, BreakerState>;
+  /** Its in-process cache tier. */
+  cacheLocal?: { entries: number; bytes: number; maxBytes: number; hitRatio: number };
   /** Its registry, for /metrics. */
   metrics?: MetricJson[];
   /** Its last minutes, for /ops. */

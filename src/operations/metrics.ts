@@ -3,6 +3,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 import type { Dependency } from '../errors/index.ts';
+import type { LocalTierStats } from '../infra/cache/local-tier.ts';
 import type { PoolStats } from '../infra/database/client.ts';
 import type { OutboxStats } from '../mail/repository.ts';
 import type { BreakerState, DependencyCallEvent } from '../resilience/policy.ts';
@@ -31,6 +32,8 @@ export interface MetricSources {
   inflight?: () => number;
   /** The mail outbox's last counts (every worker reads the same table). */
   outboxStats?: () => Promise<OutboxStats | undefined>;
+  /** The in-process cache tier's size and counts. */
+  cacheLocal?: () => LocalTierStats;
 }
 
 export interface ProcessMetrics {
@@ -115,6 +118,33 @@ export function createProcessMetrics(): ProcessMetrics {
     labelNames: ['scope', 'outcome'] as const,
     registers,
   });
+  // The in-process tier keeps plain counts (a hit must stay cheap); they are read here at scrape time.
+  new Counter({
+    name: 'it360_cache_local_reads_total',
+    help: 'Lookups in the in-process cache tier by outcome (hit: answered without Redis or the database); hit ratio = hit / (hit + miss)',
+    labelNames: ['outcome'] as const,
+    registers,
+    collect() {
+      const s = sources.cacheLocal?.();
+      this.reset();
+      if (!s) return;
+      this.inc({ outcome: 'hit' }, s.hits);
+      this.inc({ outcome: 'miss' }, s.misses);
+    },
+  });
+  const localGauge = (name: string, help: string, pick: (s: LocalTierStats) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers,
+      collect() {
+        const s = sources.cacheLocal?.();
+        if (s) this.set(pick(s));
+      },
+    });
+  localGauge('it360_cache_local_bytes', 'Estimated heap held by the in-process cache tier, summed over workers', (s) => s.bytes);
+  localGauge('it360_cache_local_entries', 'Entries in the in-process cache tier, summed over workers', (s) => s.entries);
+  localGauge('it360_cache_local_max_bytes', 'The in-process tier bound (CACHE_L1_MAX_BYTES), summed over workers', (s) => s.maxBytes);
 
   const poolGauge = (name: string, help: string, pick: (s: PoolStats) => number) =>
     new Gauge({
@@ -189,12 +219,25 @@ export function createProcessMetrics(): ProcessMetrics {
     },
   });
 
+  // Per-request series, looked up once per label set: prom-client hashes a labels object on
+  // every inc/observe, which the hot path need not pay. Bounded: route patterns × methods × statuses.
+  const requestSeries = new Map<string, { count: { inc(): void }; duration: { observe(v: number): void } }>();
+  const cacheSeries = new Map<string, { inc(): void }>();
+
   return {
     registry,
     onRequest(r) {
-      const status = String(r.statusCode);
-      httpRequests.inc({ route: r.route, method: r.method, status });
-      httpDuration.observe({ route: r.route, method: r.method }, r.durationMs / 1000);
+      const key = `${r.method} ${r.route} ${r.statusCode}`;
+      let s = requestSeries.get(key);
+      if (!s) {
+        s = {
+          count: httpRequests.labels({ route: r.route, method: r.method, status: String(r.statusCode) }),
+          duration: httpDuration.labels({ route: r.route, method: r.method }),
+        };
+        requestSeries.set(key, s);
+      }
+      s.count.inc();
+      s.duration.observe(r.durationMs / 1000);
       if (r.timedOut) pastDeadline.inc({ route: r.route, dependency: r.dependency ?? 'none' });
     },
     onCall(e) {
@@ -205,7 +248,10 @@ export function createProcessMetrics(): ProcessMetrics {
       transitions.inc({ dependency, from, to });
     },
     onCacheOutcome(scope, outcome) {
-      cacheReads.inc({ scope, outcome });
+      const key = `${scope} ${outcome}`;
+      let c = cacheSeries.get(key);
+      if (!c) cacheSeries.set(key, (c = cacheReads.labels({ scope, outcome })));
+      c.inc();
     },
     onMailFate(fate, kind) {
       mailFates.inc({ kind, fate });

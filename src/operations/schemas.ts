@@ -57,6 +57,17 @@ export const WorkerView = Type.Object({
   restarts: Type.Integer({ description: 'workers started in its slot after the first' }),
   inflight: Type.Optional(Type.Integer()),
   rssBytes: Type.Optional(Type.Number()),
+  cacheLocal: Type.Optional(
+    Type.Object(
+      {
+        entries: Type.Integer(),
+        bytes: Type.Number({ description: 'estimated heap held' }),
+        maxBytes: Type.Number({ description: 'CACHE_L1_MAX_BYTES' }),
+        hitRatio: Type.Number({ description: 'share of lookups answered in-process since the worker started' }),
+      },
+      { description: 'the in-process cache tier' },
+    ),
+  ),
   answered: Type.Boolean({ description: 'false: it did not answer within 1 s (hung or saturated)' }),
   breakers: Type.Object({
     database: Type.Optional(BreakerName),

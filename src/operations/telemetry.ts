@@ -2,6 +2,7 @@ import { AggregatorRegistry } from 'prom-client';
 
 import type { Dependency } from '../errors/index.ts';
 import { inflight, type LifecycleOptions } from '../http/lifecycle.ts';
+import type { LocalTierStats } from '../infra/cache/local-tier.ts';
 import type { PoolStats } from '../infra/database/client.ts';
 import type { OutboxStats } from '../mail/repository.ts';
 import type { BreakerState, DependencyCallEvent, DependencyPolicy } from '../resilience/policy.ts';
@@ -43,6 +44,7 @@ export interface Telemetry {
     breakers: Record<Dependency, DependencyPolicy>;
     poolStats: () => PoolStats;
     outboxStats?: () => Promise<OutboxStats | undefined>;
+    cacheLocal?: () => LocalTierStats;
   }): void;
   /** Share of failed Paystack (or other) calls in the last minute, for readiness. */
   failureRatio(dependency: Dependency): number | undefined;
@@ -52,6 +54,14 @@ export interface Telemetry {
   opsData(readiness: () => Promise<Readiness>): Promise<OpsData>;
   close(): void;
 }
+
+/** The in-process tier as /ops shows it: size against its bound, and the share of lookups it answered. */
+const localView = (s: LocalTierStats) => ({
+  entries: s.entries,
+  bytes: s.bytes,
+  maxBytes: s.maxBytes,
+  hitRatio: s.hits + s.misses > 0 ? Math.round((1000 * s.hits) / (s.hits + s.misses)) / 1000 : 0,
+});
 
 const countBreakers = (states: (BreakerState | undefined)[]) => {
   const out = { closed: 0, open: 0, 'half-open': 0, isolated: 0 };
@@ -63,6 +73,7 @@ export function createTelemetry(): Telemetry {
   const metrics = createProcessMetrics();
   const recent = createRecentWindow();
   let breakers: Partial<Record<Dependency, DependencyPolicy>> = {};
+  let cacheLocal: (() => LocalTierStats) | undefined;
   const breakerStates = () => Object.fromEntries(Object.entries(breakers).map(([d, p]) => [d, p.state()])) as Record<string, BreakerState>;
 
   async function report(want: Want): Promise<WorkerReport> {
@@ -72,6 +83,7 @@ export function createTelemetry(): Telemetry {
       inflight: inflight.size,
       rssBytes: process.memoryUsage.rss(),
       breakers: breakerStates(),
+      ...(cacheLocal ? { cacheLocal: localView(cacheLocal()) } : {}),
       ...(want === 'metrics' ? { metrics: await metrics.registry.getMetricsAsJSON() } : { recent: recent.snapshot() }),
     };
   }
@@ -85,6 +97,7 @@ export function createTelemetry(): Telemetry {
       restarts: w?.restarts ?? 0,
       inflight: r.inflight,
       rssBytes: r.rssBytes,
+      ...(r.cacheLocal ? { cacheLocal: r.cacheLocal } : {}),
       answered,
       breakers: r.breakers,
     });
@@ -125,7 +138,14 @@ export function createTelemetry(): Telemetry {
     },
     track(s) {
       breakers = s.breakers;
-      metrics.track({ breakers: s.breakers, poolStats: s.poolStats, inflight: () => inflight.size, outboxStats: s.outboxStats });
+      cacheLocal = s.cacheLocal;
+      metrics.track({
+        breakers: s.breakers,
+        poolStats: s.poolStats,
+        inflight: () => inflight.size,
+        outboxStats: s.outboxStats,
+        cacheLocal: s.cacheLocal,
+      });
     },
     failureRatio: (dependency) => recent.failureRatio(dependency, PAYSTACK_RATIO_WINDOW_MS, PAYSTACK_RATIO_MIN_CALLS),
 

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 
+import { sendServed } from '../http/cached-reply.ts';
 import { type AuthHooks, callerOf } from '../http/caller.ts';
 import { IdParams, Name, pageOf, PageQuery, problems } from '../http/schemas.ts';
 import { pageFrom } from '../shared/paging.ts';
@@ -41,8 +42,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UserService; hooks: 
         emailVerified: q.emailVerified,
         search: q.search?.trim() || undefined,
       });
-      void reply.header('x-cache', r.cache);
-      return r.value;
+      return sendServed(request, reply, r);
     },
   );
 
@@ -53,8 +53,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UserService; hooks: 
     },
     async (request, reply) => {
       const r = await users.get(callerOf(request), request.params.id);
-      void reply.header('x-cache', r.cache);
-      return r.value;
+      return sendServed(request, reply, r);
     },
   );
 

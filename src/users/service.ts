@@ -1,5 +1,5 @@
 import { errors } from '../errors/index.ts';
-import type { CachedRead } from '../shared/cached-read.ts';
+import type { CachedRead, Served } from '../shared/cached-read.ts';
 import type { Caller, Page } from '../shared/types.ts';
 import type { UserChanges, UserRepository } from './repository.ts';
 import { toPublicUser, type User, type UserListQuery } from './types.ts';
@@ -12,20 +12,20 @@ export function createUserService(deps: { users: UserRepository; cache: CachedRe
   const { users, cache } = deps;
 
   return {
-    async list(caller: Caller, q: UserListQuery): Promise<{ value: Page<User>; cache: 'hit' | 'miss' | 'bypass' }> {
+    async list(caller: Caller, q: UserListQuery): Promise<Served<Page<User>>> {
       if (caller.role !== 'admin') throw errors.forbidden('Only admins can list users');
       const key = `list:${q.page}:${q.pageSize}:${q.role ?? ''}:${q.isActive ?? ''}:${q.emailVerified ?? ''}:${q.search ?? ''}`;
       return cache.read('users', key, () => users.list(q));
     },
 
-    async get(caller: Caller, id: string): Promise<{ value: User; cache: 'hit' | 'miss' | 'bypass' }> {
+    async get(caller: Caller, id: string): Promise<Served<User>> {
       if (caller.role !== 'admin' && caller.id !== id) throw errors.notFound('User');
       const r = await cache.read('users', `one:${id}`, async () => {
         const u = await users.findById(id);
         return u ? toPublicUser(u) : null;
       });
       if (!r.value) throw errors.notFound('User');
-      return { value: r.value, cache: r.cache };
+      return r as Served<User>;
     },
 
     async update(caller: Caller, id: string, patch: UserChanges): Promise<User> {

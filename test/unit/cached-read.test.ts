@@ -20,8 +20,9 @@ function fakeStore() {
     sets: 0,
     data,
   };
+  // Stands in for Redis: the shared tier behind the in-process one.
   const store: CacheStore = {
-    kind: 'memory',
+    kind: 'redis',
     get: (key) => {
       s.gets++;
       if (s.mode === 'fail') return Promise.reject(Object.assign(new Error('connection refused'), { code: 'ECONNREFUSED' }));
@@ -51,8 +52,8 @@ function fakeFeed() {
   return { f, feed };
 }
 
-function setup(opts: { disabled?: boolean; failures?: number } = {}) {
-  const { s, store } = fakeStore();
+function setup(opts: { disabled?: boolean; failures?: number; localMaxBytes?: number; shared?: ReturnType<typeof fakeStore> } = {}) {
+  const { s, store } = opts.shared ?? fakeStore();
   const { f, feed } = fakeFeed();
   const policy = createDependencyPolicy({
     dependency: 'cache',
@@ -74,6 +75,8 @@ function setup(opts: { disabled?: boolean; failures?: number } = {}) {
     logger: silent,
     ttlS: 60,
     disabled: opts.disabled,
+    // The in-process tier is on unless a test turns it off to look at Redis alone.
+    localMaxBytes: opts.localMaxBytes ?? 1024 * 1024,
     prefix: () => 'db.schema',
     onOutcome: (_scope, o) => outcomes.push(o),
   });
@@ -83,16 +86,94 @@ function setup(opts: { disabled?: boolean; failures?: number } = {}) {
 /** Lets the fire-and-forget cache write land. */
 const settle = () => new Promise((r) => setImmediate(r));
 
+/** What a read answered, without its ETag and body accessor. */
+const plain = <T>(r: { value: T; cache: string }) => ({ value: r.value, cache: r.cache });
+
 describe('cached read', () => {
   it('a miss loads, stores under a versioned key, and the next read is a hit', async () => {
     const { s, cache } = setup();
     let loads = 0;
     const load = () => Promise.resolve({ n: ++loads });
-    assert.deepEqual(await cache.read('users', 'page=1', load), { value: { n: 1 }, cache: 'miss' });
+    assert.deepEqual(plain(await cache.read('users', 'page=1', load)), { value: { n: 1 }, cache: 'miss' });
     await settle();
     assert.deepEqual([...s.data.keys()], ['it360:db.schema:users:v1:page=1']);
-    assert.deepEqual(await cache.read('users', 'page=1', load), { value: { n: 1 }, cache: 'hit' });
+    assert.deepEqual(plain(await cache.read('users', 'page=1', load)), { value: { n: 1 }, cache: 'hit' });
     assert.equal(loads, 1);
+  });
+
+  it('an in-process hit asks nothing of Redis, even a hung one', async () => {
+    const { s, cache } = setup();
+    await cache.read('users', 'k', () => Promise.resolve('db'));
+    await settle();
+    const gets = s.gets;
+    s.mode = 'hang';
+    const started = performance.now();
+    for (let i = 0; i < 100; i++) assert.equal((await cache.read('users', 'k', () => Promise.resolve('db2'))).value, 'db');
+    assert.equal(s.gets, gets, 'no Redis call');
+    // A hung Redis call costs 40 ms here: had each hit waited, a hundred would take 4 s.
+    assert.ok(performance.now() - started < 2000);
+  });
+
+  it("Redis fills a new process's tier: one database read for the whole fleet", async () => {
+    const shared = fakeStore();
+    const a = setup({ shared });
+    const b = setup({ shared });
+    let loads = 0;
+    const load = () => Promise.resolve({ n: ++loads });
+    assert.equal((await a.cache.read('users', 'k', load)).cache, 'miss');
+    await settle();
+    const fromRedis = await b.cache.read('users', 'k', load);
+    assert.deepEqual(plain(fromRedis), { value: { n: 1 }, cache: 'hit' });
+    const gets = shared.s.gets;
+    assert.equal((await b.cache.read('users', 'k', load)).cache, 'hit');
+    assert.equal(shared.s.gets, gets, 'the second read in b is in-process');
+    assert.equal(loads, 1);
+  });
+
+  it('serializes once per entry, and the ETag is strong, shared across processes and changed by a write', async () => {
+    const shared = fakeStore();
+    const a = setup({ shared });
+    const b = setup({ shared });
+    let calls = 0;
+    const serialize = (v: { n: number }) => {
+      calls++;
+      return JSON.stringify(v);
+    };
+    const load = () => Promise.resolve({ n: 1 });
+    const first = await a.cache.read('users', 'k', load);
+    const bodies = [first.body!(serialize)];
+    for (let i = 0; i < 5; i++) bodies.push((await a.cache.read('users', 'k', load)).body!(serialize));
+    assert.equal(calls, 1, 'one serialization for six answers');
+    assert.ok(bodies.every((x) => x === '{"n":1}'));
+    assert.match(first.etag!, /^"[A-Za-z0-9_-]{20,}"$/, 'a strong ETag (no W/)');
+    await settle();
+    assert.equal((await b.cache.read('users', 'k', load)).etag, first.etag, 'the same bytes have the same ETag in every process');
+    a.f.versions.set('users', 2);
+    const after = await a.cache.read('users', 'k', () => Promise.resolve({ n: 2 }));
+    assert.notEqual(after.etag, first.etag);
+    assert.equal(after.body!(serialize), '{"n":2}');
+    // Another route's serializer (another shape) gets its own bytes.
+    assert.equal(
+      after.body!((v) => `[${v.n}]`),
+      '[2]',
+    );
+  });
+
+  it('the in-process tier stays within its byte bound', async () => {
+    const { cache } = setup({ localMaxBytes: 64 * 1024 });
+    const value = 'x'.repeat(1000);
+    for (let i = 0; i < 500; i++) await cache.read('users', `k${i}`, () => Promise.resolve(value));
+    const st = cache.local.stats();
+    assert.ok(st.bytes <= 64 * 1024, `${st.bytes} bytes`);
+    assert.ok(st.entries > 0 && st.entries < 500, `${st.entries} entries`);
+  });
+
+  it('bypassed reads carry no ETag and no cached bytes', async () => {
+    const { f, cache } = setup();
+    f.healthy = false;
+    const r = await cache.read('users', 'k', () => Promise.resolve('db'));
+    assert.equal(r.etag, undefined);
+    assert.equal(r.body, undefined);
   });
 
   it('after a write bumps the version, nothing cached before it is read again', async () => {
@@ -102,7 +183,7 @@ describe('cached read', () => {
     await cache.read('users', 'k', load);
     await settle();
     f.versions.set('users', 2);
-    assert.deepEqual(await cache.read('users', 'k', load), { value: 2, cache: 'miss' });
+    assert.deepEqual(plain(await cache.read('users', 'k', load)), { value: 2, cache: 'miss' });
   });
 
   it('concurrent misses on one key share one load', async () => {
@@ -137,7 +218,7 @@ describe('cached read', () => {
   it('fails open: a failing store is a bypass served from the database', async () => {
     const { s, cache } = setup();
     s.mode = 'fail';
-    assert.deepEqual(await cache.read('users', 'k', () => Promise.resolve('db')), { value: 'db', cache: 'bypass' });
+    assert.deepEqual(plain(await cache.read('users', 'k', () => Promise.resolve('db'))), { value: 'db', cache: 'bypass' });
     assert.equal(s.sets, 0, 'no write is attempted after a failed read');
   });
 
@@ -149,7 +230,7 @@ describe('cached read', () => {
     await waitFor(() => policy.isOpen(), 2_000, 'breaker open');
     const gets = s.gets;
     const started = performance.now();
-    assert.deepEqual(await cache.read('users', 'k', () => Promise.resolve('db')), { value: 'db', cache: 'bypass' });
+    assert.deepEqual(plain(await cache.read('users', 'k', () => Promise.resolve('db'))), { value: 'db', cache: 'bypass' });
     assert.ok(performance.now() - started < 25, 'no wait once the breaker is open');
     assert.equal(s.gets, gets, 'the store is not asked while the breaker is open');
   });
@@ -157,7 +238,7 @@ describe('cached read', () => {
   it('when the feed cannot vouch for the version, the cache is bypassed', async () => {
     const { s, f, cache } = setup();
     f.healthy = false;
-    assert.deepEqual(await cache.read('users', 'k', () => Promise.resolve('db')), { value: 'db', cache: 'bypass' });
+    assert.deepEqual(plain(await cache.read('users', 'k', () => Promise.resolve('db'))), { value: 'db', cache: 'bypass' });
     assert.equal(s.gets + s.sets, 0);
   });
 

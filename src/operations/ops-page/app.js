@@ -140,6 +140,10 @@
       tr.appendChild(el('td', null, w.reason || (data.supervised ? '–' : 'no supervisor')));
       tr.appendChild(el('td', 'num', w.inflight === undefined ? '–' : w.inflight));
       tr.appendChild(el('td', 'num', bytes(w.rssBytes)));
+      var l = w.cacheLocal;
+      tr.appendChild(
+        el('td', 'num', l ? bytes(l.bytes) + ' / ' + bytes(l.maxBytes) + ', ' + Math.round(100 * l.hitRatio) + '% hits' : '–'),
+      );
       var states = Object.keys(w.breakers)
         .filter(function (k) {
           return w.breakers[k] !== 'closed';
