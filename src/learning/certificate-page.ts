@@ -23,7 +23,7 @@ const STYLE_HASH = `'sha256-${createHash('sha256').update(STYLE).digest('base64'
 export const certificatePage: FastifyPluginAsync<{ learning: LearningService }> = async (app, { learning }) => {
   app.get<{ Params: { id: string } }>(
     '/certificates/:id',
-    { schema: { hide: true }, helmet: { contentSecurityPolicy: cspWith({ 'style-src': [STYLE_HASH] }) } },
+    { schema: { hide: true }, config: { helmet: { contentSecurityPolicy: cspWith({ 'style-src': [STYLE_HASH] }) } } },
     async (request, reply) => {
       const id = request.params.id;
       const cert = /^[A-Za-z0-9_-]{1,64}$/.test(id) ? await learning.certificate(id).catch(() => undefined) : undefined;

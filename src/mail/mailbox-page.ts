@@ -111,7 +111,7 @@ export const devMailboxRoutes: FastifyPluginAsync<DevMailboxDeps> = async (app, 
 
   app.get(
     MAILBOX_PATH,
-    { preHandler: guard, schema: { hide: true }, helmet: { contentSecurityPolicy: cspWith({ 'style-src': [STYLE_HASH] }) } },
+    { preHandler: guard, schema: { hide: true }, config: { helmet: { contentSecurityPolicy: cspWith({ 'style-src': [STYLE_HASH] }) } } },
     async (_request, reply) => {
       const messages = await deps.mailbox!.list();
       return reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(page(messages));

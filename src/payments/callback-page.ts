@@ -50,7 +50,11 @@ export const paymentCallbackPage: FastifyPluginAsync<{ payments: PaymentService;
   const limit = limits.guard([{ name: 'payment-callback-address', limit: CALLBACK_LOADS_PER_ADDRESS, key: (r) => addressKey(r.ip) }]);
   app.get<{ Querystring: { reference?: string; trxref?: string } }>(
     '/payments/callback',
-    { schema: { hide: true }, preHandler: limit.preHandler, helmet: { contentSecurityPolicy: cspWith({ 'style-src': [STYLE_HASH] }) } },
+    {
+      schema: { hide: true },
+      preHandler: limit.preHandler,
+      config: { helmet: { contentSecurityPolicy: cspWith({ 'style-src': [STYLE_HASH] }) } },
+    },
     async (request, reply) => {
       const reference = String(request.query.reference ?? request.query.trxref ?? '').slice(0, 100);
       const found = /^[A-Za-z0-9_.=-]+$/.test(reference) ? await payments.findForCallback(reference) : undefined;
