@@ -72,9 +72,35 @@ const fivexx = (s: PhaseStats) =>
 export function evaluateTargets(results: ScenarioResult[], mode: Mode): Target[] {
   const out: Target[] = [];
   const base = route(results, 'no-cache');
+  const healthy = route(results, 'healthy');
+  if (base && healthy) {
+    const h = phase(healthy, 'userList', 'during');
+    const b = phase(base, 'userList', 'during');
+    out.push({
+      target: 'user list with a healthy Redis at least as fast as with no cache',
+      scenario: 'healthy',
+      measured: `${fmt(h.okPerS)}/s vs ${fmt(b.okPerS)}/s (${pct(h.okPerS, b.okPerS)})`,
+      met: h.okPerS >= b.okPerS,
+    });
+  }
   for (const id of ['redis-hung', 'redis-down', 'redis-silent']) {
     const r = route(results, id);
     if (!r) continue;
+    // Side by side in one scenario: the seconds before the fault are its healthy rate.
+    const before = phase(r, 'userList', 'before');
+    const during = phase(r, 'userList', 'during');
+    out.push({
+      target: 'user list 2xx/s during the fault ≥ 95% of its healthy rate (the in-process tier never waits on Redis)',
+      scenario: id,
+      measured: `${fmt(during.okPerS)}/s vs ${fmt(before.okPerS)}/s (${pct(during.okPerS, before.okPerS)})`,
+      met: during.okPerS >= 0.95 * before.okPerS,
+    });
+    out.push({
+      target: 'user list p99 during the fault ≤ 1.2× its healthy p99',
+      scenario: id,
+      measured: `${fmt(during.p99, 1)} ms vs ${fmt(before.p99, 1)} ms`,
+      met: during.p99 !== null && before.p99 !== null && during.p99 <= 1.2 * before.p99,
+    });
     if (base) {
       const during = phase(r, 'userList', 'during');
       const b = phase(base, 'userList', 'during');
