@@ -42,11 +42,17 @@ export const inflight = new Set<RequestContext>();
  * deadline and the in-flight cap, and writes the one completion log line per request.
  */
 export function registerLifecycle(app: FastifyInstance, o: LifecycleOptions): void {
-  const timers = new WeakMap<FastifyRequest, { timer: NodeJS.Timeout; controller: AbortController; timedOut: boolean }>();
+  const timers = new WeakMap<FastifyRequest, { timer: NodeJS.Timeout; timedOut: boolean }>();
   const requestLog = requestLoggerOf(o.logger);
 
   app.addHook('onRequest', (request, reply, done) => {
-    const controller = new AbortController();
+    // Made when first asked for: a request that calls no dependency (a cache hit) never
+    // needs one, and an AbortController per request is a measurable share of such a request.
+    let controller: AbortController | undefined;
+    const abort = (reason: unknown) => {
+      controller ??= new AbortController();
+      if (!controller.signal.aborted) controller.abort(reason);
+    };
     const started = performance.now();
     const ctx: RequestContext = {
       requestId: request.id,
@@ -54,7 +60,9 @@ export function registerLifecycle(app: FastifyInstance, o: LifecycleOptions): vo
       route: request.routeOptions.url ?? 'unmatched',
       startedAt: Date.now(),
       deadlineAt: started + o.requestTimeoutMs,
-      signal: controller.signal,
+      get signal() {
+        return (controller ??= new AbortController()).signal;
+      },
     };
     request.ctx = ctx;
     void reply.header('x-request-id', request.id);
@@ -65,13 +73,13 @@ export function registerLifecycle(app: FastifyInstance, o: LifecycleOptions): vo
       return;
     }
     inflight.add(ctx);
-    const state = { controller, timedOut: false, timer: undefined as unknown as NodeJS.Timeout };
+    const state = { timedOut: false, timer: undefined as unknown as NodeJS.Timeout };
     // The belt to the dependency budgets' braces: if nothing answered by the deadline
     // (the handler waits on something without a budget), answer 503 now and abort
     // whatever is still running for this request.
     state.timer = setTimeout(() => {
       state.timedOut = true;
-      controller.abort(errors.deadlineExceeded(ctx.currentCall?.dependency ?? ctx.lastDependency));
+      abort(errors.deadlineExceeded(ctx.currentCall?.dependency ?? ctx.lastDependency));
       o.onDeadline?.(ctx);
       if (!reply.sent) sendProblem(reply, request, errors.deadlineExceeded(ctx.currentCall?.dependency ?? ctx.lastDependency));
     }, o.requestTimeoutMs);
@@ -82,7 +90,7 @@ export function registerLifecycle(app: FastifyInstance, o: LifecycleOptions): vo
     // accounted for here, or it would hold its in-flight slot for ever.
     reply.raw.once('close', () => {
       if (reply.raw.writableFinished) return;
-      if (!controller.signal.aborted) controller.abort(new Error('client closed the connection'));
+      abort(new Error('client closed the connection'));
       clearTimeout(state.timer);
       inflight.delete(ctx);
       const route = request.routeOptions.url ?? 'unmatched';
