@@ -1,14 +1,16 @@
 /**
  * `npm run bench`: the healthy path. Requests per second and p50/p99 latency for the
- * cached admin user list page, the public course list, login, and a bare Fastify route
- * answering a constant of the user list page's size (the framework's ceiling on this
- * machine), one after the other in one run, each against the same kind of deployment:
- * two processes on one port. Prints a table with each endpoint's ratio to the ceiling
- * and writes it to bench/results/bench.{md,json}.
+ * cached admin user list page, the public course list, login, payment initialization
+ * (bench/payment-init.ts), and a bare Fastify route answering a constant of the user
+ * list page's size (the framework's ceiling on this machine), one after the other in
+ * one run, each against the same kind of deployment: two processes on one port. Prints
+ * a table with each endpoint's ratio to the ceiling and writes it to
+ * bench/results/bench.{md,json}.
  *
  * The service runs as in production (supervisor, WEB_CONCURRENCY=2, PostgreSQL, its own
- * redis-server, LOG_LEVEL=info, so each request writes its log line as it would there).
- * Bounded: about 4 × (BENCH_WARMUP_S + BENCH_SECONDS) plus set-up, about 75 s by default.
+ * redis-server, the Paystack simulator in a process of its own, LOG_LEVEL=info, so each
+ * request writes its log line as it would there).
+ * Bounded: about 5 × (BENCH_WARMUP_S + BENCH_SECONDS) plus set-up, about 90 s by default.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -20,8 +22,9 @@ import { freePort } from '../test/helpers/redis.ts';
 import { CpuMonitor, postgresBackends } from './chaos/cpu.ts';
 import { installSignalHandlers, runMain, spawnGroup, waitForPort } from './chaos/procs.ts';
 import { logIn, seed } from './chaos/seed.ts';
-import { startRedis, startService, startSink } from './chaos/stack.ts';
+import { startRedis, startService, startSimulator, startSink } from './chaos/stack.ts';
 import { ADMIN, freshDatabase } from './lib.ts';
+import { PAYMENT_INIT_LABEL, paymentInitLoad, paymentInitSummary } from './payment-init.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 // Three seconds of unrecorded load per endpoint: V8 optimises the route's hot path and
@@ -52,15 +55,24 @@ const cpu = new CpuMonitor(() => [process.pid, ...postgresBackends('it360_bench'
 
 async function measure(
   endpoint: string,
-  opts: { url: string; method?: 'GET' | 'POST'; headers?: Record<string, string>; body?: () => string },
+  opts: {
+    url: string;
+    method?: 'GET' | 'POST';
+    headers?: Record<string, string>;
+    body?: () => string;
+    connections?: number;
+    setupRequest?: (req: autocannon.Request) => autocannon.Request;
+  },
 ): Promise<Row> {
   const body = opts.body;
   const base = {
     url: opts.url,
     method: opts.method ?? 'GET',
     headers: opts.headers,
-    requests: body ? [{ setupRequest: (req: autocannon.Request) => ({ ...req, body: body() }) }] : undefined,
-    connections: CONNECTIONS,
+    requests: body
+      ? [{ setupRequest: (req: autocannon.Request) => ({ ...req, body: body() }) }]
+      : opts.setupRequest && [{ setupRequest: opts.setupRequest }],
+    connections: opts.connections ?? CONNECTIONS,
     // An answer later than 10 s (the service's request deadline) is counted as a timeout.
     timeout: 10,
   };
@@ -90,13 +102,14 @@ async function main(): Promise<number> {
   const dbUrl = await freshDatabase('it360_bench');
   const redis = await startRedis();
   const sink = await startSink();
+  const paystack = await startSimulator(logDir);
   process.stdout.write('starting the service (production mode, 2 workers)…\n');
   const svc = await startService(
     'service',
     {
       DATABASE_URL: dbUrl,
       REDIS_URL: redis.url,
-      PAYSTACK_BASE_URL: 'http://127.0.0.1:9',
+      PAYSTACK_BASE_URL: paystack.url,
       SMTP_URL: sink.url,
       // Every login here comes from one address (loopback): the per-address limits on
       // password hashing would turn this into a measure of the limiter (429s), not of login.
@@ -107,6 +120,7 @@ async function main(): Promise<number> {
     WORKERS,
   );
   await seed(dbUrl, { users: 1000, courses: 20, detailUsers: 0 });
+  const payLoad = await paymentInitLoad(dbUrl, WARMUP_S + SECONDS);
   const admin = await logIn(svc.url, ADMIN.email, ADMIN.password);
   const auth = { authorization: `Bearer ${admin}` };
   const listUrl = `${svc.url}/api/v1/users?page=1&pageSize=20`;
@@ -161,8 +175,10 @@ async function main(): Promise<number> {
       body: () => JSON.stringify({ email: `student${(login++ % 1000) + 1}@example.com`, password: 'student-password' }),
     }),
   );
+  rows.push(await measure(PAYMENT_INIT_LABEL, { url: `${svc.url}/api/v1/payments/initialize`, method: 'POST', ...payLoad }));
   await constant.stop();
   await svc.stop();
+  await paystack.group.stop();
 
   const ceiling = rows[0].rps;
   const list = rows[1];
@@ -196,6 +212,7 @@ async function main(): Promise<number> {
       const p99 = want === 0.5 ? `; p99 ${row.p99} ms (${row.p99 <= 2 ? 'met' : 'MISSED'})` : '';
       return `- ${name as string}: ratio ${ratio.toFixed(2)} (${ratio >= (want as number) ? 'met' : 'MISSED'})${p99}`;
     }),
+    paymentInitSummary(rows, payLoad),
     '',
   ];
   const md = lines.join('\n');

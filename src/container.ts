@@ -243,7 +243,6 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
       enrollments: enrollmentRepo,
       courses: courseRepo,
       gateway: createPaystackGateway({ client: paystackDep.client, secretKey: paystackDep.secretKey }),
-      userEmail: async (id) => (await users.findById(id))?.email,
       notices: createPaymentNotices({
         users,
         accountTokens,

@@ -12,7 +12,7 @@ import { childPids, type Group, onCleanup, spawnGroup, waitForPort } from './pro
 export const PAYSTACK_KEY = `sk_test_${randomBytes(20).toString('hex')}`;
 // Random per run, as production requires of real secrets (no placeholder words).
 export const OPS_TOKEN = randomBytes(32).toString('base64url');
-const JWT_SECRET = randomBytes(36).toString('base64url');
+export const JWT_SECRET = randomBytes(36).toString('base64url');
 
 /** A parsed service log record (pino JSON line). */
 export type LogRecord = Record<string, unknown> & { time: string; msg: string };

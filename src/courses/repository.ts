@@ -5,7 +5,8 @@ import { SQLSTATE } from '../shared/sqlstate.ts';
 import type { Page } from '../shared/types.ts';
 import type { Course, CourseChanges } from './types.ts';
 
-interface CourseRow {
+/** A courses row as the driver returns it (other modules' statements that read courses convert with toCourse). */
+export interface CourseRow {
   id: string;
   slug: string;
   title: string;
@@ -21,7 +22,7 @@ interface CourseRow {
 const COLUMNS = 'id, slug, title, description, price, currency, is_published, instructor_id, created_at, updated_at';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-function toCourse(r: CourseRow): Course {
+export function toCourse(r: CourseRow): Course {
   return {
     id: r.id,
     slug: r.slug,

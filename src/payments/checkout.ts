@@ -37,7 +37,7 @@ export function liveCheckoutDecision(
 
 /** Checkout: starting a payment (a free course enrolls at once) and its callback URL. */
 export function createCheckout(ctx: PaymentContext) {
-  const { payments, enrollments, courses, gateway, logger, clock } = ctx;
+  const { payments, enrollments, gateway, logger, clock } = ctx;
 
   function callbackUrlFor(requested: string | undefined): string {
     const own = `${ctx.publicUrl()}/payments/callback`;
@@ -57,21 +57,20 @@ export function createCheckout(ctx: PaymentContext) {
     return url.toString();
   }
 
-  async function visibleCourse(courseId: string): Promise<Course> {
-    const course = await courses.findByIdOrSlug(courseId);
-    if (!course || !course.isPublished) throw errors.notFound('Course');
-    return course;
-  }
-
   /**
    * At most one live checkout per (user, course): the partial unique index allows one
    * pending row; an attempt whose initialize is in flight is waited for, never
    * superseded (the UPDATE in supersede() checks it, not this code's timing).
    * Returns the open attempt's checkout, or a new attempt (committed, initialize not yet called).
+   * `found`: the open attempt the first round is to decide on, when already read.
    */
-  async function openAttempt(caller: Caller, course: Course): Promise<{ checkout: PaymentRow } | { attempt: PaymentRow }> {
+  async function openAttempt(
+    caller: Caller,
+    course: Course,
+    found?: PaymentRow,
+  ): Promise<{ checkout: PaymentRow } | { attempt: PaymentRow }> {
     for (let round = 0; ; round++) {
-      const open = await payments.findPending(caller.id, course.id);
+      const open = round === 0 && found ? found : await payments.findPending(caller.id, course.id);
       const decision = liveCheckoutDecision(open, { now: clock.now(), staleAttemptMs: ctx.staleAttemptMs });
       if (open && decision.action === 'answer') return { checkout: open };
       if (open && decision.action === 'wait') {
@@ -107,8 +106,15 @@ export function createCheckout(ctx: PaymentContext) {
     input: { courseId: string; callbackUrl?: string },
   ): Promise<{ payment: Payment; authorizationUrl: string | null; accessCode: string | null }> {
     const callbackUrl = callbackUrlFor(input.callbackUrl);
-    const course = await visibleCourse(input.courseId);
-    if (await enrollments.isEnrolled(caller.id, course.id)) throw errors.alreadyEnrolled();
+    // One round trip for the course, the enrollment, the email and the first round of
+    // openAttempt below: the common case (no open attempt) comes back inserted.
+    const start = await payments.beginCheckout(
+      { userId: caller.id, courseId: input.courseId, reference: newReference() },
+      ctx.reconcileMinAgeMs,
+    );
+    const course = start.course;
+    if (!course || !course.isPublished) throw errors.notFound('Course');
+    if (start.enrolled) throw errors.alreadyEnrolled();
 
     if (course.price === 0) {
       const row = await payments.transaction('payments.free', async (tx) => {
@@ -133,7 +139,7 @@ export function createCheckout(ctx: PaymentContext) {
       return { payment: toPublic(row), authorizationUrl: null, accessCode: null };
     }
 
-    const opened = await openAttempt(caller, course);
+    const opened = start.inserted ? { attempt: start.inserted } : await openAttempt(caller, course, start.open);
     if ('checkout' in opened)
       return {
         payment: toPublic(opened.checkout),
@@ -141,7 +147,7 @@ export function createCheckout(ctx: PaymentContext) {
         accessCode: opened.checkout.accessCode,
       };
     const row = opened.attempt;
-    const email = await ctx.userEmail(caller.id);
+    const email = start.email;
     // Anything but a checkout URL ends here with the attempt marked finished.
     let failure: unknown;
     try {

@@ -49,7 +49,6 @@ export interface PaymentContext {
   gateway: PaymentGateway;
   logger: Logger;
   clock: PaymentClock;
-  userEmail: (userId: string) => Promise<string | undefined>;
   /** Receipts and refund notices; none are written when absent. */
   notices?: PaymentNotices;
   publicUrl: () => string;

@@ -1,3 +1,5 @@
+import { type CourseRow, toCourse } from '../courses/repository.ts';
+import type { Course } from '../courses/types.ts';
 import type { Database, Queryable } from '../infra/database/client.ts';
 import { hasSqlState, SQLSTATE } from '../shared/sqlstate.ts';
 import type { Page } from '../shared/types.ts';
@@ -7,6 +9,32 @@ import { COLUMNS, FULFILLABLE, onePayment, P_COLUMNS, type Row, toPublic, toRow 
 import type { FlaggedPayment, Payment, PaymentRow, PaymentStatus } from './types.ts';
 
 export { FULFILLABLE, toPublic } from './rows.ts';
+
+/** What an initialize needs to know first, and the attempt it may have inserted (payment_checkout_begin, migration 007). */
+export interface CheckoutStart {
+  /** The course, published or not; undefined when there is none. */
+  course: Course | undefined;
+  /** The caller holds an active enrollment in it. */
+  enrolled: boolean;
+  /** The caller's email, for Paystack; undefined when the user row is gone. */
+  email: string | undefined;
+  /** The caller's pending attempt for the course that was there already (nothing inserted). */
+  open?: PaymentRow;
+  /** The attempt this call inserted: committed, its initialize in flight. */
+  inserted?: PaymentRow;
+}
+
+// Course ids are UUIDs (the initialize route accepts nothing else); any other string names no course.
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+// payment_checkout_begin's row: when c_id is null so is every c_ column (no course), and
+// when reference is null so is every payment column (no attempt).
+type CheckoutStartRow = { [K in Exclude<keyof CourseRow, 'id'> as `c_${K}`]: CourseRow[K] } & {
+  c_id: string | null;
+  enrolled: boolean;
+  email: string | null;
+  inserted: boolean;
+} & Omit<Row, 'reference'> & { reference: string | null };
 
 /** The payments and webhook_events tables belong to this module. */
 export function createPaymentRepository(db: Database) {
@@ -18,6 +46,46 @@ export function createPaymentRepository(db: Database) {
 
     async findByReference(reference: string, q: Queryable = db): Promise<PaymentRow | undefined> {
       return one('payments.find', q, `SELECT ${COLUMNS} FROM payments WHERE reference = $1`, [reference]);
+    },
+
+    /**
+     * The first round of an initialize in one statement: the course, the caller's
+     * enrollment and email, and their pending attempt, or a new one (reference
+     * `reference`, first sweep after `minAgeMs`) where there was none and the course can
+     * be bought. Neither `open` nor `inserted` for a buyable course: a concurrent
+     * initialize inserted first (as insertPending's 'conflict'); look again.
+     */
+    async beginCheckout(p: { userId: string; courseId: string; reference: string }, minAgeMs: number): Promise<CheckoutStart> {
+      if (!UUID.test(p.courseId)) return { course: undefined, enrolled: false, email: undefined };
+      const [r] = await db.query<CheckoutStartRow>('payments.checkout_begin', 'SELECT * FROM payment_checkout_begin($1, $2, $3, $4)', [
+        p.userId,
+        p.courseId,
+        p.reference,
+        minAgeMs,
+      ]);
+      const course =
+        r.c_id === null
+          ? undefined
+          : toCourse({
+              id: r.c_id,
+              slug: r.c_slug,
+              title: r.c_title,
+              description: r.c_description,
+              price: r.c_price,
+              currency: r.c_currency,
+              is_published: r.c_is_published,
+              instructor_id: r.c_instructor_id,
+              created_at: r.c_created_at,
+              updated_at: r.c_updated_at,
+            });
+      const reference = r.reference;
+      const attempt = reference === null ? undefined : toRow({ ...r, reference });
+      return {
+        course,
+        enrolled: r.enrolled,
+        email: r.email ?? undefined,
+        ...(attempt && (r.inserted ? { inserted: attempt } : { open: attempt })),
+      };
     },
 
     async findPending(userId: string, courseId: string): Promise<PaymentRow | undefined> {

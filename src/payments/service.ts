@@ -26,8 +26,6 @@ export interface PaymentServiceDeps {
   gateway?: PaymentGateway;
   paystack?: PaystackClient;
   paystackSecretKey?: string;
-  /** Asked of the users module, which owns that table. */
-  userEmail: (userId: string) => Promise<string | undefined>;
   /** Receipts and refund notices, written in the transactions of their events; none when absent. */
   notices?: PaymentNotices;
   logger: Logger;
@@ -64,7 +62,6 @@ export function createPaymentService(d: PaymentServiceDeps) {
     gateway: gatewayOf(d),
     logger: d.logger,
     clock: { now: d.clock?.now ?? Date.now, sleep: d.clock?.sleep ?? ((ms) => sleep(ms)) },
-    userEmail: d.userEmail,
     notices: d.notices,
     publicUrl: d.publicUrl,
     callbackAllowlist: d.callbackAllowlist,

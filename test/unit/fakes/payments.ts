@@ -328,7 +328,6 @@ export function setup(o: { requestTimeoutMs?: number; reconcileMinAgeMs?: number
   const mail = fakeNotices();
   const settings = {
     notices: mail.notices,
-    userEmail: async () => 'student@example.test',
     logger: silent,
     publicUrl: () => 'http://127.0.0.1:3000',
     callbackAllowlist: [],
@@ -337,6 +336,21 @@ export function setup(o: { requestTimeoutMs?: number; reconcileMinAgeMs?: number
     replyMarginMs: 250,
     reconcileMinAgeMs: o.reconcileMinAgeMs ?? 60_000,
     reconcileIntervalMs: 30_000,
+  };
+  // payment_checkout_begin (migration 007) over the fakes: the course as `courses` has it
+  // when called (tests replace findByIdOrSlug), then insertPending's rule.
+  (payments.repo as { beginCheckout: PaymentRepository['beginCheckout'] }).beginCheckout = async (p, minAgeMs) => {
+    const found = await courses.findByIdOrSlug(p.courseId);
+    const enrolled = await enrollments.repo.isEnrolled(p.userId, p.courseId);
+    const start = { course: found, enrolled, email: 'student@example.test' };
+    if (!found || !found.isPublished || found.price === 0 || enrolled) return start;
+    const open = await payments.repo.findPending(p.userId, p.courseId);
+    if (open) return { ...start, open };
+    const inserted = await payments.repo.insertPending(
+      { reference: p.reference, userId: p.userId, courseId: p.courseId, amount: found.price, currency: found.currency },
+      minAgeMs,
+    );
+    return inserted === 'conflict' ? start : { ...start, inserted };
   };
   const service = createPaymentService({ payments: payments.repo, enrollments: enrollments.repo, courses, gateway, clock, ...settings });
   const ctx: PaymentContext = {
