@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { ROLL_S,rolling } from '../../bench/chaos/plot.ts';
+import { ROLL_S, rolling } from '../../bench/chaos/plot.ts';
 import type { Second } from '../../bench/chaos/stats.ts';
 
 const sec = (t: number, ok: number, p = 2000): Second => ({ t, ok, non2xx: 0, failed: 0, p50: ok ? p : null, p99: ok ? p : null });
