@@ -29,7 +29,7 @@ import {
   type Sample,
   startLoad,
 } from './chaos/load.ts';
-import { scenarioSvg } from './chaos/plot.ts';
+import { writeScenarioPlots } from './chaos/plot.ts';
 import { cleanupAll, installSignalHandlers, runMain } from './chaos/procs.ts';
 import { type BreakerTransition, evaluateTargets, markdown, type ScenarioResult, type TouchedFailures } from './chaos/report.ts';
 import { type ActiveFault, loginLoadTypes, mailLoadTypes, type Scenario, SCENARIOS } from './chaos/scenarios.ts';
@@ -528,20 +528,7 @@ async function main(): Promise<number> {
   const targets = evaluateTargets(results, mode);
   mkdirSync(outDir, { recursive: true });
   const prefix = `chaos-${mode.name}`;
-  const plots: Record<string, string> = {};
-  for (const r of results) {
-    const markers = [
-      ...r.breakerTransitions
-        .filter((t) => t.to === 'open' || t.to === 'closed')
-        .map((t) => ({ t: t.t, label: `${t.dependency} ${t.to}` })),
-      ...r.workerReplacements.map((x) => ({ t: x.t, label: `worker ${x.reason}` })),
-    ];
-    // At most one marker label per dependency and state, or the plot is unreadable.
-    const unique = markers.filter((m, k) => markers.findIndex((n) => n.label === m.label) === k);
-    const file = `${prefix}-${r.id}.svg`;
-    writeFileSync(path.join(outDir, file), await scenarioSvg(r.title, r.routes, r.window, unique, r.cpu.series));
-    plots[r.id] = file;
-  }
+  const plots = await writeScenarioPlots(results, outDir, prefix);
   const meta = {
     date: new Date().toISOString(),
     machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}`,

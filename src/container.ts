@@ -36,6 +36,7 @@ import { createPaymentRepository } from './payments/repository.ts';
 import { type DependencyHooks, mailSendBudgetMs } from './resilience/policies.ts';
 import type { DependencyCallEvent, DependencyPolicy } from './resilience/policy.ts';
 import { createClosers } from './shared/closers.ts';
+import { sqlStateMeaning } from './shared/sqlstate.ts';
 import { createUsersModule } from './users/index.ts';
 import { createUserRepository, type UserRepository } from './users/repository.ts';
 
@@ -118,6 +119,7 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
     const hooks: DependencyHooks = {
       logger,
       onCall: dependencyCallReporter(logger, telemetry, opts.onDependencyCall),
+      onSlowCall: telemetry.onSlowCall,
       onStateChange: telemetry.onBreakerChange,
     };
 
@@ -291,7 +293,12 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
       operations: {
         readiness: {
           database: { policy: db.policy, probe: async () => void (await db.query('readyz.database', 'SELECT 1')) },
-          cache: { policy: cacheDep.policy, probe: () => cacheDep.store.ping(), kind: cacheDep.store.kind },
+          cache: {
+            policy: cacheDep.policy,
+            probe: () => cacheDep.store.ping(),
+            kind: cacheDep.store.kind,
+            explain: cacheDep.store.explain?.bind(cacheDep.store),
+          },
           paystack: { policy: paystackDep.policy, recentFailureRatio: () => telemetry.failureRatio('paystack') },
           mail: { policy: mailDep.policy, recentFailureRatio: () => telemetry.failureRatio('mail'), kind: mailDep.kind },
           feedHealthy: () => feed.healthy(),
@@ -349,6 +356,7 @@ function dependencyCallReporter(logger: Logger, telemetry: Telemetry, extra?: (e
     // A call its caller abandoned (client gone) is the request's story, told by its own line.
     if (e.outcome === 'ok' || e.errorCode === 'caller_gone') return;
     // One warn line per failed dependency call, naming dependency, operation and request.
+    const meaning = e.dependency === 'database' && e.errorCode ? sqlStateMeaning(e.errorCode) : undefined;
     logger.warn(
       {
         dependency: e.dependency,
@@ -357,6 +365,8 @@ function dependencyCallReporter(logger: Logger, telemetry: Telemetry, extra?: (e
         elapsedMs: e.elapsedMs,
         budgetMs: e.budgetMs,
         errorCode: e.errorCode,
+        // What a SQLSTATE means (55P03: a lock not granted in time), so nobody looks it up mid-incident.
+        ...(meaning ? { meaning } : {}),
         route: e.route,
       },
       `${e.dependency} ${e.op} ${e.outcome}`,

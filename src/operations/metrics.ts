@@ -6,7 +6,7 @@ import type { Dependency } from '../errors/index.ts';
 import type { LocalTierStats } from '../infra/cache/local-tier.ts';
 import type { PoolStats } from '../infra/database/client.ts';
 import type { OutboxStats } from '../mail/repository.ts';
-import type { BreakerState, DependencyCallEvent } from '../resilience/policy.ts';
+import type { BreakerState, DependencyCallEvent, SlowCallEvent } from '../resilience/policy.ts';
 import type { FinishedRequest } from './recent.ts';
 
 /**
@@ -40,6 +40,7 @@ export interface ProcessMetrics {
   readonly registry: Registry;
   onRequest(r: FinishedRequest): void;
   onCall(e: DependencyCallEvent): void;
+  onSlowCall(e: SlowCallEvent): void;
   onBreakerChange(dependency: Dependency, from: BreakerState, to: BreakerState): void;
   onCacheOutcome(scope: string, outcome: string): void;
   onMailFate(fate: string, kind: string): void;
@@ -92,6 +93,12 @@ export function createProcessMetrics(): ProcessMetrics {
     help: 'Time a dependency call took, whatever its outcome (a timeout lasts its budget)',
     labelNames: ['dependency', 'op'] as const,
     buckets: CALL_BUCKETS_S,
+    registers,
+  });
+  const slowCalls = new Counter({
+    name: 'it360_dependency_slow_calls_total',
+    help: 'Dependency calls still waiting past half their budget (at most 4 s), by dependency and operation; each call counts once, whatever its outcome',
+    labelNames: ['dependency', 'op'] as const,
     registers,
   });
   new Gauge({
@@ -243,6 +250,9 @@ export function createProcessMetrics(): ProcessMetrics {
     onCall(e) {
       calls.inc({ dependency: e.dependency, op: e.op, outcome: e.outcome });
       callDuration.observe({ dependency: e.dependency, op: e.op }, e.elapsedMs / 1000);
+    },
+    onSlowCall(e) {
+      slowCalls.inc({ dependency: e.dependency, op: e.op });
     },
     onBreakerChange(dependency, from, to) {
       transitions.inc({ dependency, from, to });

@@ -1,3 +1,5 @@
+import type { Dependency } from '../errors/index.ts';
+import { dependencyName, explainError, formatDuration } from '../resilience/explain.ts';
 import type { BreakerState, DependencyPolicy } from '../resilience/policy.ts';
 
 export interface CheckResult {
@@ -9,7 +11,13 @@ export interface CheckResult {
 
 export interface ReadinessDeps {
   database: { policy: DependencyPolicy; probe: (timeoutMs: number) => Promise<void> };
-  cache: { policy: DependencyPolicy; probe: (timeoutMs: number) => Promise<void>; kind: 'redis' | 'memory' };
+  cache: {
+    policy: DependencyPolicy;
+    probe: (timeoutMs: number) => Promise<void>;
+    kind: 'redis' | 'memory';
+    /** A failed probe in operator words, knowing the connection's state (the store's `explain`). */
+    explain?: (err: unknown) => string;
+  };
   paystack?: { policy: DependencyPolicy; recentFailureRatio?: () => number | undefined };
   /** Mail is judged like Paystack, from its breaker and recent sends; the built-in mailbox is always ok. */
   mail?: { policy: DependencyPolicy; recentFailureRatio?: () => number | undefined; kind: 'smtp' | 'mailbox' };
@@ -21,9 +29,18 @@ export interface ReadinessDeps {
 // 1–5 s): each dependency gets at most 1 s.
 export const PROBE_TIMEOUT_MS = 1000;
 
+/** A probe that gave no answer at all within its bound. */
+class ProbeTimeoutError extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`no answer within ${timeoutMs} ms`);
+  }
+}
+
 async function timed(
   probe: (ms: number) => Promise<void>,
   timeoutMs: number,
+  dependency: Dependency,
+  explain: (err: unknown) => string = (err) => explainError(dependency, err),
 ): Promise<{ ok: boolean; latencyMs: number; detail?: string }> {
   const started = performance.now();
   let timer: NodeJS.Timeout | undefined;
@@ -31,12 +48,17 @@ async function timed(
     await Promise.race([
       probe(timeoutMs),
       new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+        timer = setTimeout(() => reject(new ProbeTimeoutError(timeoutMs)), timeoutMs);
       }),
     ]);
     return { ok: true, latencyMs: Math.round(performance.now() - started) };
   } catch (err) {
-    return { ok: false, latencyMs: Math.round(performance.now() - started), detail: (err as Error).message };
+    // Operator words (src/resilience/explain.ts), never a client library's internal message.
+    const detail =
+      err instanceof ProbeTimeoutError
+        ? `${dependencyName(dependency)}: no answer to the readiness probe within ${formatDuration(err.timeoutMs)}`
+        : explain(err);
+    return { ok: false, latencyMs: Math.round(performance.now() - started), detail };
   } finally {
     clearTimeout(timer);
   }
@@ -50,7 +72,10 @@ async function timed(
 export async function checkReadiness(
   d: ReadinessDeps,
 ): Promise<{ status: 'ok' | 'degraded' | 'down'; checks: Record<string, CheckResult> }> {
-  const [db, cache] = await Promise.all([timed(d.database.probe, PROBE_TIMEOUT_MS), timed(d.cache.probe, PROBE_TIMEOUT_MS)]);
+  const [db, cache] = await Promise.all([
+    timed(d.database.probe, PROBE_TIMEOUT_MS, 'database'),
+    timed(d.cache.probe, PROBE_TIMEOUT_MS, 'cache', d.cache.explain),
+  ]);
   const checks: Record<string, CheckResult> = {
     database: {
       status: db.ok ? 'ok' : 'down',

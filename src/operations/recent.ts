@@ -1,5 +1,5 @@
 import type { Dependency } from '../errors/index.ts';
-import type { CallOutcome, DependencyCallEvent } from '../resilience/policy.ts';
+import type { CallOutcome, DependencyCallEvent, SlowCallEvent } from '../resilience/policy.ts';
 
 /**
  * The last few minutes of one process, for /ops: per dependency, calls in 10-second
@@ -35,6 +35,8 @@ export interface BucketSnapshot {
   errors: number;
   timeouts: number;
   rejected: number;
+  /** Calls noticed still waiting past their slow threshold (counted when noticed, not when they end). */
+  slow: number;
   maxMs: number;
   /** Calls per latency bucket, LATENCY_BOUNDS_MS.length + 1 entries. */
   hist: number[];
@@ -90,6 +92,7 @@ const emptyBucket = (start: number): BucketSnapshot => ({
   errors: 0,
   timeouts: 0,
   rejected: 0,
+  slow: 0,
   maxMs: 0,
   hist: new Array<number>(LATENCY_BOUNDS_MS.length + 1).fill(0),
 });
@@ -110,6 +113,7 @@ function worse(a: WaitedOn | undefined, b: WaitedOn): WaitedOn {
 
 export interface RecentWindow {
   recordCall(e: DependencyCallEvent): void;
+  recordSlowCall(e: SlowCallEvent): void;
   recordRequest(r: FinishedRequest): void;
   /** Share of failed calls (error, timeout, rejected) over the last `ms`; undefined below `minCalls`. */
   failureRatio(dependency: Dependency, ms: number, minCalls: number): number | undefined;
@@ -129,17 +133,26 @@ export function createRecentWindow(now: () => number = Date.now): RecentWindow {
     if (timedOut.length > 0 && timedOut[0].at < oldest) timedOut = timedOut.filter((r) => r.at >= oldest);
   }
 
+  function bucketOf(dependency: string): BucketSnapshot {
+    const t = now();
+    const start = t - (t % BUCKET_MS);
+    let buckets = deps.get(dependency);
+    if (!buckets) deps.set(dependency, (buckets = new Map<number, BucketSnapshot>()));
+    let b = buckets.get(start);
+    if (!b) {
+      prune(t);
+      buckets.set(start, (b = emptyBucket(start)));
+    }
+    return b;
+  }
+
   return {
+    recordSlowCall(e) {
+      bucketOf(e.dependency).slow++;
+    },
+
     recordCall(e) {
-      const t = now();
-      const start = t - (t % BUCKET_MS);
-      let buckets = deps.get(e.dependency);
-      if (!buckets) deps.set(e.dependency, (buckets = new Map<number, BucketSnapshot>()));
-      let b = buckets.get(start);
-      if (!b) {
-        prune(t);
-        buckets.set(start, (b = emptyBucket(start)));
-      }
+      const b = bucketOf(e.dependency);
       b.calls++;
       if (e.outcome === 'error') b.errors++;
       else if (e.outcome === 'timeout') b.timeouts++;
@@ -233,6 +246,8 @@ export interface DependencyWindow {
   errors: number;
   timeouts: number;
   rejected: number;
+  /** Calls noticed still waiting past their slow threshold. */
+  slowCalls: number;
   /** Share of calls that failed (error, timeout or rejected), 0–1. */
   errorRate: number;
   p50Ms: number | null;
@@ -267,6 +282,7 @@ function addInto(into: BucketSnapshot, b: BucketSnapshot): void {
   into.errors += b.errors;
   into.timeouts += b.timeouts;
   into.rejected += b.rejected;
+  into.slow += b.slow ?? 0;
   into.maxMs = Math.max(into.maxMs, b.maxMs);
   for (let i = 0; i < into.hist.length; i++) into.hist[i] += b.hist[i] ?? 0;
 }
@@ -292,6 +308,7 @@ export function mergeDependency(snapshots: readonly RecentSnapshot[], dependency
     errors: total.errors,
     timeouts: total.timeouts,
     rejected: total.rejected,
+    slowCalls: total.slow,
     errorRate: total.calls === 0 ? 0 : failures(total) / total.calls,
     p50Ms: percentile(total.hist, total.maxMs, 0.5),
     p99Ms: percentile(total.hist, total.maxMs, 0.99),

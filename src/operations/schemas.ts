@@ -39,6 +39,10 @@ export const DependencyView = Type.Object({
   errors: Type.Integer(),
   timeouts: Type.Integer(),
   rejected: Type.Integer(),
+  slowCalls: Type.Integer({
+    description:
+      'calls noticed still waiting past half their budget (at most 4 s), over the window; each is also logged (at most a line a second)',
+  }),
   errorRate: Type.Number({ description: 'failed calls (error, timeout, rejected) / calls, 0-1, over the window' }),
   p50Ms: NullableMs,
   p99Ms: NullableMs,

@@ -5,7 +5,7 @@ import { inflight, type LifecycleOptions } from '../http/lifecycle.ts';
 import type { LocalTierStats } from '../infra/cache/local-tier.ts';
 import type { PoolStats } from '../infra/database/client.ts';
 import type { OutboxStats } from '../mail/repository.ts';
-import type { BreakerState, DependencyCallEvent, DependencyPolicy } from '../resilience/policy.ts';
+import type { BreakerState, DependencyCallEvent, DependencyPolicy, SlowCallEvent } from '../resilience/policy.ts';
 import { answerCollects, gather, GATHER_TIMEOUT_MS, type Gathered, underSupervisor, type Want, type WorkerReport } from './channel.ts';
 import { createProcessMetrics } from './metrics.ts';
 import type { checkReadiness } from './readiness.ts';
@@ -34,6 +34,7 @@ const LAST_MINUTE_POINTS = 60_000 / BUCKET_MS;
 
 export interface Telemetry {
   onDependencyCall: (e: DependencyCallEvent) => void;
+  onSlowCall: (e: SlowCallEvent) => void;
   onBreakerChange: (dependency: Dependency, from: BreakerState, to: BreakerState) => void;
   onCacheOutcome: (scope: string, outcome: string) => void;
   onMailFate: (fate: string, kind: string) => void;
@@ -120,6 +121,10 @@ export function createTelemetry(): Telemetry {
     onDependencyCall: (e) => {
       metrics.onCall(e);
       recent.recordCall(e);
+    },
+    onSlowCall: (e) => {
+      metrics.onSlowCall(e);
+      recent.recordSlowCall(e);
     },
     onBreakerChange: (dependency, from, to) => metrics.onBreakerChange(dependency, from, to),
     onCacheOutcome: (scope, outcome) => metrics.onCacheOutcome(scope, outcome),

@@ -35,6 +35,17 @@ export function currentContext(): RequestContext | undefined {
   return storage.getStore();
 }
 
+/**
+ * Runs `fn` outside any request. A timer or a client's event fires in the context
+ * where it was armed: ioredis arms its socket and reconnect timers while serving some
+ * request's command, so its connection events, and anything logged from them, would
+ * carry that unrelated request's id. Log lines about a dependency itself, and timers
+ * that outlive one request, are made here.
+ */
+export function outsideRequest<T>(fn: () => T): T {
+  return storage.exit(fn);
+}
+
 /** Milliseconds left before the current request's deadline; Infinity outside a request. */
 export function timeLeftMs(): number {
   const ctx = storage.getStore();

@@ -7,12 +7,20 @@ import type { Logger } from 'pino';
 
 import type { Config } from '../config/index.ts';
 import type { Dependency } from '../errors/index.ts';
-import { type BreakerState, createDependencyPolicy, type DependencyCallEvent, type DependencyPolicy } from './policy.ts';
+import {
+  type BreakerState,
+  createDependencyPolicy,
+  type DependencyCallEvent,
+  type DependencyPolicy,
+  type SlowCallEvent,
+} from './policy.ts';
 
 /** What telemetry needs from every dependency: its logs, its calls and its breaker's changes. */
 export interface DependencyHooks {
   logger: Logger;
   onCall?: (e: DependencyCallEvent) => void;
+  /** A call still waiting past its slow threshold (src/resilience/policy.ts). */
+  onSlowCall?: (e: SlowCallEvent) => void;
   onStateChange?: (dependency: Dependency, from: BreakerState, to: BreakerState) => void;
 }
 
@@ -31,6 +39,7 @@ function common(config: BreakerSettings, hooks: DependencyHooks) {
     halfOpenMs: config.breakerHalfOpenMs,
     logger: hooks.logger,
     onCall: hooks.onCall,
+    onSlowCall: hooks.onSlowCall,
     onStateChange: hooks.onStateChange,
   };
 }
@@ -60,10 +69,16 @@ export function databasePolicy(s: DatabasePolicySettings, hooks: DependencyHooks
   });
 }
 
-export function cachePolicy(config: BreakerSettings & Pick<Config, 'redisCommandTimeoutMs'>, hooks: DependencyHooks): DependencyPolicy {
+export function cachePolicy(
+  config: BreakerSettings & Pick<Config, 'redisCommandTimeoutMs'>,
+  hooks: DependencyHooks,
+  /** The store's own words for a failure, which know how long the connection has been down. */
+  describe?: (err: unknown) => string,
+): DependencyPolicy {
   return createDependencyPolicy({
     ...common(config, hooks),
     dependency: 'cache',
+    describe,
     timeoutMs: config.redisCommandTimeoutMs,
     // Redis answers in well under a millisecond when healthy; more than 100 calls
     // in flight means it is not, and waiting in a queue would only add latency.

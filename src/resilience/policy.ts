@@ -17,7 +17,8 @@ import {
 import type { Logger } from 'pino';
 
 import type { Dependency } from '../errors/index.ts';
-import { callBudgetMs, currentContext } from './deadline.ts';
+import { callBudgetMs, currentContext, outsideRequest } from './deadline.ts';
+import { explainError, formatDuration } from './explain.ts';
 
 export type CallOutcome = 'ok' | 'error' | 'timeout' | 'rejected';
 export type BreakerState = 'closed' | 'open' | 'half-open' | 'isolated';
@@ -29,6 +30,17 @@ export interface DependencyCallEvent {
   elapsedMs: number;
   budgetMs: number;
   errorCode?: string;
+  requestId?: string;
+  route?: string;
+}
+
+/** A call still waiting past its slow threshold (see `slowAfterMs`): logged once and counted. */
+export interface SlowCallEvent {
+  dependency: Dependency;
+  op: string;
+  /** How long it had been waiting when it was noticed. */
+  waitedMs: number;
+  budgetMs: number;
   requestId?: string;
   route?: string;
 }
@@ -57,8 +69,12 @@ export interface PolicyOptions {
   isDependencyFailure: (err: unknown) => boolean;
   /** A short stable code for an error, for logs and metrics. */
   errorCode: (err: unknown) => string;
+  /** An error in operator words, for the breaker's log lines; src/resilience/explain.ts by default. */
+  describe?: (err: unknown) => string;
   logger: Logger;
   onCall?: (e: DependencyCallEvent) => void;
+  /** A call is still waiting past its slow threshold (once per call). */
+  onSlowCall?: (e: SlowCallEvent) => void;
   onStateChange?: (dependency: Dependency, from: BreakerState, to: BreakerState) => void;
 }
 
@@ -126,6 +142,96 @@ export interface DependencyPolicy {
   isOpen(): boolean;
 }
 
+// ---------------------------------------------------------------------------------
+// Slow calls: a hung dependency is named while its calls are still waiting, not only
+// when they time out (a hung Paystack used to show up 8 s after the fault, at its
+// timeout). A call is slow once it has waited half its budget, and never later than
+// SLOW_CALL_CAP_MS: half the budget scales with each dependency's own timeout (Redis
+// 125 ms, a lock wait 1.25 s, Paystack 4 s) without another setting to tune, and the cap
+// keeps background calls with long budgets (30 s statements) within the 5 s in which
+// an operator should see a record naming the dependency.
+// ---------------------------------------------------------------------------------
+
+/** No call waits longer than this before it is reported slow, whatever its budget. */
+export const SLOW_CALL_CAP_MS = 4000;
+/** When a call with this budget counts as slow: half its budget, at most SLOW_CALL_CAP_MS. */
+export const slowAfterMs = (budgetMs: number): number => Math.min(budgetMs / 2, SLOW_CALL_CAP_MS);
+// One shared timer scans the calls in flight, instead of one timer per call: the hot
+// path only adds and deletes a Set entry. 250 ms is fine enough for thresholds of 125 ms
+// and more, and costs nothing measurable (it stops when no call is in flight).
+const SCAN_EVERY_MS = 250;
+// A hung dependency makes every call slow at once; one log line per dependency per
+// second names it, the rest are counted (metrics, /ops) and summed into the next line.
+const SLOW_LOG_EVERY_MS = 1000;
+
+interface InFlightCall {
+  slowAt: number;
+  started: number;
+  op: string;
+  budgetMs: number;
+  requestId?: string;
+  route?: string;
+  owner: SlowReporter;
+}
+interface SlowReporter {
+  dependency: Dependency;
+  slow(call: InFlightCall, waitedMs: number): void;
+}
+
+const inFlight = new Set<InFlightCall>();
+let scanner: NodeJS.Timeout | undefined;
+
+function scanSlowCalls(): void {
+  const now = performance.now();
+  for (const c of inFlight) {
+    if (now < c.slowAt) continue;
+    inFlight.delete(c);
+    c.owner.slow(c, Math.round(now - c.started));
+  }
+  if (inFlight.size === 0 && scanner) {
+    clearInterval(scanner);
+    scanner = undefined;
+  }
+}
+
+function watchCall(c: InFlightCall): void {
+  inFlight.add(c);
+  if (scanner) return;
+  // Armed outside the request, so the scan (and the lines it logs) carries no request's context.
+  scanner = outsideRequest(() => setInterval(scanSlowCalls, SCAN_EVERY_MS));
+  scanner.unref();
+}
+
+function slowReporter(o: PolicyOptions): SlowReporter {
+  let lastLogAt = -Infinity;
+  let unlogged = 0;
+  return {
+    dependency: o.dependency,
+    slow(c, waitedMs) {
+      const e: SlowCallEvent = {
+        dependency: o.dependency,
+        op: c.op,
+        waitedMs,
+        budgetMs: c.budgetMs,
+        requestId: c.requestId,
+        route: c.route,
+      };
+      o.onSlowCall?.(e);
+      const now = performance.now();
+      if (now - lastLogAt < SLOW_LOG_EVERY_MS) {
+        unlogged++;
+        return;
+      }
+      lastLogAt = now;
+      o.logger.warn(
+        { ...e, outcome: 'slow', ...(unlogged > 0 ? { alsoSlowSinceLastLine: unlogged } : {}) },
+        `${o.dependency} ${c.op} still waiting after ${formatDuration(waitedMs)} of its ${formatDuration(c.budgetMs)} budget`,
+      );
+      unlogged = 0;
+    },
+  };
+}
+
 /**
  * One named policy per dependency (database, cache, Paystack): timeout, circuit breaker
  * and bulkhead from cockatiel. Retries are not here: only the caller knows whether an
@@ -145,9 +251,13 @@ export function createDependencyPolicy(o: PolicyOptions): DependencyPolicy {
   let state: BreakerState = 'closed';
   let openedAt = 0;
   let lastFailure = '';
+  const describe = o.describe ?? ((err: unknown) => explainError(o.dependency, err));
+  let lastFailureCode = '';
   breaker.onBreak((reason) => {
-    lastFailure = 'error' in reason ? o.errorCode(reason.error) : 'isolated';
+    lastFailure = 'error' in reason ? describe(reason.error) : 'isolated by an operator';
+    lastFailureCode = 'error' in reason ? o.errorCode(reason.error) : 'isolated';
   });
+  const slowCalls = slowReporter(o);
   breaker.onStateChange((s) => {
     const to = STATE_NAMES[s];
     const from = state;
@@ -163,7 +273,10 @@ export function createDependencyPolicy(o: PolicyOptions): DependencyPolicy {
           : to === 'closed'
             ? 'trial call succeeded'
             : 'isolated';
-    o.logger[to === 'open' ? 'error' : 'warn']({ dependency: o.dependency, from, to, reason }, `breaker ${o.dependency} ${from} -> ${to}`);
+    o.logger[to === 'open' ? 'error' : 'warn'](
+      { dependency: o.dependency, from, to, reason, ...(to === 'open' ? { errorCode: lastFailureCode } : {}) },
+      `breaker ${o.dependency} ${from} -> ${to}: ${reason}`,
+    );
     o.onStateChange?.(o.dependency, from, to);
   });
 
@@ -193,6 +306,16 @@ export function createDependencyPolicy(o: PolicyOptions): DependencyPolicy {
       // Aggressive: the caller gets its answer at the budget even if the call ignores
       // the signal; the signal still tells the call to stop.
       const policy = wrap(timeout(budgetMs + (o.safetyMs ?? 0), TimeoutStrategy.Aggressive), breaker, bulk);
+      const watched: InFlightCall = {
+        slowAt: started + slowAfterMs(budgetMs),
+        started,
+        op,
+        budgetMs,
+        requestId: ctx?.requestId,
+        route: ctx?.route,
+        owner: slowCalls,
+      };
+      watchCall(watched);
       const previous = ctx?.currentCall;
       if (ctx) {
         ctx.currentCall = { dependency: o.dependency, op, startedAt: Date.now() };
@@ -235,6 +358,7 @@ export function createDependencyPolicy(o: PolicyOptions): DependencyPolicy {
         report('error', code);
         throw err;
       } finally {
+        inFlight.delete(watched);
         if (ctx) ctx.currentCall = previous;
       }
     },

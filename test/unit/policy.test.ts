@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
 
 import pino from 'pino';
@@ -12,6 +13,9 @@ import {
   isCallRejectedError,
   isCallTimeoutError,
   type PolicyOptions,
+  SLOW_CALL_CAP_MS,
+  slowAfterMs,
+  type SlowCallEvent,
 } from '../../src/resilience/policy.ts';
 
 const silent = pino({ level: 'silent' });
@@ -169,5 +173,76 @@ describe('dependency policy', () => {
     assert.ok(performance.now() - started < 350, 'answered at its own budget, not when the slot freed');
     assert.equal(ran, false);
     await assert.rejects(blocker);
+  });
+
+  describe('slow calls', () => {
+    /** A pino logger keeping its records, with the service's request-id mixin left out on purpose. */
+    function recording() {
+      const lines: Record<string, unknown>[] = [];
+      const logger = pino(
+        { level: 'info' },
+        new Writable({
+          write(chunk: Buffer, _e, done) {
+            for (const l of chunk.toString().split('\n')) if (l) lines.push(JSON.parse(l) as Record<string, unknown>);
+            done();
+          },
+        }),
+      );
+      return { lines, logger };
+    }
+
+    it('the threshold is half the budget, never more than the cap', () => {
+      assert.equal(slowAfterMs(250), 125);
+      assert.equal(slowAfterMs(2500), 1250);
+      assert.equal(slowAfterMs(30_000), SLOW_CALL_CAP_MS);
+    });
+
+    it('a hung call is logged and counted once while it is still waiting, before its timeout', async () => {
+      const { lines, logger } = recording();
+      const slow: SlowCallEvent[] = [];
+      // 800 ms: slow at 400 ms, noticed within a 250 ms scan, well before the timeout.
+      const { p, calls } = policy({ timeoutMs: 800, logger, onSlowCall: (e) => slow.push(e) });
+      const failed = assert.rejects(
+        runInContext(requestCtx(5000), () => p.execute('get', hang)),
+        (e: unknown) => isCallTimeoutError(e),
+      );
+      // Noticed while the call still waits: nothing has reported an outcome yet.
+      while (slow.length === 0) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(calls.length, 0, 'the slow-call record comes before the timeout');
+      await failed;
+      assert.equal(slow.length, 1);
+      assert.equal(slow[0].dependency, 'cache');
+      assert.equal(slow[0].op, 'get');
+      assert.equal(slow[0].requestId, 'req-1');
+      assert.ok(slow[0].waitedMs >= 400 && slow[0].waitedMs < 800, `waited ${slow[0].waitedMs} ms`);
+      const logged = lines.filter((l) => l.outcome === 'slow');
+      assert.equal(logged.length, 1);
+      assert.equal(logged[0].requestId, 'req-1');
+      assert.equal(logged[0].dependency, 'cache');
+      assert.match(String(logged[0].msg), /^cache get still waiting after .* of its 800 ms budget$/);
+    });
+
+    it('a quick call is never slow; many hung calls at once are each counted and logged in one line', async () => {
+      const { lines, logger } = recording();
+      const slow: SlowCallEvent[] = [];
+      const { p } = policy({ timeoutMs: 600, concurrency: 10, logger, onSlowCall: (e) => slow.push(e) });
+      assert.equal(await p.execute('get', () => Promise.resolve(1)), 1);
+      await Promise.all(Array.from({ length: 5 }, () => assert.rejects(p.execute('get', hang))));
+      assert.equal(slow.length, 5, 'each hung call counted once');
+      assert.equal(lines.filter((l) => l.outcome === 'slow').length, 1, 'one line a second per dependency');
+    });
+
+    it('breaker lines say what went wrong in operator words, not "last: Error"', async () => {
+      const { lines, logger } = recording();
+      const { p } = policy({ logger, consecutiveFailures: 2, isDependencyFailure: () => true });
+      for (let i = 0; i < 2; i++)
+        await assert.rejects(
+          p.execute('get', () => Promise.reject(new Error("Stream isn't writeable and enableOfflineQueue options is false"))),
+        );
+      const open = lines.find((l) => l.to === 'open');
+      assert.ok(open, 'the breaker opened');
+      assert.match(String(open.reason), /^2 consecutive failures, last: Redis not connected/);
+      assert.doesNotMatch(String(open.msg), /enableOfflineQueue|last: Error/);
+    });
   });
 });

@@ -29,7 +29,7 @@ export function openCache(config: Readonly<Config>, hooks: DependencyHooks): Ope
     : createMemoryStore();
   return {
     store,
-    policy: cachePolicy(config, hooks),
+    policy: cachePolicy(config, hooks, store.explain?.bind(store)),
     description: store.kind === 'redis' ? 'Redis (REDIS_URL)' : 'in-process LRU',
     close: () => store.close(),
   };

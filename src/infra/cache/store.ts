@@ -2,6 +2,9 @@ import { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 
+import { type ConnectionSnapshot, createConnectionState } from '../../resilience/connection-state.ts';
+import { explainError } from '../../resilience/explain.ts';
+
 /** The storage behind the cache: Redis when REDIS_URL is set, an in-process LRU otherwise. */
 export interface CacheStore {
   readonly kind: 'redis' | 'memory';
@@ -11,6 +14,10 @@ export interface CacheStore {
   close(): Promise<void>;
   /** The raw client, for rate-limit counters that share the connection. */
   readonly redis?: Redis;
+  /** Redis's connection as the log tells it (absent for the in-process LRU). */
+  connection?(): ConnectionSnapshot;
+  /** A failed cache call in operator words ("Redis not answering for 12 s (command timeout 250 ms)"). */
+  explain?(err: unknown): string;
 }
 
 export function createMemoryStore(maxEntries = 5000): CacheStore {
@@ -24,6 +31,7 @@ export function createMemoryStore(maxEntries = 5000): CacheStore {
       return Promise.resolve();
     },
     ping: () => Promise.resolve(),
+    explain: (err) => explainError('cache', err),
     close: () => {
       lru.clear();
       return Promise.resolve();
@@ -36,6 +44,8 @@ export interface RedisStoreOptions {
   connectTimeoutMs: number;
   commandTimeoutMs: number;
   logger: Logger;
+  /** How often a "still down" line is logged while Redis stays away (default once a minute). */
+  stillDownEveryMs?: number;
 }
 
 /**
@@ -65,18 +75,25 @@ export function createRedisStore(o: RedisStoreOptions): CacheStore {
     enableReadyCheck: true,
     connectionName: 'it360acad',
   });
-  let lastError = '';
-  redis.on('error', (err: Error & { code?: string }) => {
-    // ioredis emits one error per failed reconnect; log only when the reason changes.
-    const code = err.code ?? err.message;
-    if (code !== lastError)
-      o.logger.warn({ dependency: 'cache', op: 'connection', outcome: 'error', errorCode: code }, 'redis connection error');
-    lastError = code;
+  const hints = { timeoutMs: o.commandTimeoutMs };
+  const connection = createConnectionState({
+    dependency: 'cache',
+    logger: o.logger,
+    describe: (err, h) => explainError('cache', err, { ...hints, ...h }),
+    summaryEveryMs: o.stillDownEveryMs,
   });
-  redis.on('ready', () => {
-    if (lastError) o.logger.info({ dependency: 'cache', op: 'connection', outcome: 'ok' }, 'redis connection ready');
-    lastError = '';
+  let closing = false;
+  // ioredis emits one error per failed reconnect (on a frozen server the reason alternates
+  // between a socket timeout and a command timeout): the connection state logs transitions only.
+  redis.on('error', (err: Error) => {
+    if (!closing) connection.down(err);
   });
+  // A close after an error keeps that error as the reason; a close out of the blue is one.
+  redis.on('close', () => {
+    if (!closing && connection.snapshot().up) connection.down(new Error('Connection is closed.'));
+  });
+  redis.on('reconnecting', () => connection.attempt());
+  redis.on('ready', () => connection.up());
   return {
     kind: 'redis',
     redis,
@@ -90,7 +107,11 @@ export function createRedisStore(o: RedisStoreOptions): CacheStore {
     async ping() {
       await redis.ping();
     },
+    connection: () => connection.snapshot(),
+    explain: (err) => explainError('cache', err, { ...hints, ...connection.hints() }),
     async close() {
+      closing = true;
+      connection.close();
       // quit() waits for pending replies, which a hung server never sends.
       redis.disconnect(false);
       return Promise.resolve();

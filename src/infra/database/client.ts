@@ -11,6 +11,7 @@ import {
   isCallAbortedError,
   isCallRejectedError,
   isCallTimeoutError,
+  type SlowCallEvent,
 } from '../../resilience/policy.ts';
 import { SQLSTATE } from '../../shared/sqlstate.ts';
 
@@ -63,6 +64,7 @@ export interface DatabaseOptions {
   logger: Logger;
   applicationName?: string;
   onCall?: (e: DependencyCallEvent) => void;
+  onSlowCall?: (e: SlowCallEvent) => void;
   onStateChange?: (dependency: Dependency, from: BreakerState, to: BreakerState) => void;
 }
 
@@ -156,7 +158,7 @@ export function createDatabase(o: DatabaseOptions): Database {
       isConnectionFailure,
       errorCode,
     },
-    { logger: o.logger, onCall: o.onCall, onStateChange: o.onStateChange },
+    { logger: o.logger, onCall: o.onCall, onSlowCall: o.onSlowCall, onStateChange: o.onStateChange },
   );
 
   const defaultStatementTimeout = o.statementTimeoutMs;

@@ -62,6 +62,8 @@
       stat('error rate', pct(d.errorRate), d.errorRate > 0 ? 'bad' : null);
       stat('calls', String(d.calls));
       stat('timeouts', String(d.timeouts), d.timeouts > 0 ? 'bad' : null);
+      // Calls seen still waiting past half their budget: a hung dependency shows here first.
+      stat('slow', String(d.slowCalls || 0), d.slowCalls > 0 ? 'warn' : null);
       stat('rejected', String(d.rejected), d.rejected > 0 ? 'bad' : null);
       card.appendChild(dl);
 
