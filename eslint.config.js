@@ -4,7 +4,9 @@ import simpleImportSort from 'eslint-plugin-simple-import-sort';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'data/**', 'bench/results/**', 'public/**', 'eslint.config.js', 'test-artifacts/**'] },
+  {
+    ignores: ['node_modules/**', 'data/**', 'bench/results/**', 'public/**', 'eslint.config.js', 'test-artifacts/**', 'packages/*/dist/**'],
+  },
   ...tseslint.configs.recommendedTypeChecked,
   {
     // Imports in one order everywhere (packages, then the project's own, each sorted), fixed by `npm run format`.
