@@ -3563,6 +3563,8 @@ export interface paths {
                                 errors: number;
                                 timeouts: number;
                                 rejected: number;
+                                /** @description calls noticed still waiting past half their budget (at most 4 s), over the window; each is also logged (at most a line a second) */
+                                slowCalls: number;
                                 /** @description failed calls (error, timeout, rejected) / calls, 0-1, over the window */
                                 errorRate: number;
                                 p50Ms: number | null;
@@ -3629,6 +3631,16 @@ export interface paths {
                                 restarts: number;
                                 inflight?: number;
                                 rssBytes?: number;
+                                /** @description the in-process cache tier */
+                                cacheLocal?: {
+                                    entries: number;
+                                    /** @description estimated heap held */
+                                    bytes: number;
+                                    /** @description CACHE_L1_MAX_BYTES */
+                                    maxBytes: number;
+                                    /** @description share of lookups answered in-process since the worker started */
+                                    hitRatio: number;
+                                };
                                 /** @description false: it did not answer within 1 s (hung or saturated) */
                                 answered: boolean;
                                 breakers: {
