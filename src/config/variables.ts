@@ -328,7 +328,7 @@ export const VARIABLES = {
   JWT_SECRET: {
     kind: { type: 'string', minLength: 1 },
     group: 'Secrets',
-    doc: 'HS256 signing key, at least 32 characters in production; unset outside production = a random one per start',
+    doc: 'HS256 signing key, at least 32 characters in production; unset outside production = a random one made at the first start and kept in DATA_DIR/jwt-secret, so restarts and workers accept the same tokens',
   },
   OPS_TOKEN: {
     kind: { type: 'string', minLength: 16 },
