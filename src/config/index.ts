@@ -62,6 +62,7 @@ export interface Config {
   databaseUrl: string | undefined;
   databaseListenUrl: string | undefined;
   dataDir: string;
+  embeddedDbStartTimeoutMs: number;
   redisUrl: string | undefined;
   cacheDisabled: boolean;
   paystackSecretKey: string | undefined;
@@ -273,6 +274,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     databaseUrl: s('DATABASE_URL'),
     databaseListenUrl: s('DATABASE_LISTEN_URL') ?? s('DATABASE_URL'),
     dataDir: sd('DATA_DIR'),
+    embeddedDbStartTimeoutMs: n('EMBEDDED_DB_START_TIMEOUT_MS'),
     redisUrl: s('REDIS_URL'),
     cacheDisabled: raw.CACHE_DISABLED === true,
     paystackSecretKey: s('PAYSTACK_SECRET_KEY'),

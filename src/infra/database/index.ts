@@ -31,7 +31,7 @@ export async function startDatabaseServer(config: Readonly<Config>, logger: Logg
     const { pid, ...rest } = (extra ?? {}) as { pid?: number };
     logger.info({ ...rest, databasePid: pid }, msg);
   };
-  return startEmbeddedPostgres({ dataDir: path.resolve(config.dataDir), log });
+  return startEmbeddedPostgres({ dataDir: path.resolve(config.dataDir), log, startTimeoutMs: config.embeddedDbStartTimeoutMs });
 }
 
 export interface OpenDatabaseOptions {
