@@ -1,8 +1,6 @@
 import type { Logger } from 'pino';
 
 import type { Config } from './config/index.ts';
-import { startDatabaseServer } from './infra/database/index.ts';
-import { startPaystackSimulator } from './infra/paystack/index.ts';
 import { createClosers } from './shared/closers.ts';
 
 /**
@@ -32,16 +30,24 @@ export async function startSharedDependencies(config: Readonly<Config>, logger: 
   let setWebhookUrl: ((url: string) => void) | undefined;
   try {
     // The choices (embedded or DATABASE_URL, simulator or Paystack) are the front doors' own.
-    const database = await startDatabaseServer(config, logger);
+    // Both start together, each front door loaded only now: the embedded database's child
+    // is forked first and boots while this process loads and starts the simulator.
+    const [db, sim] = await Promise.allSettled([
+      import('./infra/database/index.ts').then((m) => m.startDatabaseServer(config, logger)),
+      import('./infra/paystack/index.ts').then((m) => m.startPaystackSimulator(config)),
+    ]);
+    const database = db.status === 'fulfilled' ? db.value : undefined;
     if (database) {
       stops.push(() => database.stop());
       env[EMBEDDED_DATABASE_URL_ENV] = database.connectionString;
     }
     // One simulator for all workers: a payment started through one worker is verified
     // or refunded through another, and its webhook may reach any of them.
-    const simulator = await startPaystackSimulator(config);
+    const simulator = sim.status === 'fulfilled' ? sim.value : undefined;
+    if (simulator) stops.push(() => simulator.close());
+    if (db.status === 'rejected') throw db.reason;
+    if (sim.status === 'rejected') throw sim.reason;
     if (simulator) {
-      stops.push(() => simulator.close());
       env.PAYSTACK_SECRET_KEY = simulator.secretKey;
       env.PAYSTACK_BASE_URL = simulator.url;
       paystack = `Paystack simulator at ${simulator.url}`;

@@ -57,6 +57,27 @@ test('the nginx example is valid and its timeouts sit above the request deadline
   });
 });
 
+test('the build context is what the Dockerfile copies and nothing else: no node_modules, data/ (jwt-secret), .git or results', () => {
+  // No Docker daemon here to build with: the rules are read as Docker reads them (an
+  // ignore-everything line, then exceptions), and held to the Dockerfile's own COPY lines.
+  const rules = readFileSync(path.join(root, '.dockerignore'), 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
+  assert.equal(rules[0], '*', 'everything is excluded first');
+  const allowed = rules.slice(1).map((r) => {
+    assert.ok(r.startsWith('!'), `${r}: only exceptions follow`);
+    return r.slice(1).replace(/\/$/, '');
+  });
+  const df = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
+  const sources = df
+    .split('\n')
+    .filter((l) => /^COPY /.test(l) && !l.includes('--from='))
+    .flatMap((l) => l.replace(/--\S+/g, '').trim().split(/\s+/).slice(1, -1));
+  assert.deepEqual([...new Set(sources)].sort(), [...allowed].sort(), 'the exceptions are exactly the COPY sources');
+  for (const kept of allowed) assert.doesNotMatch(kept, /node_modules|data|\.git|bench|test|\.env/, kept);
+});
+
 test('the production image copies src/ and never the development tools (the Paystack simulator)', () => {
   const df = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
   const copies = df.split('\n').filter((l) => /^COPY /.test(l));

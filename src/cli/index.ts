@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline';
 import { createAdmin } from '../bootstrap.ts';
 import { ConfigError, EXIT_CONFIG, loadConfig } from '../config/index.ts';
 import { createContainer } from '../container.ts';
+import { DataDirLockedError } from '../infra/database/embedded/lock.ts';
 import { createLogger } from '../logger.ts';
 
 /**
@@ -91,6 +92,9 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** EX_TEMPFAIL: the command may work when retried later (the database is busy). */
+const EXIT_TEMPFAIL = 75;
+
 /** The first line of stdin (a pipe or the terminal), without its line ending. */
 async function firstLine(): Promise<string> {
   if (process.stdin.isTTY) process.stderr.write('password: ');
@@ -107,6 +111,14 @@ async function firstLine(): Promise<string> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
+    if (err instanceof DataDirLockedError) {
+      // The usual case: `npm start` or `npm run dev` is running on the same DATA_DIR. One
+      // line saying so, not a stack; EX_TEMPFAIL, since it works once that process stops.
+      process.stderr.write(
+        `${process.argv[2] ?? 'cli'}: the embedded database in ${err.dataDir} is in use by process ${err.holderPid} (a running service?); stop it and run this again, or set DATABASE_URL to a PostgreSQL it shares\n`,
+      );
+      process.exit(EXIT_TEMPFAIL);
+    }
     process.stderr.write(err instanceof ConfigError ? `${err.message}\n` : `${(err as Error).stack ?? String(err)}\n`);
     process.exit(err instanceof ConfigError ? EXIT_CONFIG : 1);
   },

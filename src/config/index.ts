@@ -62,6 +62,7 @@ export interface Config {
   databaseUrl: string | undefined;
   databaseListenUrl: string | undefined;
   dataDir: string;
+  embeddedDbStartTimeoutMs: number;
   redisUrl: string | undefined;
   cacheDisabled: boolean;
   /** CACHE_L1_MAX_BYTES: the in-process tier's bound; 0 = no in-process tier. */
@@ -200,13 +201,25 @@ function sentSafely(url: string): boolean {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
   const problems: string[] = [];
   const raw: Raw = {};
+  const given = (k: VarName) => env[k] !== undefined && env[k] !== '';
+  // In production the secrets are held to production's stronger rule below, on the value
+  // given: one message per secret, saying what production needs, rather than the table's
+  // shorter minimum and then "required" as if it were unset.
+  const production = env.NODE_ENV === 'production';
+  const secrets = new Set<VarName>(['JWT_SECRET', 'OPS_TOKEN']);
   for (const [name, spec] of Object.entries(VARIABLES) as [VarName, VarSpec][]) {
-    const given = env[name];
-    const input = given === undefined || given === '' ? spec.default : given;
+    if (production && secrets.has(name) && given(name)) {
+      raw[name] = env[name];
+      continue;
+    }
+    const input = given(name) ? env[name] : spec.default;
     if (input === undefined) continue;
     const v = parseOne(name, spec, input, problems);
     if (v !== undefined) raw[name] = v;
   }
+  // Required in production, and not given at all (a value given but refused is already
+  // named, for what is wrong with it).
+  const missing = (k: VarName) => !given(k);
   const n = (k: VarName) => raw[k] as number;
   const s = (k: VarName) => raw[k] as string | undefined;
   // The table's default, for a variable that has one: also when the given value was
@@ -263,6 +276,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     databaseUrl: s('DATABASE_URL'),
     databaseListenUrl: s('DATABASE_LISTEN_URL') ?? s('DATABASE_URL'),
     dataDir: sd('DATA_DIR'),
+    embeddedDbStartTimeoutMs: n('EMBEDDED_DB_START_TIMEOUT_MS'),
     redisUrl: s('REDIS_URL'),
     cacheDisabled: raw.CACHE_DISABLED === true,
     cacheL1MaxBytes: n('CACHE_L1_MAX_BYTES'),
@@ -306,13 +320,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     problems.push(`REQUEST_TIMEOUT_MS (${cfg.requestTimeoutMs}) must be below WORKER_TIMEOUT_MS (${cfg.workerTimeoutMs})`);
   }
   if (cfg.isProduction) {
-    if (!cfg.databaseUrl) problems.push('DATABASE_URL is required in production (the embedded database is for development only)');
-    if (!cfg.paystackSecretKey)
+    if (missing('DATABASE_URL')) problems.push('DATABASE_URL is required in production (the embedded database is for development only)');
+    if (missing('PAYSTACK_SECRET_KEY'))
       problems.push('PAYSTACK_SECRET_KEY is required in production (the Paystack simulator is never started there)');
-    if (!cfg.smtpUrl) problems.push('SMTP_URL is required in production (the built-in mailbox is for development only)');
-    if (!cfg.publicUrl) problems.push('PUBLIC_URL is required in production (the links in reset and verification mails point there)');
-    if (!cfg.jwtSecret) problems.push('JWT_SECRET is required in production (at least 32 random characters)');
+    if (missing('SMTP_URL')) problems.push('SMTP_URL is required in production (the built-in mailbox is for development only)');
+    if (missing('PUBLIC_URL'))
+      problems.push('PUBLIC_URL is required in production (the links in reset and verification mails point there)');
+    if (missing('JWT_SECRET')) problems.push('JWT_SECRET is required in production (at least 32 random characters)');
     else if (
+      !cfg.jwtSecret ||
       cfg.jwtSecret.length < 32 ||
       WEAK_SECRETS.has(cfg.jwtSecret.toLowerCase()) ||
       new Set(cfg.jwtSecret).size < 10 ||
@@ -322,14 +338,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
         'JWT_SECRET is too weak for production: use at least 32 random characters, not a placeholder or an example (e.g. `openssl rand -base64 48`)',
       );
     }
-    if (!cfg.opsToken) problems.push('OPS_TOKEN is required in production (it protects /metrics and the /ops data)');
-    else if (
-      cfg.opsToken.length < OPS_TOKEN_MIN_LENGTH ||
-      estimatedEntropyBits(cfg.opsToken) < OPS_TOKEN_MIN_BITS ||
-      PLACEHOLDER_WORDS.test(cfg.opsToken)
-    ) {
+    const ops = cfg.opsToken ?? '';
+    if (missing('OPS_TOKEN')) problems.push('OPS_TOKEN is required in production (it protects /metrics and the /ops data)');
+    else if (ops.length < OPS_TOKEN_MIN_LENGTH || estimatedEntropyBits(ops) < OPS_TOKEN_MIN_BITS || PLACEHOLDER_WORDS.test(ops)) {
       problems.push(
-        `OPS_TOKEN is too weak for production: it needs at least ${OPS_TOKEN_MIN_LENGTH} characters and an estimated ${OPS_TOKEN_MIN_BITS} bits of entropy (this one: ${cfg.opsToken.length} characters, about ${Math.floor(estimatedEntropyBits(cfg.opsToken))} bits), and no placeholder word; generate one with \`openssl rand -base64 32\``,
+        `OPS_TOKEN is too weak for production: it needs at least ${OPS_TOKEN_MIN_LENGTH} characters and an estimated ${OPS_TOKEN_MIN_BITS} bits of entropy (this one: ${ops.length} characters, about ${Math.floor(estimatedEntropyBits(ops))} bits), and no placeholder word; generate one with \`openssl rand -base64 32\``,
       );
     }
     if (raw.PAYSTACK_BASE_URL !== undefined && !sentSafely(cfg.paystackBaseUrl)) {

@@ -277,6 +277,16 @@ export const VARIABLES = {
     doc: 'a direct (non-pooler) connection for LISTEN/NOTIFY cache invalidation; default DATABASE_URL',
   },
   DATA_DIR: { kind: { type: 'string', minLength: 1 }, default: './data', group: 'Dependencies', doc: 'embedded database directory' },
+  // A cold start (WASM compile plus initdb) takes about 4 s on a quiet 2-core box and a warm
+  // one about as long again as PGlite's own open; but on a box loaded by parallel test
+  // suites 30 s ran out (WASM compilation is CPU-bound). 120 s still turns a wedged child
+  // into an error rather than a hang, in a mode meant for development only.
+  EMBEDDED_DB_START_TIMEOUT_MS: {
+    kind: ms(1000, 600000),
+    default: '120000',
+    group: 'Dependencies',
+    doc: 'how long the embedded database (DATABASE_URL unset) may take to start before start-up fails; raise it on a heavily loaded machine',
+  },
   REDIS_URL: {
     kind: { type: 'url', protocols: ['redis:', 'rediss:'] },
     group: 'Dependencies',
@@ -334,7 +344,7 @@ export const VARIABLES = {
   JWT_SECRET: {
     kind: { type: 'string', minLength: 1 },
     group: 'Secrets',
-    doc: 'HS256 signing key, at least 32 characters in production; unset outside production = a random one per start',
+    doc: 'HS256 signing key, at least 32 characters in production; unset outside production = a random one made at the first start and kept in DATA_DIR/jwt-secret, so restarts and workers accept the same tokens',
   },
   OPS_TOKEN: {
     kind: { type: 'string', minLength: 16 },

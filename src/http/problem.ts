@@ -2,6 +2,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 
 import { AppError, errors, type FieldError, isAppError } from '../errors/index.ts';
+import { BODY_DRAIN_MAX_BYTES, BODY_DRAIN_MAX_MS, drainBody } from './body-limit.ts';
 
 export const PROBLEM_TYPE_BASE = 'https://it360acad.dev/problems/';
 
@@ -96,6 +97,22 @@ export function errorHandler(logger: Logger) {
         problem.code === 'internal' ? 'unhandled error' : `answered ${problem.status} ${problem.code}`,
       );
     }
+    if (problem.code === 'payload_too_large' && !request.raw.complete) return answerAfterDrain(reply, request, problem);
     return sendProblem(reply, request, problem);
   };
+}
+
+/**
+ * A 413 goes out once the rest of the body has been read and thrown away (within
+ * body-limit.ts's bounds), so a client still sending sees it rather than a broken pipe;
+ * past the bounds it goes out at once and the connection closes under the sender.
+ * Fastify has already marked the reply `Connection: close`.
+ */
+async function answerAfterDrain(reply: FastifyReply, request: FastifyRequest, problem: AppError): Promise<undefined> {
+  // Never past the request's own deadline (its timer would answer 503 instead); 100 ms
+  // leaves the answer time to be written.
+  const left = request.ctx ? request.ctx.deadlineAt - performance.now() - 100 : BODY_DRAIN_MAX_MS;
+  const outcome = await drainBody(request.raw, BODY_DRAIN_MAX_BYTES, Math.min(BODY_DRAIN_MAX_MS, left));
+  if (outcome !== 'aborted' && !reply.sent) sendProblem(reply, request, problem);
+  return undefined;
 }

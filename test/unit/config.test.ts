@@ -164,3 +164,17 @@ test('every configuration problem is reported in one pass, the production ones i
   assert.equal(q.length, 1, q.join('\n'));
   assert.ok(!q.some((m) => m.includes('NaN')));
 });
+
+test('a weak JWT_SECRET and a short OPS_TOKEN are reported together, each once and for what it is', () => {
+  const p = problems({ ...PROD, JWT_SECRET: 'changeme', OPS_TOKEN: 'short', PAYSTACK_SECRET_KEY: 'sk', DATABASE_URL: 'mysql://db/x' });
+  const about = (name: string) => p.filter((m) => m.startsWith(name));
+  assert.equal(about('JWT_SECRET').length, 1, p.join('\n'));
+  assert.match(about('JWT_SECRET')[0], /too weak/);
+  assert.equal(about('OPS_TOKEN').length, 1, p.join('\n'));
+  assert.match(about('OPS_TOKEN')[0], /too weak/);
+  // A value given but refused is named once, for what is wrong with it, never as missing.
+  assert.equal(about('PAYSTACK_SECRET_KEY').length, 1, p.join('\n'));
+  assert.equal(about('DATABASE_URL').length, 1, p.join('\n'));
+  assert.ok(!p.some((m) => /is required/.test(m)), p.join('\n'));
+  assert.equal(p.length, 4, p.join('\n'));
+});

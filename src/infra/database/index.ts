@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 
 import type { Config } from '../../config/index.ts';
 import type { DependencyHooks } from '../../resilience/policies.ts';
-import { createDatabase, type Database } from './client.ts';
+import type { Database } from './client.ts';
 
 export type { Database, Queryable } from './client.ts';
 
@@ -31,7 +31,7 @@ export async function startDatabaseServer(config: Readonly<Config>, logger: Logg
     const { pid, ...rest } = (extra ?? {}) as { pid?: number };
     logger.info({ ...rest, databasePid: pid }, msg);
   };
-  return startEmbeddedPostgres({ dataDir: path.resolve(config.dataDir), log });
+  return startEmbeddedPostgres({ dataDir: path.resolve(config.dataDir), log, startTimeoutMs: config.embeddedDbStartTimeoutMs });
 }
 
 export interface OpenDatabaseOptions {
@@ -60,6 +60,9 @@ export async function openDatabase(
     connectionString = server!.connectionString;
   }
   const engine = config.databaseUrl ? 'postgres' : 'pglite';
+  // Loaded here, not at the top: the supervisor imports this module only to start the
+  // embedded database, and the driver and its policies would delay that start by seconds.
+  const { createDatabase } = await import('./client.ts');
   const db = createDatabase({
     connectionString,
     engine,

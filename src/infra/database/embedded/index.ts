@@ -9,7 +9,7 @@ import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 import { DataDirLockedError } from './lock.ts';
-import type { EmbeddedServerMessage } from './pglite-server.ts';
+import type { EmbeddedServerMessage, StartPhases } from './pglite-server.ts';
 
 export { DataDirLockedError } from './lock.ts';
 
@@ -28,11 +28,8 @@ export interface StartEmbeddedPostgresOptions {
   startTimeoutMs?: number;
 }
 
-// A cold start (WASM compile plus initdb) takes about 4 s on a quiet 2-core box and a
-// warm one under 1 s, but 30 s was seen to run out on a 2-core box loaded by parallel
-// test suites (WASM compilation is CPU-bound). 120 s still turns a wedged child into an
-// error instead of a hang; the only cost of the larger bound is a later error in a mode
-// that is for development and trying the service.
+// The service passes EMBEDDED_DB_START_TIMEOUT_MS (src/config/variables.ts says why its
+// default); direct callers (tests, tools) get the same 120 s.
 const DEFAULT_START_TIMEOUT_MS = 120_000;
 // A clean stop takes milliseconds (close the socket server, checkpoint, close PGlite). But
 // the child answers SIGTERM only after its current query finishes, because PGlite runs
@@ -77,6 +74,7 @@ export async function startEmbeddedPostgres(opts: StartEmbeddedPostgresOptions):
   });
   let stopping = false;
 
+  let phases: StartPhases | undefined;
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => {
       // SIGKILL, because a child stuck in WASM would not act on SIGTERM anyway.
@@ -93,6 +91,7 @@ export async function startEmbeddedPostgres(opts: StartEmbeddedPostgresOptions):
       const msg = raw as EmbeddedServerMessage;
       if (msg?.type === 'ready') {
         done();
+        phases = msg.phases;
         resolve(msg.port);
       } else if (msg?.type === 'error') {
         done();
@@ -118,7 +117,9 @@ export async function startEmbeddedPostgres(opts: StartEmbeddedPostgresOptions):
     child.once('error', onError);
   });
 
-  log('embedded database ready', { pid, port, dataDir: opts.dataDir, startMs: Date.now() - startedAt });
+  // startMs is the whole wait; the child's phases say where it went (the rest is the fork
+  // and the message's way back).
+  log('embedded database ready', { pid, port, dataDir: opts.dataDir, startMs: Date.now() - startedAt, ...phases });
 
   void exited.then(({ code, signal }) => {
     if (!stopping) log('embedded database process exited unexpectedly', { pid, code, signal });

@@ -21,9 +21,23 @@ import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { acquireDataDirLock, type DataDirLock, DataDirLockedError } from './lock.ts';
 
 export type EmbeddedServerMessage =
-  | { type: 'ready'; port: number }
+  | { type: 'ready'; port: number; phases: StartPhases }
   | { type: 'error'; code: 'locked'; message: string; dataDir: string; holderPid: number }
   | { type: 'error'; code: 'failed'; message: string };
+
+/**
+ * Where this process's start went, in ms: `bootMs` from the process's start until this
+ * module runs (Node, the tsx loader, PGlite's JavaScript), `openMs` PGlite's own open
+ * (WASM compile, and initdb on a first start), `listenMs` the socket server.
+ */
+export interface StartPhases {
+  bootMs: number;
+  openMs: number;
+  listenMs: number;
+}
+
+// Time since this process started: ESM imports are evaluated before this line runs.
+const moduleAt = performance.now();
 
 // Once the parent is gone, the watchdog gives a clean shutdown this long before it kills
 // the process. A clean close takes milliseconds; this only ends a process whose main thread
@@ -67,7 +81,9 @@ try {
   fs.mkdirSync(dataDir, { recursive: true });
   lock = acquireDataDirLock(dataDir);
 
+  const openAt = performance.now();
   db = await openDatabase(path.join(dataDir, 'pgdata'));
+  const openedAt = performance.now();
 
   let port = 0;
   server = new PGLiteSocketServer({
@@ -89,7 +105,10 @@ try {
 
   // The parent may have died while PGlite was initializing (its WASM ran on this thread).
   if (shuttingDown) await shuttingDown;
-  else send({ type: 'ready', port });
+  else {
+    const phases = { bootMs: moduleAt, openMs: openedAt - openAt, listenMs: performance.now() - openedAt };
+    send({ type: 'ready', port, phases: roundAll(phases) });
+  }
 } catch (err) {
   if (err instanceof DataDirLockedError) {
     await sendAndExit({ type: 'error', code: 'locked', message: err.message, dataDir: err.dataDir, holderPid: err.holderPid }, 1);
@@ -158,6 +177,10 @@ async function closeDb(): Promise<void> {
   } catch (err) {
     process.stderr.write(`pglite-server: closing PGlite failed: ${String(err)}\n`);
   }
+}
+
+function roundAll<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Math.round(v as number)])) as T;
 }
 
 function send(msg: EmbeddedServerMessage): void {
