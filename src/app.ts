@@ -150,6 +150,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
+      // Relative: the document describes whichever host serves it.
+      servers: [{ url: '/', description: 'The service that serves this document' }],
       info: {
         title: 'it360acad API',
         version: '1.0.0',

@@ -83,7 +83,8 @@ export async function apiOperations(): Promise<Operation[]> {
         pathParams: pick('path'),
         query: pick('query'),
         body: body && deref(doc, body),
-        secured: (op.security ?? []).length > 0,
+        // `{}` among the alternatives: the credentials are optional.
+        secured: (op.security ?? []).length > 0 && !(op.security ?? []).some((s) => Object.keys(s as object).length === 0),
         key: `${method} ${toRoute(path)}`,
       });
     }
