@@ -158,7 +158,7 @@ export const recoveryRoutes: FastifyPluginAsyncTypebox<Options> = async (app, { 
         operationId: 'resendVerification',
         summary: "Mail a fresh verification link to the caller's address",
         description: 'Always 202 `{}`; an address already verified is sent nothing.',
-        response: { 202: ok('Accepted: a fresh link is mailed', Empty), ...problems(401, 429) },
+        response: { 202: ok('Accepted: a fresh link is mailed', Empty), ...problems(401, 413, 415, 429) },
       },
     },
     async (request, reply) => {

@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 
 import { sendServed } from '../http/cached-reply.ts';
 import { type AuthHooks, callerOf } from '../http/caller.ts';
-import { IdOrSlugParams, ok, pageOf, PageQuery, problems } from '../http/schemas.ts';
+import { IdOrSlugParams, notModified, ok, pageOf, PageQuery, problems } from '../http/schemas.ts';
 import { pageFrom } from '../shared/paging.ts';
 import { CourseSchema } from './schemas.ts';
 import type { CourseService } from './service.ts';
@@ -32,7 +32,11 @@ export const courseRoutes: FastifyPluginAsyncTypebox<{ courses: CourseService; h
           { ...PageQuery, search: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) },
           { additionalProperties: false },
         ),
-        response: { 200: ok('A page of published courses, newest first', pageOf(CourseSchema)), ...problems() },
+        response: {
+          304: notModified(),
+          200: ok('A page of published courses, newest first', pageOf(CourseSchema)),
+          ...problems(),
+        },
       },
     },
     async (request, reply) => {
@@ -52,7 +56,11 @@ export const courseRoutes: FastifyPluginAsyncTypebox<{ courses: CourseService; h
         security: [{}, { bearerAuth: [] }],
         summary: 'A course by id or slug (public if published; its instructor and admins see drafts)',
         params: IdOrSlugParams,
-        response: { 200: ok('The course', CourseSchema), ...problems(401, 404) },
+        response: {
+          304: notModified(),
+          200: ok('The course', CourseSchema),
+          ...problems(401, 404),
+        },
       },
     },
     async (request, reply) => {

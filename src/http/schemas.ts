@@ -106,6 +106,11 @@ export function named(schema: TSchema): TSchema {
   return typeof id === 'string' ? Type.Ref(id) : schema;
 }
 
+/** The answer to a cached read whose ETag the caller already holds (src/http/cached-reply.ts). */
+export function notModified() {
+  return { description: 'Not modified: If-None-Match named the current ETag (no body)', type: 'null' as const };
+}
+
 /** A success response without a body (204). */
 export function noContent(description: string) {
   return { description, type: 'null' as const };

@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 
 import { sendServed } from '../http/cached-reply.ts';
 import { type AuthHooks, callerOf } from '../http/caller.ts';
-import { IdOrSlugParams, IdParams, named, noContent, ok, PageQuery, problems, Uuid } from '../http/schemas.ts';
+import { IdOrSlugParams, IdParams, named, noContent, notModified, ok, PageQuery, problems, Uuid } from '../http/schemas.ts';
 import { pageFrom } from '../shared/paging.ts';
 import { MAX_BODY_BYTES } from './rules.ts';
 import { CertificateSchema, LessonSchema, LessonSummarySchema, ProgressSchema } from './schemas.ts';
@@ -41,7 +41,11 @@ export const learningRoutes: FastifyPluginAsyncTypebox<{ learning: LearningServi
         security: [{}, { bearerAuth: [] }],
         summary: "A course's outline in order, without bodies (public for a published course; cached)",
         params: IdOrSlugParams,
-        response: { 200: ok('The outline: lessons in order, without bodies', Outline), ...problems(401, 404) },
+        response: {
+          304: notModified(),
+          200: ok('The outline: lessons in order, without bodies', Outline),
+          ...problems(401, 404),
+        },
       },
     },
     async (request, reply) => {
@@ -160,7 +164,11 @@ export const learningRoutes: FastifyPluginAsyncTypebox<{ learning: LearningServi
         security: [{}, { bearerAuth: [] }],
         summary: 'A lesson with its body (enrolled students, the instructor, admins; anyone for a preview of a published course)',
         params: IdParams,
-        response: { 200: ok('The lesson with its body', LessonSchema), ...problems(401, 403, 404) },
+        response: {
+          304: notModified(),
+          200: ok('The lesson with its body', LessonSchema),
+          ...problems(401, 403, 404),
+        },
       },
     },
     async (request, reply) => {

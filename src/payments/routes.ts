@@ -148,7 +148,7 @@ export const paymentRoutes: FastifyPluginAsyncTypebox<{ payments: PaymentService
           summary: 'Paystack webhook (x-paystack-signature: HMAC-SHA512 of the raw body)',
           response: {
             200: ok('Received (processed after the answer)', Type.Object({ received: Type.Boolean() })),
-            ...problems([401, 'The signature is missing or wrong'], 413),
+            ...problems([401, 'The signature is missing or wrong'], 413, 415),
           },
         },
       },

@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 
 import { sendServed } from '../http/cached-reply.ts';
 import { type AuthHooks, callerOf } from '../http/caller.ts';
-import { IdParams, Name, noContent, ok, pageOf, PageQuery, problems } from '../http/schemas.ts';
+import { IdParams, Name, noContent, notModified, ok, pageOf, PageQuery, problems } from '../http/schemas.ts';
 import { pageFrom } from '../shared/paging.ts';
 import { Role, UserSchema } from './schemas.ts';
 import type { UserService } from './service.ts';
@@ -31,7 +31,11 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UserService; hooks: 
           },
           { additionalProperties: false },
         ),
-        response: { 200: ok('A page of users', pageOf(UserSchema)), ...problems(401, 403) },
+        response: {
+          304: notModified(),
+          200: ok('A page of users', pageOf(UserSchema)),
+          ...problems(401, 403),
+        },
       },
     },
     async (request, reply) => {
@@ -56,7 +60,11 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UserService; hooks: 
         operationId: 'getUser',
         summary: 'A user (admin or self)',
         params: IdParams,
-        response: { 200: ok('The user', UserSchema), ...problems(401, 404) },
+        response: {
+          304: notModified(),
+          200: ok('The user', UserSchema),
+          ...problems(401, 404),
+        },
       },
     },
     async (request, reply) => {
