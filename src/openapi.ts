@@ -13,7 +13,7 @@ export interface RouteEntry {
  * Builds the app with services that are never called (no route runs), so reading its
  * routes needs no database.
  */
-async function withInertApp<T>(read: (app: Awaited<ReturnType<typeof buildApp>>) => T, onRoute?: AppDeps['onRoute']): Promise<T> {
+export async function buildInertApp(onRoute?: AppDeps['onRoute']): Promise<Awaited<ReturnType<typeof buildApp>>> {
   const unused = new Proxy({}, { get: () => () => Promise.reject(new Error('not available while generating the API reference')) });
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' });
   const deps = {
@@ -30,6 +30,11 @@ async function withInertApp<T>(read: (app: Awaited<ReturnType<typeof buildApp>>)
   } as unknown as AppDeps;
   const app = await buildApp(deps);
   await app.ready();
+  return app;
+}
+
+async function withInertApp<T>(read: (app: Awaited<ReturnType<typeof buildApp>>) => T, onRoute?: AppDeps['onRoute']): Promise<T> {
+  const app = await buildInertApp(onRoute);
   const out = read(app);
   await app.close();
   return out;

@@ -231,7 +231,7 @@ const MATRIX: Record<string, Row[]> = {
       expect: [401, 403, 403, 201, 201, 201, 401, 401, 401, 401, 401],
     },
   ],
-  'PATCH /api/v1/courses/:id': [
+  'PATCH /api/v1/courses/:idOrSlug': [
     {
       what: "the instructor's published course",
       request: (w) => ({ method: 'PATCH', url: `/api/v1/courses/${w.course.id}`, payload: { description: 'Edited' } }),

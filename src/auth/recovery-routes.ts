@@ -4,7 +4,7 @@ import { Type } from 'typebox';
 
 import { type AuthHooks, callerOf } from '../http/caller.ts';
 import { addressKey, privateKey, type RateLimiter } from '../http/rate-limit.ts';
-import { Email, Password, problems } from '../http/schemas.ts';
+import { Email, noContent, ok, Password, problems } from '../http/schemas.ts';
 import { type AuthService, normalizeEmail } from './service.ts';
 
 // Limits on the routes that mail someone or use a mailed token. Every one is keyed by
@@ -63,6 +63,7 @@ export const recoveryRoutes: FastifyPluginAsyncTypebox<Options> = async (app, { 
       schema: {
         tags,
         security,
+        operationId: 'changePassword',
         summary: 'Change the password (the current one required); every earlier session ends, the new tokens are a new session',
         description:
           "Every session of the account ends, the caller's included (refresh and access tokens, in every process within the change feed's bound); a notice is mailed. A wrong `currentPassword` is 403.",
@@ -70,7 +71,10 @@ export const recoveryRoutes: FastifyPluginAsyncTypebox<Options> = async (app, { 
           { currentPassword: Type.String({ minLength: 1, maxLength: 128 }), newPassword: Password },
           { additionalProperties: false },
         ),
-        response: { 200: Type.Object({ accessToken: Type.String(), refreshToken: Type.String() }), ...problems(401, 403, 413, 415, 429) },
+        response: {
+          200: ok('Password changed; the new tokens', Type.Object({ accessToken: Type.String(), refreshToken: Type.String() })),
+          ...problems(401, 403, 413, 415, 429),
+        },
       },
     },
     async (request) => auth.changePassword(callerOf(request), request.body),
@@ -84,10 +88,12 @@ export const recoveryRoutes: FastifyPluginAsyncTypebox<Options> = async (app, { 
       preHandler: forgotLimit.preHandler,
       schema: {
         tags,
+        operationId: 'forgotPassword',
+        security: [],
         summary: 'Mail a password-reset link; the answer is the same whether or not the address has an account',
         description: 'Always 202 `{}`. An active account with this address is mailed a single-use link valid PASSWORD_RESET_TTL_S.',
         body: Type.Object({ email: Email }, { additionalProperties: false }),
-        response: { 202: Empty, ...problems(413, 415, 429) },
+        response: { 202: ok('Accepted: a link is mailed if the address has an account', Empty), ...problems(413, 415, 429) },
       },
     },
     async (request, reply) => {
@@ -104,10 +110,12 @@ export const recoveryRoutes: FastifyPluginAsyncTypebox<Options> = async (app, { 
       preHandler: resetLimit.preHandler,
       schema: {
         tags,
+        operationId: 'resetPassword',
+        security: [],
         summary: 'Set a new password with a mailed reset token; every session ends',
         description: 'Proves the address (marks the email verified). `invalid_token` (400) when the token is unknown, used or expired.',
         body: Type.Object({ token: Token, newPassword: Password }, { additionalProperties: false }),
-        response: { 204: Type.Null(), ...problems(413, 415, 429) },
+        response: { 204: noContent('Password set; every session has ended'), ...problems(413, 415, 429) },
       },
     },
     async (request, reply) => {
@@ -124,10 +132,12 @@ export const recoveryRoutes: FastifyPluginAsyncTypebox<Options> = async (app, { 
       preHandler: verifyLimit.preHandler,
       schema: {
         tags,
+        operationId: 'verifyEmail',
+        security: [],
         summary: 'Verify the email address with a mailed token',
         description: '`invalid_token` (400) when the token is unknown, used or expired.',
         body: Type.Object({ token: Token }, { additionalProperties: false }),
-        response: { 204: Type.Null(), ...problems(413, 415, 429) },
+        response: { 204: noContent('The address is verified'), ...problems(413, 415, 429) },
       },
     },
     async (request, reply) => {
@@ -145,9 +155,10 @@ export const recoveryRoutes: FastifyPluginAsyncTypebox<Options> = async (app, { 
       schema: {
         tags,
         security,
+        operationId: 'resendVerification',
         summary: "Mail a fresh verification link to the caller's address",
         description: 'Always 202 `{}`; an address already verified is sent nothing.',
-        response: { 202: Empty, ...problems(401, 429) },
+        response: { 202: ok('Accepted: a fresh link is mailed', Empty), ...problems(401, 413, 415, 429) },
       },
     },
     async (request, reply) => {

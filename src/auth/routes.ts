@@ -5,7 +5,7 @@ import { Type } from 'typebox';
 import { errors } from '../errors/index.ts';
 import { type AuthHooks, callerOf } from '../http/caller.ts';
 import { addressKey, type LimitRule, privateKey, type RateLimiter } from '../http/rate-limit.ts';
-import { Email, Name, Password, problems } from '../http/schemas.ts';
+import { Email, Name, named, noContent, ok, Password, problems } from '../http/schemas.ts';
 import { UserSchema } from '../users/schemas.ts';
 import type { UserService } from '../users/service.ts';
 import { recoveryRoutes } from './recovery-routes.ts';
@@ -59,7 +59,11 @@ function loginRules(s: RateLimiter['settings']): LimitRule[] {
   ];
 }
 
-const Session = Type.Object({ user: UserSchema, accessToken: Type.String(), refreshToken: Type.String() });
+const Session = Type.Object({
+  user: named(UserSchema),
+  accessToken: Type.String({ description: 'a JWT for `Authorization: Bearer`, valid for minutes' }),
+  refreshToken: Type.String({ description: 'for /auth/refresh; single use' }),
+});
 const RefreshBody = Type.Object({ refreshToken: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false });
 
 // Logout requests that came with no body at all (logout by bearer token).
@@ -87,9 +91,20 @@ export const authRoutes: FastifyPluginAsyncTypebox<Options> = async (app, { auth
       preHandler: registerLimit.preHandler,
       schema: {
         tags,
+        operationId: 'register',
+        security: [],
         summary: 'Create a student account',
-        body: Type.Object({ email: Email, password: Password, firstName: Name, lastName: Name }, { additionalProperties: false }),
-        response: { 201: Session, ...problems(409, 413, 415, 429) },
+        body: Type.Object(
+          { email: Email, password: Password, firstName: Name, lastName: Name },
+          {
+            additionalProperties: false,
+            examples: [{ email: 'ada@example.com', password: 'correct horse battery', firstName: 'Ada', lastName: 'Obi' }],
+          },
+        ),
+        response: {
+          201: ok('The account, created and signed in', Session),
+          ...problems([409, 'The email is already registered'], 413, 415, 429),
+        },
       },
     },
     async (request, reply) => reply.status(201).send(await auth.register(request.body)),
@@ -106,12 +121,14 @@ export const authRoutes: FastifyPluginAsyncTypebox<Options> = async (app, { auth
       onResponse: loginLimit.onResponse,
       schema: {
         tags,
+        operationId: 'login',
+        security: [],
         summary: 'Log in with email and password',
         body: Type.Object(
           { email: Type.String({ minLength: 1, maxLength: 254 }), password: Type.String({ minLength: 1, maxLength: 128 }) },
-          { additionalProperties: false },
+          { additionalProperties: false, examples: [{ email: 'ada@example.com', password: 'correct horse battery' }] },
         ),
-        response: { 200: Session, ...problems(401, 413, 415, 429) },
+        response: { 200: ok('Signed in', Session), ...problems([401, 'Wrong email or password, or a deactivated account'], 413, 415, 429) },
       },
     },
     async (request) => auth.login(request.body),
@@ -124,9 +141,14 @@ export const authRoutes: FastifyPluginAsyncTypebox<Options> = async (app, { auth
       config: { noStore: true },
       schema: {
         tags,
+        operationId: 'refreshTokens',
+        security: [],
         summary: 'Exchange a refresh token for new tokens (rotates; a reused token revokes its family)',
         body: RefreshBody,
-        response: { 200: Type.Object({ accessToken: Type.String(), refreshToken: Type.String() }), ...problems(401, 413, 415) },
+        response: {
+          200: ok('New tokens; the refresh token sent is spent', Type.Object({ accessToken: Type.String(), refreshToken: Type.String() })),
+          ...problems(401, 413, 415),
+        },
       },
     },
     async (request) => auth.refresh(request.body.refreshToken),
@@ -146,13 +168,14 @@ export const authRoutes: FastifyPluginAsyncTypebox<Options> = async (app, { auth
       },
       schema: {
         tags,
+        operationId: 'logout',
         summary: "End a session: the one a refresh token belongs to, or with no body the bearer token's own",
         description:
           "With `{ refreshToken }`: ends that token's session (an unknown token is not an error). With no body and `Authorization: Bearer`: ends the " +
           "bearer's session. Either way the session's refresh tokens and access tokens stop working, in every process within the change feed's bound.",
         security: [{}, { bearerAuth: [] }],
         body: Type.Object({ refreshToken: Type.Optional(RefreshBody.properties.refreshToken) }, { additionalProperties: false }),
-        response: { 204: Type.Null(), ...problems(401, 413, 415) },
+        response: { 204: noContent('The session has ended'), ...problems(401, 413, 415) },
       },
     },
     async (request, reply) => {
@@ -176,7 +199,13 @@ export const authRoutes: FastifyPluginAsyncTypebox<Options> = async (app, { auth
     {
       config: { noStore: true },
       preHandler: hooks.requireAuth,
-      schema: { tags, summary: 'The caller', security: [{ bearerAuth: [] }], response: { 200: UserSchema, ...problems(401, 404) } },
+      schema: {
+        tags,
+        operationId: 'getMe',
+        summary: 'The caller',
+        security: [{ bearerAuth: [] }],
+        response: { 200: ok('The signed-in user', UserSchema), ...problems(401, 404) },
+      },
     },
     async (request) => {
       const caller = callerOf(request);

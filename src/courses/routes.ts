@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 
 import { sendServed } from '../http/cached-reply.ts';
 import { type AuthHooks, callerOf } from '../http/caller.ts';
-import { IdParams, pageOf, PageQuery, problems } from '../http/schemas.ts';
+import { IdOrSlugParams, notModified, ok, pageOf, PageQuery, problems } from '../http/schemas.ts';
 import { pageFrom } from '../shared/paging.ts';
 import { CourseSchema } from './schemas.ts';
 import type { CourseService } from './service.ts';
@@ -25,12 +25,18 @@ export const courseRoutes: FastifyPluginAsyncTypebox<{ courses: CourseService; h
     {
       schema: {
         tags,
+        operationId: 'listCourses',
+        security: [],
         summary: 'Published courses (public, cached)',
         querystring: Type.Object(
           { ...PageQuery, search: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) },
           { additionalProperties: false },
         ),
-        response: { 200: pageOf(CourseSchema), ...problems() },
+        response: {
+          304: notModified(),
+          200: ok('A page of published courses, newest first', pageOf(CourseSchema)),
+          ...problems(),
+        },
       },
     },
     async (request, reply) => {
@@ -46,9 +52,15 @@ export const courseRoutes: FastifyPluginAsyncTypebox<{ courses: CourseService; h
       preHandler: hooks.optionalAuth,
       schema: {
         tags,
+        operationId: 'getCourse',
+        security: [{}, { bearerAuth: [] }],
         summary: 'A course by id or slug (public if published; its instructor and admins see drafts)',
-        params: Type.Object({ idOrSlug: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false }),
-        response: { 200: CourseSchema, ...problems(401, 404) },
+        params: IdOrSlugParams,
+        response: {
+          304: notModified(),
+          200: ok('The course', CourseSchema),
+          ...problems(401, 404),
+        },
       },
     },
     async (request, reply) => {
@@ -65,6 +77,7 @@ export const courseRoutes: FastifyPluginAsyncTypebox<{ courses: CourseService; h
       schema: {
         tags,
         security,
+        operationId: 'createCourse',
         summary: 'Create a course (instructor or admin)',
         body: Type.Object(
           {
@@ -75,24 +88,31 @@ export const courseRoutes: FastifyPluginAsyncTypebox<{ courses: CourseService; h
             currency: Type.Optional(Currency),
             isPublished: Type.Optional(Type.Boolean()),
           },
-          { additionalProperties: false },
+          {
+            additionalProperties: false,
+            examples: [{ title: 'Intro to Networking', description: 'TCP/IP from the ground up.', price: 2_500_000, isPublished: true }],
+          },
         ),
-        response: { 201: CourseSchema, ...problems(401, 403, 409, 413, 415) },
+        response: {
+          201: ok('The course, created', CourseSchema),
+          ...problems(401, 403, [409, 'The slug is used by another course'], 413, 415),
+        },
       },
     },
     async (request, reply) => reply.status(201).send(await courses.create(callerOf(request), request.body)),
   );
 
   app.patch(
-    '/:id',
+    '/:idOrSlug',
     {
       bodyLimit,
       preHandler: hooks.requireAuth,
       schema: {
         tags,
         security,
-        summary: 'Update a course (its instructor or admin)',
-        params: IdParams,
+        operationId: 'updateCourse',
+        summary: 'Update a course by id or slug (its instructor or admin)',
+        params: IdOrSlugParams,
         body: Type.Object(
           {
             title: Type.Optional(Title),
@@ -102,11 +122,14 @@ export const courseRoutes: FastifyPluginAsyncTypebox<{ courses: CourseService; h
             currency: Type.Optional(Currency),
             isPublished: Type.Optional(Type.Boolean()),
           },
-          { additionalProperties: false, minProperties: 1 },
+          { additionalProperties: false, minProperties: 1, examples: [{ price: 2_000_000, isPublished: true }] },
         ),
-        response: { 200: CourseSchema, ...problems(401, 403, 404, 409, 413, 415) },
+        response: {
+          200: ok('The course, updated', CourseSchema),
+          ...problems(401, 403, 404, [409, 'The slug is used by another course'], 413, 415),
+        },
       },
     },
-    async (request) => courses.update(callerOf(request), request.params.id, request.body),
+    async (request) => courses.update(callerOf(request), request.params.idOrSlug, request.body),
   );
 };

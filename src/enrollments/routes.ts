@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 
 import { CourseSchema } from '../courses/schemas.ts';
 import { type AuthHooks, callerOf } from '../http/caller.ts';
-import { problems } from '../http/schemas.ts';
+import { ok, problems } from '../http/schemas.ts';
 import { ProgressSchema } from '../learning/index.ts';
 import type { EnrollmentService } from './service.ts';
 
@@ -18,18 +18,22 @@ export const enrollmentRoutes: FastifyPluginAsyncTypebox<{ enrollments: Enrollme
       schema: {
         tags: ['enrollments'],
         security: [{ bearerAuth: [] }],
+        operationId: 'listMyEnrollments',
         summary: "The caller's active enrollments",
         response: {
-          200: Type.Object({
-            items: Type.Array(
-              Type.Object({
-                course: CourseSchema,
-                enrolledAt: Type.String({ format: 'date-time' }),
-                paymentReference: Type.Union([Type.String(), Type.Null()]),
-                progress: ProgressSchema,
-              }),
-            ),
-          }),
+          200: ok(
+            "The caller's enrollments, each with its course and progress",
+            Type.Object({
+              items: Type.Array(
+                Type.Object({
+                  course: CourseSchema,
+                  enrolledAt: Type.String({ format: 'date-time' }),
+                  paymentReference: Type.Union([Type.String(), Type.Null()]),
+                  progress: ProgressSchema,
+                }),
+              ),
+            }),
+          ),
           ...problems(401),
         },
       },

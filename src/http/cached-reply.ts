@@ -31,7 +31,8 @@ export function sendServed<T>(request: FastifyRequest, reply: FastifyReply, serv
   if (served.etag === undefined || served.body === undefined) return served.value;
   void reply.header('etag', served.etag);
   if (etagMatches(request.headers['if-none-match'], served.etag)) return reply.code(304).send();
-  const serialize = reply.getSerializationFunction('200') as ((v: T) => string) | undefined;
+  // The 200s are declared per media type (ok() in src/http/schemas.ts): the JSON one.
+  const serialize = reply.getSerializationFunction('200', 'application/json') as ((v: T) => string) | undefined;
   // Every cached route declares its 200 schema, so the serializer exists; if one did not,
   // Fastify's own serialization is the safe fallback.
   if (!serialize) return served.value;

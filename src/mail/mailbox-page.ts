@@ -6,6 +6,7 @@ import { Type } from 'typebox';
 
 import { isLoopbackHost } from '../config/index.ts';
 import { errors } from '../errors/index.ts';
+import { ok, problems } from '../http/schemas.ts';
 import { cspWith } from '../http/security.ts';
 import { type Mailbox, MAILBOX_PATH, type MailboxMessage } from '../infra/mail/index.ts';
 import { requireOpsToken } from '../operations/ops-auth.ts';
@@ -99,8 +100,15 @@ export const devMailboxRoutes: FastifyPluginAsync<DevMailboxDeps> = async (app, 
       schema: {
         tags,
         security,
+        operationId: 'listDevMailbox',
         summary: 'The built-in mailbox (no SMTP_URL; never in production): the newest 500 messages, newest first',
-        response: { 200: Type.Object({ messages: Type.Array(MessageSchema) }), 401: Type.Ref('Problem'), 404: Type.Ref('Problem') },
+        response: {
+          200: ok('The newest messages, newest first', Type.Object({ messages: Type.Array(MessageSchema) })),
+          ...problems(
+            [401, 'Served beyond loopback: the OPS_TOKEN bearer token is missing or wrong'],
+            [404, 'No built-in mailbox (SMTP_URL is set), or served beyond loopback without an OPS_TOKEN'],
+          ),
+        },
       },
     },
     async (_request, reply) => {

@@ -3,9 +3,10 @@ import { readFileSync } from 'node:fs';
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
 
+import { ok, problems } from '../http/schemas.ts';
 import { requireOpsToken } from './ops-auth.ts';
 import { checkReadiness, type ReadinessDeps } from './readiness.ts';
-import { type FlaggedPaymentSchema, type MailOutboxViewSchema, OpsDataSchema } from './schemas.ts';
+import { type FlaggedPaymentSchema, type MailOutboxViewSchema, OpsDataSchema, ReadinessSchema } from './schemas.ts';
 import type { Telemetry } from './telemetry.ts';
 
 export interface OperationsDeps {
@@ -30,15 +31,64 @@ export const operationsRoutes: FastifyPluginAsync<OperationsDeps> = async (app, 
   const tags = ['operations'];
   const opsOnly = requireOpsToken(deps.opsToken);
   const security = [{ bearerAuth: [] }];
-  const unauthorized = { 401: Type.Ref('Problem') };
+  const unauthorized: [number, string] = [401, 'OPS_TOKEN is set and the bearer token is missing or wrong'];
+  // Probes skip the event-loop shedding, but a worker at its in-flight cap answers every request 503 overloaded.
+  const { 503: overloaded } = problems();
 
   // Alive: answers without touching any dependency.
-  app.get('/healthz', { schema: { tags, summary: 'Liveness (no dependency calls)' } }, () => ({ status: 'ok' }));
+  app.get(
+    '/healthz',
+    {
+      schema: {
+        tags,
+        operationId: 'getLiveness',
+        security: [],
+        summary: 'Liveness (no dependency calls)',
+        response: {
+          200: ok('The process is alive', Type.Object({ status: Type.Literal('ok') }), { status: 'ok' }),
+          503: overloaded,
+        },
+      },
+    },
+    () => ({ status: 'ok' as const }),
+  );
 
-  app.get('/readyz', { schema: { tags, summary: 'Readiness: 503 only when the database is unusable' } }, async (_request, reply) => {
-    const r = await checkReadiness(deps.readiness);
-    return reply.status(r.status === 'down' ? 503 : 200).send(r);
-  });
+  app.get(
+    '/readyz',
+    {
+      schema: {
+        tags,
+        operationId: 'getReadiness',
+        security: [],
+        summary: 'Readiness: 503 only when the database is unusable',
+        response: {
+          200: ok('Ready (ok or degraded): each dependency with its check', ReadinessSchema),
+          503: {
+            description:
+              'Not ready: the database is unusable (the readiness document, status down), or the worker is at its in-flight cap (a problem)',
+            headers: overloaded.headers,
+            content: {
+              'application/json': {
+                schema: ReadinessSchema,
+                example: {
+                  status: 'down',
+                  checks: {
+                    database: { status: 'down', latencyMs: 1000, breaker: 'open', detail: 'PostgreSQL not answering within 1000 ms' },
+                    cache: { status: 'ok', latencyMs: 1, breaker: 'closed' },
+                  },
+                },
+              },
+              ...overloaded.content,
+            },
+          },
+        },
+      },
+    },
+    async (_request, reply) => {
+      const r = await checkReadiness(deps.readiness);
+      return reply.status(r.status === 'down' ? 503 : 200).send(r);
+    },
+  );
 
   app.get(
     '/metrics',
@@ -47,8 +97,15 @@ export const operationsRoutes: FastifyPluginAsync<OperationsDeps> = async (app, 
       schema: {
         tags,
         security,
+        operationId: 'getMetrics',
         summary: 'Prometheus metrics, summed across the workers (Bearer OPS_TOKEN when set; see docs/metrics.md)',
-        response: { 200: Type.String({ description: 'Prometheus text exposition format 0.0.4' }), ...unauthorized },
+        response: {
+          200: {
+            description: 'The metrics, in the Prometheus text exposition format 0.0.4',
+            content: { 'text/plain; version=0.0.4; charset=utf-8': { schema: Type.String() } },
+          },
+          ...problems(unauthorized),
+        },
       },
     },
     async (_request, reply) => {
@@ -64,9 +121,10 @@ export const operationsRoutes: FastifyPluginAsync<OperationsDeps> = async (app, 
       schema: {
         tags,
         security,
+        operationId: 'getOpsData',
         summary:
           'What the /ops dashboard shows: dependency states, latencies and errors over the last minutes, timed-out and slowest requests, workers (Bearer OPS_TOKEN when set)',
-        response: { 200: OpsDataSchema, ...unauthorized },
+        response: { 200: ok('What the dashboard draws', OpsDataSchema), ...problems(unauthorized) },
       },
     },
     async (_request, reply) => {

@@ -129,6 +129,34 @@ export const OpsDataSchema = Type.Object({
   mailOutbox: Type.Optional(MailOutboxViewSchema),
 });
 
+const CheckSchema = Type.Object({
+  status: State,
+  latencyMs: Type.Optional(Type.Number()),
+  breaker: BreakerName,
+  detail: Type.Optional(Type.String({ description: 'why it is not ok, in operator words' })),
+});
+
+/** The /readyz document: the overall state and each dependency's check. */
+export const ReadinessSchema = Type.Object(
+  {
+    status: Type.Union([Type.Literal('ok'), Type.Literal('degraded'), Type.Literal('down')], {
+      description: 'down only when the database is unusable (then the answer is 503); degraded when anything else is',
+    }),
+    checks: Type.Record(Type.String(), CheckSchema, { description: 'by dependency: database, cache, paystack, mail' }),
+  },
+  {
+    example: {
+      status: 'ok',
+      checks: {
+        database: { status: 'ok', latencyMs: 2, breaker: 'closed' },
+        cache: { status: 'ok', latencyMs: 1, breaker: 'closed' },
+        paystack: { status: 'ok', breaker: 'closed' },
+        mail: { status: 'ok', breaker: 'closed' },
+      },
+    },
+  },
+);
+
 export type OpsData = Type.Static<typeof OpsDataSchema>;
 export type DependencyViewT = Type.Static<typeof DependencyView>;
 export type WorkerViewT = Type.Static<typeof WorkerView>;

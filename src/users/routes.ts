@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 
 import { sendServed } from '../http/cached-reply.ts';
 import { type AuthHooks, callerOf } from '../http/caller.ts';
-import { IdParams, Name, pageOf, PageQuery, problems } from '../http/schemas.ts';
+import { IdParams, Name, noContent, notModified, ok, pageOf, PageQuery, problems } from '../http/schemas.ts';
 import { pageFrom } from '../shared/paging.ts';
 import { Role, UserSchema } from './schemas.ts';
 import type { UserService } from './service.ts';
@@ -19,6 +19,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UserService; hooks: 
       schema: {
         tags,
         security,
+        operationId: 'listUsers',
         summary: 'List users (admin); served through the cache',
         querystring: Type.Object(
           {
@@ -30,7 +31,11 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UserService; hooks: 
           },
           { additionalProperties: false },
         ),
-        response: { 200: pageOf(UserSchema), ...problems(401, 403) },
+        response: {
+          304: notModified(),
+          200: ok('A page of users', pageOf(UserSchema)),
+          ...problems(401, 403),
+        },
       },
     },
     async (request, reply) => {
@@ -49,7 +54,18 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UserService; hooks: 
   app.get(
     '/:id',
     {
-      schema: { tags, security, summary: 'A user (admin or self)', params: IdParams, response: { 200: UserSchema, ...problems(401, 404) } },
+      schema: {
+        tags,
+        security,
+        operationId: 'getUser',
+        summary: 'A user (admin or self)',
+        params: IdParams,
+        response: {
+          304: notModified(),
+          200: ok('The user', UserSchema),
+          ...problems(401, 404),
+        },
+      },
     },
     async (request, reply) => {
       const r = await users.get(callerOf(request), request.params.id);
@@ -64,6 +80,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UserService; hooks: 
       schema: {
         tags,
         security,
+        operationId: 'updateUser',
         summary: 'Update a user (self: names; admin: also role and isActive)',
         params: IdParams,
         body: Type.Object(
@@ -75,7 +92,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UserService; hooks: 
           },
           { additionalProperties: false, minProperties: 1 },
         ),
-        response: { 200: UserSchema, ...problems(401, 403, 404, 409, 413, 415) },
+        response: { 200: ok('The user, updated', UserSchema), ...problems(401, 403, 404, 409, 413, 415) },
         description: 'Making an account instructor or admin needs its email verified first (403 email_unverified).',
       },
     },
@@ -96,9 +113,10 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UserService; hooks: 
       schema: {
         tags,
         security,
+        operationId: 'deactivateUser',
         summary: 'Deactivate a user (admin)',
         params: IdParams,
-        response: { 204: Type.Null(), ...problems(401, 403, 404, 409) },
+        response: { 204: noContent('Deactivated: the account can no longer log in'), ...problems(401, 403, 404, 409) },
       },
     },
     async (request, reply) => {

@@ -16,5 +16,18 @@ export const UserSchema = Type.Object(
     createdAt: Type.String({ format: 'date-time' }),
     updatedAt: Type.String({ format: 'date-time' }),
   },
-  { $id: 'User' },
+  {
+    $id: 'User',
+    example: {
+      id: '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d',
+      email: 'ada@example.com',
+      firstName: 'Ada',
+      lastName: 'Obi',
+      role: 'student',
+      isActive: true,
+      emailVerifiedAt: null,
+      createdAt: '2026-01-15T09:30:00.000Z',
+      updatedAt: '2026-01-15T09:30:00.000Z',
+    },
+  },
 );

@@ -1,0 +1,61 @@
+/**
+ * How long /docs takes to render in headless Chromium: the app (with services that are
+ * never called, as for `npm run openapi`) on a free port, the page loaded LOADS times,
+ * each in a fresh context (empty cache, as a first visit), until every operation is
+ * listed. Prints each time and the median, and any request that failed.
+ *
+ *   node --import tsx scripts/docs-timing.ts [LOADS]
+ */
+import { chromium } from 'playwright-core';
+
+import { buildInertApp, generateOpenApi } from '../src/openapi.ts';
+
+const loads = Number(process.argv[2] ?? 5);
+const doc = (await generateOpenApi()) as { paths: Record<string, object> };
+const operations = Object.values(doc.paths).flatMap((m) => Object.keys(m)).length;
+const app = await buildInertApp();
+const url = await app.listen({ host: '127.0.0.1', port: 0 });
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+  ],
+  // Starting chromium takes 1–3 s here; 30 s means something is wrong, not slow.
+  timeout: 30_000,
+});
+const times: number[] = [];
+try {
+  for (let i = 0; i < loads; i++) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    page.on('response', (r) => {
+      if (r.status() >= 400) process.stdout.write(`  ${r.status()} ${r.url()}\n`);
+    });
+    page.on('console', (m) => {
+      if (m.type() === 'error') process.stdout.write(`  console error: ${m.text()}\n`);
+    });
+    const started = performance.now();
+    await page.goto(`${url}/docs`);
+    // Rendered: the last operation's row is in the page. 60 s: far past any useful answer.
+    await page
+      .locator('.opblock')
+      .nth(operations - 1)
+      .waitFor({ timeout: 60_000 });
+    times.push(performance.now() - started);
+    await page.waitForLoadState('networkidle');
+    await context.close();
+  }
+} finally {
+  await browser.close();
+  await app.close();
+}
+const sorted = [...times].sort((a, b) => a - b);
+process.stdout.write(
+  `/docs: ${operations} operations rendered in ${times.map((t) => Math.round(t)).join(', ')} ms; median ${Math.round(sorted[Math.floor(sorted.length / 2)])} ms\n`,
+);
