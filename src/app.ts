@@ -13,6 +13,7 @@ import { type CourseService, coursesHttp } from './courses/index.ts';
 import { type EnrollmentService, enrollmentsHttp } from './enrollments/index.ts';
 import { errors } from './errors/index.ts';
 import { registerCacheControl } from './http/cache-control.ts';
+import { registerDocsPage } from './http/docs-page.ts';
 import { type LifecycleOptions, QUIET_ROUTES, registerLifecycle } from './http/lifecycle.ts';
 import type { HttpModule } from './http/module.ts';
 import { errorHandler, frameworkErrorHandler, sendProblem } from './http/problem.ts';
@@ -182,14 +183,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       return spec;
     },
   });
-  // Swagger UI loads only same-origin files, so the service's policy (src/http/security.ts)
-  // holds for it but for one thing: its script injects <style> elements. Inline style is
-  // allowed on /docs only, whose page shows nothing but our own API description.
+  // /docs is the reference drawn on the server (src/http/docs-page.ts: no script, the strict
+  // policy). Swagger UI stays at /docs/try for trying requests. It loads only same-origin
+  // files, so the service's policy (src/http/security.ts) holds for it but for one thing:
+  // its script injects <style> elements. Inline style is allowed on /docs/try only, whose
+  // page shows nothing but our own API description.
+  registerDocsPage(app);
   await app.register(swaggerUi, {
-    routePrefix: '/docs',
+    routePrefix: '/docs/try',
     // Less to draw on first render: the schemas section collapsed (each schema is still shown
-    // in its operations) and no syntax highlighting of examples. The measured effect is
-    // small (README, "/docs"): most of the time is the browser compiling Swagger UI's bundle.
+    // in its operations) and no syntax highlighting of examples.
     uiConfig: { defaultModelsExpandDepth: -1, syntaxHighlight: false },
     transformStaticCSP: (header) => header.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'"),
   });

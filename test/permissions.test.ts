@@ -422,14 +422,19 @@ const MATRIX: Record<string, Row[]> = {
   'GET /dev/mailbox': [{ what: 'the mailbox page', request: get('/dev/mailbox'), expect: all(200) }],
   'GET /dev/mailbox.json': [{ what: 'the mailbox as JSON', request: get('/dev/mailbox.json'), expect: all(200) }],
   'GET /openapi.json': [{ what: 'the API reference', request: get('/openapi.json'), expect: all(200) }],
-  'GET /docs': [{ what: 'Swagger UI', request: get('/docs'), expect: all(200) }],
-  'GET /docs/json': [{ what: 'its document', request: get('/docs/json'), expect: all(200) }],
-  'GET /docs/yaml': [{ what: 'its document as YAML', request: get('/docs/yaml'), expect: all(200) }],
-  'GET /docs/static/index.html': [{ what: 'the old entry page, redirected', request: get('/docs/static/index.html'), expect: all(302) }],
-  'GET /docs/static/swagger-initializer.js': [
-    { what: 'its start script', request: get('/docs/static/swagger-initializer.js'), expect: all(200) },
+  'GET /docs': [{ what: 'the reference page', request: get('/docs'), expect: all(200) }],
+  'GET /docs/docs.css': [{ what: 'its style', request: get('/docs/docs.css'), expect: all(200) }],
+  'GET /docs/json': [{ what: 'the document', request: get('/docs/json'), expect: all(200) }],
+  'GET /docs/try': [{ what: 'Swagger UI', request: get('/docs/try'), expect: all(200) }],
+  'GET /docs/try/json': [{ what: 'its document', request: get('/docs/try/json'), expect: all(200) }],
+  'GET /docs/try/yaml': [{ what: 'its document as YAML', request: get('/docs/try/yaml'), expect: all(200) }],
+  'GET /docs/try/static/index.html': [
+    { what: 'the old entry page, redirected', request: get('/docs/try/static/index.html'), expect: all(302) },
   ],
-  'GET /docs/static/*': [{ what: 'its static files', request: get('/docs/static/swagger-ui.css'), expect: all(200) }],
+  'GET /docs/try/static/swagger-initializer.js': [
+    { what: 'its start script', request: get('/docs/try/static/swagger-initializer.js'), expect: all(200) },
+  ],
+  'GET /docs/try/static/*': [{ what: 'its static files', request: get('/docs/try/static/swagger-ui.css'), expect: all(200) }],
 };
 
 /** Access tokens that must never work, each claiming to be `as`. */
