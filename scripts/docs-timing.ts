@@ -35,6 +35,10 @@ const browser = await chromium.launch({
   timeout: 30_000,
 });
 const times: number[] = [];
+// The browser's own clock for the same loads (from navigation start, so without the
+// harness's round trips): first contentful paint and the load event.
+const paints: number[] = [];
+const loaded: number[] = [];
 try {
   for (let i = 0; i < loads; i++) {
     const context = await browser.newContext();
@@ -53,6 +57,12 @@ try {
       .nth(operations - 1)
       .waitFor({ timeout: 60_000 });
     times.push(performance.now() - started);
+    const own = await page.evaluate(() => ({
+      paint: performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? NaN,
+      load: (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming).loadEventEnd,
+    }));
+    paints.push(own.paint);
+    loaded.push(own.load);
     await page.waitForLoadState('networkidle');
     await context.close();
   }
@@ -60,7 +70,8 @@ try {
   await browser.close();
   await app.close();
 }
-const sorted = [...times].sort((a, b) => a - b);
+const median = (xs: number[]) => Math.round([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]);
 process.stdout.write(
-  `${path}: ${operations} operations rendered in ${times.map((t) => Math.round(t)).join(', ')} ms; median ${Math.round(sorted[Math.floor(sorted.length / 2)])} ms\n`,
+  `${path}: ${operations} operations rendered in ${times.map((t) => Math.round(t)).join(', ')} ms; median ${median(times)} ms` +
+    ` (target 1000 ms); the browser's own clock: first paint median ${median(paints)} ms, load event median ${median(loaded)} ms\n`,
 );
