@@ -86,3 +86,49 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
 export function requestLoggerOf(logger: Logger): Logger {
   return requestLoggers.get(logger) ?? logger;
 }
+
+/**
+ * Fastify makes a child logger for every request (`request.log`, bound to its id). A
+ * pino child costs a bindings pass through the redaction on every request, and nothing
+ * here logs through `request.log` (the context mixin adds `requestId` to every line made
+ * inside a request), so the child is made only if something does log through it.
+ */
+class LazyChildLogger {
+  private real?: Logger;
+  constructor(
+    private readonly parent: Logger,
+    private readonly bindings: Record<string, unknown>,
+  ) {}
+  private get log(): Logger {
+    return (this.real ??= this.parent.child(this.bindings));
+  }
+  get level(): string {
+    return this.parent.level;
+  }
+  fatal(...a: Parameters<Logger['fatal']>) {
+    this.log.fatal(...a);
+  }
+  error(...a: Parameters<Logger['error']>) {
+    this.log.error(...a);
+  }
+  warn(...a: Parameters<Logger['warn']>) {
+    this.log.warn(...a);
+  }
+  info(...a: Parameters<Logger['info']>) {
+    this.log.info(...a);
+  }
+  debug(...a: Parameters<Logger['debug']>) {
+    this.log.debug(...a);
+  }
+  trace(...a: Parameters<Logger['trace']>) {
+    this.log.trace(...a);
+  }
+  silent() {}
+  child(bindings: Record<string, unknown>, options?: Parameters<Logger['child']>[1]): Logger {
+    return this.log.child(bindings, options) as unknown as Logger;
+  }
+}
+
+export function lazyChildLogger(parent: Logger, bindings: Record<string, unknown>): Logger {
+  return new LazyChildLogger(parent, bindings) as unknown as Logger;
+}
