@@ -23,7 +23,6 @@ import { registerSecurity } from './http/security.ts';
 import { createValidation } from './http/validation.ts';
 import { createWindowCounters, type WindowCounters } from './infra/cache/counters.ts';
 import { certificatePage, learningHttp, type LearningService } from './learning/index.ts';
-import { lazyChildLogger } from './logger.ts';
 import { type DevMailboxDeps, devMailboxRoutes } from './mail/mailbox-page.ts';
 import { type FaultDeps, faultRoutes, type OperationsDeps, operationsRoutes } from './operations/index.ts';
 import { paymentCallbackPage, type PaymentService, paymentsHttp } from './payments/index.ts';
@@ -60,7 +59,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // One completion line per request is written by the lifecycle hooks, with the
     // fields SPEC.md names; Fastify's own two lines per request would double it.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
-    childLoggerFactory: (parent, bindings) => lazyChildLogger(parent as Logger, bindings) as FastifyBaseLogger,
     requestIdHeader: false,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
