@@ -1,5 +1,5 @@
 /**
- * `npm run chaos [-- --quick] [-- --only=id,id] [-- --out=dir] [-- --keep-logs]`
+ * `npm run chaos [-- --quick] [-- --only=id,id] [-- --out=dir] [-- --keep-logs] [-- --screenshot=id]`
  *
  * Proves the promise under load and faults. Starts its own PostgreSQL database, its own
  * redis-server, the Paystack simulator as a separate process and the service in
@@ -33,6 +33,7 @@ import { writeScenarioPlots } from './chaos/plot.ts';
 import { cleanupAll, installSignalHandlers, runMain } from './chaos/procs.ts';
 import { type BreakerTransition, evaluateTargets, markdown, type ScenarioResult, type TouchedFailures } from './chaos/report.ts';
 import { type ActiveFault, loginLoadTypes, mailLoadTypes, type Scenario, SCENARIOS } from './chaos/scenarios.ts';
+import { screenshotOps } from './chaos/screenshot.ts';
 import { logIn, loginStudents, outboxRows, paymentStatuses, seed } from './chaos/seed.ts';
 import { type Mode, modeFor } from './chaos/settings.ts';
 import {
@@ -51,6 +52,8 @@ import { ADMIN, freshDatabase } from './lib.ts';
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const keepLogs = args.includes('--keep-logs');
+// The scenario during whose fault the dashboard is photographed for the README (docs/ops-dashboard.png).
+const screenshotOf = args.find((a) => a.startsWith('--screenshot='))?.slice('--screenshot='.length);
 const only = args
   .find((a) => a.startsWith('--only='))
   ?.slice('--only='.length)
@@ -266,6 +269,13 @@ async function runScenario(
     active = await sc.apply({ mode, redis: ctx.redis, sim: ctx.sim, sink: ctx.sink, dbUrl: ctx.dbUrl, service, load });
     faultStart = (active.appliedAt ?? performance.now()) - load.t0;
     if (sc.kind !== 'none') log(`    fault applied at ${fmtS(faultStart)}${active.facts ? ` ${JSON.stringify(active.facts)}` : ''}`);
+    if (sc.id === screenshotOf) {
+      const file = path.resolve('docs/ops-dashboard.png');
+      await screenshotOps(service.url, file).then(
+        () => log(`    dashboard photographed: ${file}`),
+        (err: unknown) => log(`    dashboard screenshot failed: ${(err as Error).message}`),
+      );
+    }
     await sleep(Math.max(0, load.t0 + timing.beforeMs + timing.faultMs - performance.now()));
     faultEnd = performance.now() - load.t0;
     await active.remove();
