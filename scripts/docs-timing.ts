@@ -7,9 +7,8 @@
  *
  *   node --import tsx scripts/docs-timing.ts [LOADS] [--swagger]
  */
-import { chromium } from 'playwright-core';
-
 import { buildInertApp, generateOpenApi } from '../src/openapi.ts';
+import { launchChromium } from '../test/helpers/chromium.ts';
 
 const args = process.argv.slice(2);
 const swagger = args.includes('--swagger');
@@ -20,20 +19,7 @@ const doc = (await generateOpenApi()) as { paths: Record<string, object> };
 const operations = Object.values(doc.paths).flatMap((m) => Object.keys(m)).length;
 const app = await buildInertApp();
 const url = await app.listen({ host: '127.0.0.1', port: 0 });
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-  ],
-  // Starting chromium takes 1–3 s here; 30 s means something is wrong, not slow.
-  timeout: 30_000,
-});
+const browser = await launchChromium();
 const times: number[] = [];
 // The browser's own clock for the same loads (from navigation start, so without the
 // harness's round trips): first contentful paint and the load event.

@@ -1,4 +1,4 @@
-import { launchBrowser } from '../../test/helpers/browser.ts';
+import { launchChromium } from '../../test/helpers/chromium.ts';
 import { OPS_TOKEN } from './stack.ts';
 
 // The dashboard refreshes every 5 s; two refreshes after the token is in, its panels show the fault.
@@ -12,7 +12,7 @@ const PAGE_MS = 30_000;
  * the middle of the scenario's fault, under the run's own load: no test-only route in it.
  */
 export async function screenshotOps(origin: string, file: string): Promise<void> {
-  const browser = await launchBrowser();
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     page.setDefaultTimeout(PAGE_MS);

@@ -1,9 +1,10 @@
-import { existsSync } from 'node:fs';
 import { after } from 'node:test';
 
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+import { CHROMIUM, launchChromium } from './chromium.ts';
+
+export { CHROMIUM };
 
 // Browsers launched by this file's tests and not yet closed. Tests close theirs in
 // `t.after`; one a failed teardown left open is closed when the file's tests end, and the
@@ -15,28 +16,9 @@ after(async () => {
   if (left.length > 0) throw new Error(`${left.length} browser(s) a test launched were still open when the file's tests ended; closed`);
 });
 
-/** Debian's chromium, headless, with the flags this machine needs (no background network). */
+/** Debian's chromium, headless (chromium.ts), closed when the file's tests end if a test did not. */
 export async function launchBrowser(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `no browser at ${CHROMIUM}: install Debian's chromium (apt-get install chromium; .ci/run does this) or set CHROMIUM_PATH`,
-    );
-  }
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--disable-quic',
-    ],
-    // Starting chromium takes 1–3 s here; 30 s means something is wrong, not slow.
-    timeout: 30_000,
-  });
+  const browser = await launchChromium();
   open.add(browser);
   browser.on('disconnected', () => open.delete(browser));
   return browser;
