@@ -152,7 +152,11 @@ export interface DependencyPolicy {
 // an operator should see a record naming the dependency.
 // ---------------------------------------------------------------------------------
 
-/** No call waits longer than this before it is reported slow, whatever its budget. */
+/**
+ * No call waits longer than this before it is reported slow, whatever its budget: with the
+ * 250 ms scan below, a record names any hung dependency within 5 s of the fault, even one
+ * whose budget is the 30 s of background statements.
+ */
 export const SLOW_CALL_CAP_MS = 4000;
 /** When a call with this budget counts as slow: half its budget, at most SLOW_CALL_CAP_MS. */
 export const slowAfterMs = (budgetMs: number): number => Math.min(budgetMs / 2, SLOW_CALL_CAP_MS);
