@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 
 import { loadConfigOrExit } from './config/index.ts';
 import { startSharedDependencies } from './instance.ts';
+import { logDestination } from './log-format.ts';
 import { createLogger } from './logger.ts';
 import { recordWorkerStart } from './operations/primary.ts';
 import { PidFileError, removePidFile, writePidFile } from './supervisor/pidfile.ts';
@@ -39,7 +40,7 @@ async function main(): Promise<void> {
   // A .env file in the working directory is read when present; the environment wins.
   if (existsSync('.env')) process.loadEnvFile('.env');
   const config = loadConfigOrExit();
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, logDestination(config));
   const settings = supervisorSettings({
     webConcurrency: config.webConcurrency,
     embeddedDatabase: !config.databaseUrl,

@@ -6,6 +6,7 @@ import { createAdmin } from '../bootstrap.ts';
 import { ConfigError, EXIT_CONFIG, loadConfig } from '../config/index.ts';
 import { createContainer } from '../container.ts';
 import { DataDirLockedError } from '../infra/database/embedded/lock.ts';
+import { logDestination } from '../log-format.ts';
 import { createLogger } from '../logger.ts';
 
 /**
@@ -33,7 +34,7 @@ async function main(argv: string[]): Promise<number> {
   // Before loading the configuration: a bad one is what doctor reports, not a reason to stop.
   if (command === 'doctor') return (await import('./doctor.ts')).doctor(process.env, args);
   const config = loadConfig(command === 'openapi' ? { ...process.env, LOG_LEVEL: 'silent' } : process.env);
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, logDestination(config));
   switch (command) {
     case 'migrate': {
       // The container migrates as it starts; nothing else is needed.

@@ -20,6 +20,8 @@ export interface Config {
   port: number;
   publicUrl: string | undefined;
   logLevel: string;
+  /** LOG_FORMAT: undefined = decided by the process's stdout (src/log-format.ts). */
+  logFormat: 'json' | 'pretty' | undefined;
   trustProxy: boolean | number | string[];
   corsOrigins: string[];
   webConcurrency: number | undefined;
@@ -234,6 +236,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     port: n('PORT'),
     publicUrl: s('PUBLIC_URL'),
     logLevel: sd('LOG_LEVEL'),
+    logFormat: s('LOG_FORMAT') as Config['logFormat'],
     trustProxy: parseTrustProxy(sd('TRUST_PROXY')),
     corsOrigins: l('CORS_ORIGINS'),
     webConcurrency: raw.WEB_CONCURRENCY as number | undefined,

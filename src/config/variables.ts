@@ -55,6 +55,14 @@ export const VARIABLES = {
     group: 'Server',
     doc: 'pino log level',
   },
+  // Unset is right for almost everyone: a person at a terminal reads pretty lines, a log
+  // collector (and `npm run logs:summary`) reads JSON. The override is for the rest: JSON
+  // in a terminal to pipe into jq, pretty into a file or through `npm run dev | tee`.
+  LOG_FORMAT: {
+    kind: { type: 'enum', values: ['json', 'pretty'] },
+    group: 'Server',
+    doc: 'json (one record per line) or pretty (coloured, for a person); unset = pretty when stdout is a terminal and NODE_ENV is not production, JSON otherwise',
+  },
   TRUST_PROXY: {
     kind: { type: 'string' },
     default: 'false',

@@ -95,6 +95,8 @@ export function createWorkerTable(o: WorkerTableOptions): WorkerTable {
     exec: o.exec,
     execArgv: o.execArgv,
     // fd 3 is cluster's IPC channel (heartbeats, orders); fd 4 is the watchdog pipe.
+    // stdout and stderr are the supervisor's own: a worker's lines go straight to them,
+    // and a worker decides its log format on the same terminal (src/log-format.ts).
     stdio: ['ignore', 'inherit', 'inherit', 'ipc', 'pipe'],
   });
 
