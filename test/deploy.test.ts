@@ -82,6 +82,11 @@ test('the production image runs the compiled build on Node 24: src/ only in the 
   const df = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
   const stages = df.split(/^(?=FROM )/m).filter((s) => s.startsWith('FROM '));
   for (const stage of stages) assert.match(stage, /^FROM node:24-bookworm-slim AS \w+$/m);
+  // The linter does not check stage names: each --from= names a stage defined before it.
+  stages.forEach((stage, i) => {
+    const earlier = stages.slice(0, i).map((s) => / AS (\w+)$/m.exec(s)![1]);
+    for (const m of stage.matchAll(/--from=(\S+)/g)) assert.ok(earlier.includes(m[1]), `--from=${m[1]} names an earlier stage`);
+  });
   const runtime = stages.at(-1)!;
   const build = stages.find((s) => / AS build$/m.test(s))!;
   assert.ok(build, 'a build stage');
