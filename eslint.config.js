@@ -14,6 +14,7 @@ export default tseslint.config(
       'test-artifacts/**',
       'packages/*/dist/**',
       'dist/**',
+      'dist.building-*/**',
       '.ci/**',
     ],
   },

@@ -11,7 +11,7 @@
  *                                        src/ (what `npm start` runs first)
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,22 +48,34 @@ export function isCurrent(outDir) {
   return INPUTS.every((p) => newestMtime(path.join(ROOT, p)) <= built);
 }
 
-/** Compiles src/ into `outDir` and copies ASSETS; throws with tsc's output on failure. */
+/**
+ * Compiles src/ into `outDir` and copies ASSETS; throws with tsc's output on failure.
+ * The build is made beside `outDir` and moved into place when complete, so a service
+ * running from `outDir` meanwhile keeps its files until the last moment, and a failed
+ * build leaves the previous one as it was.
+ */
 export function build(outDir) {
-  rmSync(outDir, { recursive: true, force: true });
   let tsc;
   try {
     tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   } catch {
     throw new Error('cannot build: TypeScript (a development dependency) is not installed; run `npm install`, or ship a built dist/');
   }
-  const r = spawnSync(process.execPath, [tsc, '-p', path.join(ROOT, 'tsconfig.build.json'), '--outDir', outDir], {
-    cwd: ROOT,
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  if (r.status !== 0) throw new Error(`tsc failed (exit ${r.status ?? r.signal})`);
-  for (const dir of ASSETS) cpSync(path.join(ROOT, 'src', dir), path.join(outDir, dir), { recursive: true });
-  writeFileSync(path.join(outDir, STAMP), `${new Date().toISOString()}\n`);
+  const staging = `${outDir}.building-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
+  try {
+    const r = spawnSync(process.execPath, [tsc, '-p', path.join(ROOT, 'tsconfig.build.json'), '--outDir', staging], {
+      cwd: ROOT,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    if (r.status !== 0) throw new Error(`tsc failed (exit ${r.status ?? r.signal})`);
+    for (const dir of ASSETS) cpSync(path.join(ROOT, 'src', dir), path.join(staging, dir), { recursive: true });
+    writeFileSync(path.join(staging, STAMP), `${new Date().toISOString()}\n`);
+    rmSync(outDir, { recursive: true, force: true });
+    renameSync(staging, outDir);
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
