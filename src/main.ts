@@ -6,6 +6,7 @@ import { startSharedDependencies } from './instance.ts';
 import { logDestination } from './log-format.ts';
 import { createLogger } from './logger.ts';
 import { recordWorkerStart } from './operations/primary.ts';
+import { childExecArgv, compiled, moduleUrl } from './shared/runtime.ts';
 import { PidFileError, removePidFile, writePidFile } from './supervisor/pidfile.ts';
 import { supervisorSettings } from './supervisor/settings.ts';
 import { runSupervisor } from './supervisor/supervisor.ts';
@@ -13,13 +14,13 @@ import { runSupervisor } from './supervisor/supervisor.ts';
 /**
  * `npm start`: the supervisor. It validates the configuration, starts what the workers
  * share, writes its pid file, and runs WEB_CONCURRENCY workers (src/worker.ts) on the
- * shared port. Production images run `node --import tsx src/main.ts` directly, so that
- * signals reach this process rather than npm.
+ * shared port. Production images run `node --enable-source-maps dist/main.js` (the
+ * compiled build) directly, so that signals reach this process rather than npm.
  */
 /**
  * The supervisor's own flags, minus the inspector's (workers cannot share a debug port),
- * with tsx resolved from here rather than from the working directory, as the embedded
- * database's child does.
+ * with the tsx loader when running from source (resolved from here rather than from the
+ * working directory, as the embedded database's child does) and none when compiled.
  */
 function workerExecArgv(): string[] {
   const out: string[] = [];
@@ -33,7 +34,8 @@ function workerExecArgv(): string[] {
     }
     out.push(arg);
   }
-  return [...out, '--import', import.meta.resolve('tsx')];
+  // Compiled, the workers take the supervisor's flags as they are (--enable-source-maps).
+  return compiled ? out : [...out, ...childExecArgv()];
 }
 
 async function main(): Promise<void> {
@@ -69,7 +71,7 @@ async function main(): Promise<void> {
   const shared = await startSharedDependencies(config, logger);
   const isProduction = config.isProduction;
   runSupervisor({
-    exec: fileURLToPath(new URL('./worker.ts', import.meta.url)),
+    exec: fileURLToPath(moduleUrl('./worker.ts', import.meta.url)),
     execArgv: workerExecArgv(),
     env: shared.env,
     settings,

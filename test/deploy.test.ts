@@ -78,15 +78,28 @@ test('the build context is what the Dockerfile copies and nothing else: no node_
   for (const kept of allowed) assert.doesNotMatch(kept, /node_modules|data|\.git|bench|test|\.env/, kept);
 });
 
-test('the production image copies src/ and never the development tools (the Paystack simulator)', () => {
+test('the production image runs the compiled build on Node 24: src/ only in the build stage, never tsx or the development tools', () => {
   const df = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
-  const copies = df.split('\n').filter((l) => /^COPY /.test(l));
-  assert.ok(
-    copies.some((l) => / src \.\/src$/.test(l)),
-    'src/ is copied',
-  );
-  for (const l of copies) {
+  const stages = df.split(/^(?=FROM )/m).filter((s) => s.startsWith('FROM '));
+  for (const stage of stages) assert.match(stage, /^FROM node:24-bookworm-slim AS \w+$/m);
+  // The linter does not check stage names: each --from= names a stage defined before it.
+  stages.forEach((stage, i) => {
+    const earlier = stages.slice(0, i).map((s) => / AS (\w+)$/m.exec(s)![1]);
+    for (const m of stage.matchAll(/--from=(\S+)/g)) assert.ok(earlier.includes(m[1]), `--from=${m[1]} names an earlier stage`);
+  });
+  const runtime = stages.at(-1)!;
+  const build = stages.find((s) => / AS build$/m.test(s))!;
+  assert.ok(build, 'a build stage');
+  assert.match(build, /^COPY src \.\/src$/m, 'the build stage compiles src/');
+  assert.match(build, /^RUN npm run build$/m);
+  assert.match(runtime, /^COPY --from=build .*\/app\/dist \.\/dist$/m, 'the runtime takes dist/ from the build');
+  assert.match(runtime, /^CMD \["node", "--enable-source-maps", "dist\/main\.js"\]$/m);
+  assert.doesNotMatch(runtime, /\btsx\b|^COPY .*\bsrc\b/m, 'no TypeScript sources or loader at run time');
+  for (const l of df.split('\n').filter((x) => /^COPY /.test(x))) {
     assert.doesNotMatch(l, /\btools\b/, l);
     assert.doesNotMatch(l, / \. \.\/?$/, `${l}: copies the whole tree`);
   }
+  // tsx is a development dependency: `npm ci --omit=dev` leaves it out of the image.
+  const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+  for (const dev of ['tsx', 'typescript', 'esbuild']) assert.ok(!(dev in pkg.dependencies), `${dev} is not a production dependency`);
 });

@@ -16,6 +16,7 @@ import { requestLimit, resolveWorkers } from '../src/supervisor/settings.ts';
 import { configProblems } from './helpers/config.ts';
 import { createTestSchema, rawClient } from './helpers/db.ts';
 import { freePort } from './helpers/redis.ts';
+import { serviceCommand } from './helpers/service.ts';
 import { waitFor } from './helpers/wait.ts';
 
 /*
@@ -79,7 +80,8 @@ async function startInstance(t: TestContext, env: Record<string, string> = {}): 
     schemaName = schema.schema;
     t.after(() => schema.release(t));
   }
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  // The sources through tsx, or the compiled build with TEST_SERVICE_ENTRY=dist.
+  const proc = spawn(process.execPath, serviceCommand(), {
     cwd: new URL('..', import.meta.url).pathname,
     // A clean environment: nothing from the runner's (NODE_TEST_CONTEXT, REDIS_URL...) leaks in.
     env: {

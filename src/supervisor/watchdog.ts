@@ -1,5 +1,7 @@
 import { Worker } from 'node:worker_threads';
 
+import { compiled, moduleUrl } from '../shared/runtime.ts';
+
 /**
  * The worker's side of hang diagnosis. A blocked event loop cannot describe itself, and
  * on Node 20 a diagnostic report asked for by signal is written only once the loop turns
@@ -23,13 +25,16 @@ export interface WatchdogHandle {
  */
 export function startWatchdog(describe: () => string, onProblem: (msg: string, err: unknown) => void): WatchdogHandle {
   (globalThis as Record<symbol, unknown>)[Symbol.for(DESCRIBE_KEY)] = describe;
-  // Node 20 does not apply `--import tsx` to worker threads, so the thread loads tsx's
-  // API first and imports its TypeScript entry through it.
-  const boot =
-    `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})` +
-    `.then((tsx) => tsx.tsImport(${JSON.stringify(new URL('./watchdog-thread.ts', import.meta.url).href)}, ${JSON.stringify(import.meta.url)}))`;
+  // Compiled, the thread runs its .js file directly. From source, Node 20 does not apply
+  // `--import tsx` to worker threads, so the thread loads tsx's API first and imports its
+  // TypeScript entry through it.
+  const entry = moduleUrl('./watchdog-thread.ts', import.meta.url);
+  const boot = compiled
+    ? entry
+    : `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})` +
+      `.then((tsx) => tsx.tsImport(${JSON.stringify(entry.href)}, ${JSON.stringify(import.meta.url)}))`;
   const thread = new Worker(boot, {
-    eval: true,
+    eval: !compiled,
     workerData: { describeKey: DESCRIBE_KEY },
     // The thread's console would be relayed through the main thread, the one that may
     // be stuck; it reports only over its pipe.

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -22,17 +22,31 @@ export interface RunningService {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+const ROOT = new URL('../..', import.meta.url).pathname;
+
 /**
- * Starts the real service (`src/main.ts`, what `npm start` runs) as a child process
- * in a process group of its own, and waits until /healthz answers.
+ * What startService runs: the sources through tsx, or with TEST_SERVICE_ENTRY=dist the
+ * compiled build in dist/ (`npm run build` first), as `npm start` and the image run it
+ * (CI runs the foundation tests so once). Another value is the path of a built main.js.
+ */
+export function serviceCommand(entry = process.env.TEST_SERVICE_ENTRY): string[] {
+  if (!entry || entry === 'src') return ['--import', 'tsx', 'src/main.ts'];
+  const main = entry === 'dist' ? path.join(ROOT, 'dist/main.js') : path.resolve(ROOT, entry);
+  if (!existsSync(main)) throw new Error(`TEST_SERVICE_ENTRY=${entry}: ${main} does not exist (run \`npm run build\`)`);
+  return ['--enable-source-maps', main];
+}
+
+/**
+ * Starts the real service (`src/main.ts`, or the compiled build: see serviceCommand) as
+ * a child process in a process group of its own, and waits until /healthz answers.
  */
 export async function startService(
   env: Record<string, string>,
-  opts: { port?: number; readyTimeoutMs?: number } = {},
+  opts: { port?: number; readyTimeoutMs?: number; entry?: string } = {},
 ): Promise<RunningService> {
   const port = opts.port ?? (await freePort());
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: new URL('../..', import.meta.url).pathname,
+  const proc = spawn(process.execPath, serviceCommand(opts.entry), {
+    cwd: ROOT,
     // A data directory of its own (pid file, dev secrets) unless the test names one.
     env: {
       ...process.env,

@@ -8,6 +8,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
+import { childExecArgv, moduleUrl } from '../../../shared/runtime.ts';
 import { DataDirLockedError } from './lock.ts';
 import type { EmbeddedServerMessage, StartPhases } from './pglite-server.ts';
 
@@ -39,7 +40,7 @@ const STOP_GRACE_MS = 5_000;
 // Lines of the child's stderr that we keep, to explain a failed start.
 const STDERR_TAIL_LINES = 20;
 
-const serverEntry = fileURLToPath(new URL('./pglite-server.ts', import.meta.url));
+const serverEntry = fileURLToPath(moduleUrl('./pglite-server.ts', import.meta.url));
 
 export async function startEmbeddedPostgres(opts: StartEmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const log = opts.log ?? ((msg: string, extra?: object) => process.stderr.write(`${msg}${extra ? ` ${JSON.stringify(extra)}` : ''}\n`));
@@ -48,9 +49,10 @@ export async function startEmbeddedPostgres(opts: StartEmbeddedPostgresOptions):
 
   const child = fork(serverEntry, [opts.dataDir], {
     execPath: process.execPath,
-    // Resolve tsx from this module rather than from the cwd, as a bare "--import tsx" would,
-    // so the child also starts when the app runs from another directory.
-    execArgv: ['--import', import.meta.resolve('tsx')],
+    // From source: tsx resolved from this module rather than from the cwd, as a bare
+    // "--import tsx" would, so the child also starts when the app runs from another
+    // directory. Compiled: plain node with source maps.
+    execArgv: childExecArgv(),
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   if (child.pid === undefined) {

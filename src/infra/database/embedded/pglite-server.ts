@@ -7,7 +7,8 @@
  * statement_timeout is not enforced, so restarting this process is the only way to stop a
  * runaway query.
  *
- * Usage: node --import tsx pglite-server.ts <dataDir>   (or DATA_DIR=<dataDir>)
+ * Usage: node --import tsx pglite-server.ts <dataDir>   (or DATA_DIR=<dataDir>; compiled:
+ *        node dist/infra/database/embedded/pglite-server.js <dataDir>)
  * Protocol: one message to the parent over IPC, { type: 'ready', port } or
  * { type: 'error', code, message }.
  */
