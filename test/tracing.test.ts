@@ -53,6 +53,7 @@ test('a payment initialize is one trace: the server span, then a span per databa
   });
   assert.equal(server.parentSpanId, undefined, 'the server span is the root');
   assert.equal(server.attributes['http.route'], '/api/v1/payments/initialize');
+  assert.equal(server.name, 'POST /api/v1/payments/initialize');
   assert.equal(server.attributes['http.response.status_code'], 201);
   assert.equal(server.resource['service.name'], 'it360acad');
 
@@ -114,6 +115,9 @@ test('Redis frozen (SIGSTOP): the cache span carries the timeout, then the open 
     process.stderr.write(`${JSON.stringify(receiver.spans.map((s) => [s.name, s.traceId, s.parentSpanId, s.attributes]))}\n`);
     throw err;
   });
+  assert.equal(first.server.name, 'GET /api/v1/users');
+  // The query never leaves: it may carry a token on other routes.
+  assert.equal(first.server.attributes['url.path'], '/api/v1/users');
   const timedOut = first.cache.find((s) => s.attributes['it360.outcome'] === 'timeout');
   assert.ok(
     timedOut,

@@ -44,6 +44,8 @@ export interface SlowCallEvent {
   budgetMs: number;
   requestId?: string;
   route?: string;
+  /** With tracing on: the request's trace (the line is written outside the request's context). */
+  traceId?: string;
 }
 
 export interface PolicyOptions {
@@ -182,6 +184,7 @@ interface InFlightCall {
   budgetMs: number;
   requestId?: string;
   route?: string;
+  traceId?: string;
   owner: SlowReporter;
 }
 interface SlowReporter {
@@ -227,6 +230,7 @@ function slowReporter(o: PolicyOptions): SlowReporter {
         requestId: c.requestId,
         route: c.route,
       };
+      if (c.traceId) e.traceId = c.traceId;
       o.onSlowCall?.(e);
       const now = performance.now();
       if (now - lastLogAt < SLOW_LOG_EVERY_MS) {
@@ -341,6 +345,7 @@ export function createDependencyPolicy(o: PolicyOptions): DependencyPolicy {
         budgetMs,
         requestId: ctx?.requestId,
         route: ctx?.route,
+        traceId: ctx?.traceId,
         owner: slowCalls,
       };
       watchCall(watched);

@@ -79,7 +79,14 @@ export function startSdk(s: TracingSettings, logger: Logger): Tracing {
     instrumentHooks: false,
     instrumentHandler: false,
     ignorePaths: (route: { url: string }) => s.ignorePath(route.url.split('?', 1)[0]),
-    requestHook: (span, request) => void span.setAttribute(ATTR.requestId, request.id),
+    requestHook: (span, request) => {
+      // Named by route as HTTP server spans are (GET /api/v1/users), not the plugin's "request".
+      span.updateName(`${request.method} ${request.routeOptions.url ?? 'unmatched'}`);
+      span.setAttribute(ATTR.requestId, request.id);
+      // The path without its query: a query may carry a token (the account pages' links),
+      // which must not leave for a tracing backend.
+      span.setAttribute('url.path', request.url.split('?', 1)[0]);
+    },
   });
   fastifyOtel.setTracerProvider(provider);
   // Paystack's HTTP exchanges (undici, seen through diagnostics_channel), under the
