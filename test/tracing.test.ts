@@ -207,6 +207,7 @@ async function traceMetrics(app: Awaited<ReturnType<typeof buildTestApp>>) {
     queueFull: read('it360_trace_spans_dropped_total{reason="queue_full"}'),
     exportFailed: read('it360_trace_spans_dropped_total{reason="export_failed"}'),
     timeouts: read('it360_trace_exports_failed_total{reason="timeout"}'),
+    busy: read('it360_trace_exports_failed_total{reason="busy"}'),
     errors: read('it360_trace_exports_failed_total{reason="error"}'),
     queued: read('it360_trace_queue_spans'),
   };

@@ -222,10 +222,11 @@ export function createProcessMetrics(): ProcessMetrics {
   );
   traceCounter(
     'it360_trace_exports_failed_total',
-    'Trace exports (one POST of up to 512 spans) that failed, by reason: timeout (no answer within the export timeout) or error (refused, unreachable, non-2xx)',
+    'Trace exports (one POST of up to 512 spans) that failed, by reason: timeout (no answer within the export timeout), busy (refused at once: the exports allowed in flight were all still waiting on the collector), error (refused, unreachable, non-2xx)',
     ['reason'],
     (s, c) => {
       c.inc({ reason: 'timeout' }, s.failedExports.timeout);
+      c.inc({ reason: 'busy' }, s.failedExports.busy);
       c.inc({ reason: 'error' }, s.failedExports.error);
     },
   );

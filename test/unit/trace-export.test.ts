@@ -32,10 +32,18 @@ test('the counting exporter counts accepted spans, failed exports by reason, and
   const e = new CountingExporter(inner, stats);
   const results: ExportResult[] = [];
   e.export([span(), span()], (r) => results.push(r));
-  answer = { code: ExportResultCode.FAILED, error: new Error('Request Timeout') };
+  answer = { code: ExportResultCode.FAILED, error: new Error('Request timed out') };
   e.export([span(), span(), span()], (r) => results.push(r));
   answer = { code: ExportResultCode.FAILED, error: new Error('connect ECONNREFUSED 127.0.0.1:4318') };
   e.export([span()], (r) => results.push(r));
-  assert.equal(results.length, 3);
-  assert.deepEqual(stats, { exported: 2, droppedQueueFull: 0, droppedExportFailed: 4, failedExports: { timeout: 1, error: 1 }, queued: 4 });
+  answer = { code: ExportResultCode.FAILED, error: new Error('Concurrent export limit reached') };
+  e.export([span()], (r) => results.push(r));
+  assert.equal(results.length, 4);
+  assert.deepEqual(stats, {
+    exported: 2,
+    droppedQueueFull: 0,
+    droppedExportFailed: 5,
+    failedExports: { timeout: 1, busy: 1, error: 1 },
+    queued: 3,
+  });
 });

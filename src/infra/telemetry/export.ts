@@ -10,8 +10,12 @@ export interface ExportStats {
   droppedQueueFull: number;
   /** Spans lost in exports that failed or timed out. */
   droppedExportFailed: number;
-  /** Exports that failed, by reason: the collector did not answer in time, or refused/was unreachable. */
-  failedExports: { timeout: number; error: number };
+  /**
+   * Exports that failed, by reason: the collector did not answer in time (timeout); the
+   * exports allowed in flight were all still waiting on it, so this one was refused at once
+   * (busy: what a hung collector causes between two timeouts); refused or unreachable (error).
+   */
+  failedExports: { timeout: number; busy: number; error: number };
   /** Spans waiting in the queue or in the export in flight. */
   queued: number;
 }
@@ -20,15 +24,17 @@ export const newExportStats = (): ExportStats => ({
   exported: 0,
   droppedQueueFull: 0,
   droppedExportFailed: 0,
-  failedExports: { timeout: 0, error: 0 },
+  failedExports: { timeout: 0, busy: 0, error: 0 },
   queued: 0,
 });
 
-/** True for the OTLP exporter's give-up at its timeout (and the socket timeouts under it). */
-function isTimeout(err: Error | undefined): boolean {
-  if (!err) return false;
+/** Why an export failed, from the OTLP exporter's error ("Request timed out", "Concurrent export limit reached"). */
+function failureReason(err: Error | undefined): keyof ExportStats['failedExports'] {
+  if (!err) return 'error';
   const text = `${err.name} ${err.message} ${(err as { code?: string }).code ?? ''}`;
-  return /timeout|timed out|ETIMEDOUT|ESOCKETTIMEDOUT|aborted/i.test(text);
+  if (/concurrent export limit/i.test(text)) return 'busy';
+  if (/timeout|timed out|ETIMEDOUT|ESOCKETTIMEDOUT|aborted/i.test(text)) return 'timeout';
+  return 'error';
 }
 
 /**
@@ -51,7 +57,7 @@ export class CountingExporter implements SpanExporter {
       if (result.code === ExportResultCode.SUCCESS) this.stats.exported += spans.length;
       else {
         this.stats.droppedExportFailed += spans.length;
-        this.stats.failedExports[isTimeout(result.error) ? 'timeout' : 'error']++;
+        this.stats.failedExports[failureReason(result.error)]++;
       }
       done(result);
     });
