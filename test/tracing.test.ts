@@ -87,6 +87,39 @@ test('a payment initialize is one trace: the server span, then a span per databa
   );
 });
 
+test('background work is traced on its own: a webhook event is processed under a root task span, linked to the webhook request, with its database calls as children', async (t) => {
+  const receiver = await tracedReceiver(t);
+  const app = await buildPayApp(t, { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url });
+  const inst = await makeUser(app, 'instructor');
+  const student = await makeUser(app);
+  const course = await makeCourse(app, inst, { price: 300_000 });
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/v1/payments/initialize',
+    headers: student.auth,
+    payload: { courseId: course.id },
+  });
+  assert.equal(res.statusCode, 201);
+  await app.sim.complete(res.json<{ reference: string }>().reference, 'success');
+
+  const { task, children, webhook } = await receiver.waitFor((spans) => {
+    const task = spans.find(
+      (s) =>
+        s.name === 'task webhook' &&
+        String(s.attributes['it360.task_id']).startsWith('webhook-') &&
+        !String(s.attributes['it360.task_id']).startsWith('webhooks-'),
+    );
+    if (!task) return undefined;
+    const children = spans.filter((s) => s.parentSpanId === task.spanId);
+    const webhook = spans.find((s) => s.kind === SERVER && s.attributes['http.route'] === '/api/v1/payments/webhook');
+    return children.some((c) => c.attributes['it360.dependency'] === 'database') && webhook ? { task, children, webhook } : undefined;
+  });
+  assert.equal(task.parentSpanId, undefined, 'a root span');
+  assert.notEqual(task.traceId, webhook.traceId, 'a trace of its own');
+  assert.deepEqual(task.links, [{ traceId: webhook.traceId, spanId: webhook.spanId }], 'linked to the webhook request that started it');
+  for (const c of children) assert.equal(c.traceId, task.traceId);
+});
+
 test('Redis frozen (SIGSTOP): the cache span carries the timeout, then the open breaker; the request still answers 200 and its log lines carry the trace id', async (t) => {
   const receiver = await tracedReceiver(t);
   const redis = await TestRedis.start();
@@ -287,6 +320,20 @@ test('collector frozen (SIGSTOP) under load: requests keep answering, the export
     await new Promise((r) => setTimeout(r, 250));
   }
   assert.ok((await traceMetrics(app)).exported > exportedBefore, 'exports resume once the collector answers');
+});
+
+test('closing with the collector frozen: the final flush is bounded (2 s), the service closes', async (t) => {
+  const receiver = await startReceiverProcess((p) => trackChild(p));
+  t.after(() => receiver.stop());
+  const app = await buildTestApp(t, { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url });
+  receiver.freeze();
+  for (let i = 0; i < 20; i++) await app.inject({ method: 'GET', url: '/api/v1/courses' });
+  const started = performance.now();
+  await app.c.close();
+  const ms = performance.now() - started;
+  // The flush gives up after 2 s; the rest of closing takes well under a second. 8 s is generous.
+  assert.ok(ms < 8000, `closing took ${Math.round(ms)} ms`);
+  assert.ok(app.logs.some((l) => l.msg === 'tracing: the last spans were not all exported at shutdown'));
 });
 
 test('tracing off: no OpenTelemetry module is loaded, even with the whole service imported; on, the SDK is', async () => {
