@@ -47,7 +47,12 @@ export async function startTracing(
   if (!running) {
     const { startSdk } = await import('./sdk.ts');
     running = { tracing: startSdk({ url, serviceName: config.otelServiceName, ignorePath }, logger), users: 0 };
-    logger.info({ dependency: 'tracing', url, serviceName: config.otelServiceName }, 'tracing on: spans exported over OTLP/HTTP');
+    // Origin and path only: a URL's user:password part never reaches the log.
+    const where = new URL(url);
+    logger.info(
+      { dependency: 'tracing', url: `${where.origin}${where.pathname}`, serviceName: config.otelServiceName },
+      'tracing on: spans exported over OTLP/HTTP',
+    );
   }
   const r = running;
   r.users++;
