@@ -3,14 +3,15 @@
  * cached admin user list page, the public course list, login, payment initialization
  * (bench/payment-init.ts), and a bare Fastify route answering a constant of the user
  * list page's size (the framework's ceiling on this machine), one after the other in
- * one run, each against the same kind of deployment: two processes on one port. Prints
+ * one run, each against the same kind of deployment: two processes on one port; then the
+ * two cached reads again with tracing on (spans exported to a local OTLP receiver). Prints
  * a table with each endpoint's ratio to the ceiling and writes it to
  * bench/results/bench.{md,json}.
  *
  * The service runs as in production (supervisor, WEB_CONCURRENCY=2, PostgreSQL, its own
  * redis-server, the Paystack simulator in a process of its own, LOG_LEVEL=info, so each
  * request writes its log line as it would there).
- * Bounded: about 5 × (BENCH_WARMUP_S + BENCH_SECONDS) plus set-up, about 90 s by default.
+ * Bounded: about 7 × (BENCH_WARMUP_S + BENCH_SECONDS) plus set-up (two service starts), about 2 minutes by default.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -18,9 +19,10 @@ import path from 'node:path';
 
 import autocannon from 'autocannon';
 
+import { startReceiverProcess } from '../test/helpers/otlp-receiver.ts';
 import { freePort } from '../test/helpers/redis.ts';
 import { CpuMonitor, postgresBackends } from './chaos/cpu.ts';
-import { installSignalHandlers, runMain, spawnGroup, waitForPort } from './chaos/procs.ts';
+import { installSignalHandlers, onCleanup, runMain, spawnGroup, waitForPort } from './chaos/procs.ts';
 import { logIn, seed } from './chaos/seed.ts';
 import { startRedis, startService, startSimulator, startSink } from './chaos/stack.ts';
 import { ADMIN, freshDatabase } from './lib.ts';
@@ -95,6 +97,20 @@ async function measure(
   };
 }
 
+const LIST_LABEL = 'GET /api/v1/users?page=1&pageSize=20 (admin, cached)';
+const COURSES_LABEL = 'GET /api/v1/courses (public, cached)';
+const TRACED = '— tracing on (OTLP/HTTP to a local receiver)';
+
+/** The cost of tracing: each read with tracing on against the same read with it off (no SDK loaded). */
+function tracingSummary(rows: Row[], spans: number): string {
+  const pair = (label: string) => {
+    const off = rows.find((r) => r.endpoint === label)!;
+    const on = rows.find((r) => r.endpoint === `${label} ${TRACED}`)!;
+    return `${label}: ${on.rps} vs ${off.rps} req/s (${((on.rps / Math.max(1, off.rps)) * 100).toFixed(0)}%), p99 ${on.p99} vs ${off.p99} ms`;
+  };
+  return `- tracing on vs off: ${pair(LIST_LABEL)}; ${pair(COURSES_LABEL)}; the receiver got ${spans} spans`;
+}
+
 async function main(): Promise<number> {
   installSignalHandlers();
   const started = performance.now();
@@ -104,21 +120,17 @@ async function main(): Promise<number> {
   const sink = await startSink();
   const paystack = await startSimulator(logDir);
   process.stdout.write('starting the service (production mode, 2 workers)…\n');
-  const svc = await startService(
-    'service',
-    {
-      DATABASE_URL: dbUrl,
-      REDIS_URL: redis.url,
-      PAYSTACK_BASE_URL: paystack.url,
-      SMTP_URL: sink.url,
-      // Every login here comes from one address (loopback): the per-address limits on
-      // password hashing would turn this into a measure of the limiter (429s), not of login.
-      LOGIN_HASHES_PER_ADDRESS: '1000000',
-      LOGIN_CONCURRENT_PER_ADDRESS: '1000',
-    },
-    logDir,
-    WORKERS,
-  );
+  const serviceEnv = {
+    DATABASE_URL: dbUrl,
+    REDIS_URL: redis.url,
+    PAYSTACK_BASE_URL: paystack.url,
+    SMTP_URL: sink.url,
+    // Every login here comes from one address (loopback): the per-address limits on
+    // password hashing would turn this into a measure of the limiter (429s), not of login.
+    LOGIN_HASHES_PER_ADDRESS: '1000000',
+    LOGIN_CONCURRENT_PER_ADDRESS: '1000',
+  };
+  const svc = await startService('service', serviceEnv, logDir, WORKERS);
   await seed(dbUrl, { users: 1000, courses: 20, detailUsers: 0 });
   const payLoad = await paymentInitLoad(dbUrl, WARMUP_S + SECONDS);
   const admin = await logIn(svc.url, ADMIN.email, ADMIN.password);
@@ -150,7 +162,7 @@ async function main(): Promise<number> {
   );
   const rows: Row[] = [];
   rows.push(await measure('constant route (bare Fastify, same size)', { url: constantUrl }));
-  rows.push(await measure('GET /api/v1/users?page=1&pageSize=20 (admin, cached)', { url: listUrl, headers: auth }));
+  rows.push(await measure(LIST_LABEL, { url: listUrl, headers: auth }));
   // Bounded by the service's 10 s request deadline, as above.
   const after = await fetch(listUrl, { headers: auth, signal: AbortSignal.timeout(10_000) });
   const xCache = after.headers.get('x-cache');
@@ -163,7 +175,7 @@ async function main(): Promise<number> {
       headers: { ...auth, 'if-none-match': etag },
     }),
   );
-  rows.push(await measure('GET /api/v1/courses (public, cached)', { url: `${svc.url}/api/v1/courses` }));
+  rows.push(await measure(COURSES_LABEL, { url: `${svc.url}/api/v1/courses` }));
   let login = 0;
   rows.push(
     await measure('POST /api/v1/auth/login (scrypt)', {
@@ -178,6 +190,20 @@ async function main(): Promise<number> {
   rows.push(await measure(PAYMENT_INIT_LABEL, { url: `${svc.url}/api/v1/payments/initialize`, method: 'POST', ...payLoad }));
   await constant.stop();
   await svc.stop();
+
+  // The same reads with tracing on: the service exports every span over OTLP/HTTP to a
+  // receiver process on this machine (what a local collector would be). The rows above
+  // ran with tracing off: no SDK loaded, the policy wrapper's check of an empty slot.
+  const receiver = await startReceiverProcess();
+  onCleanup('OTLP receiver', () => receiver.stop());
+  process.stdout.write('starting the service again, exporting traces (OTEL_EXPORTER_OTLP_ENDPOINT)…\n');
+  const traced = await startService('service-traced', { ...serviceEnv, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url }, logDir, WORKERS);
+  const tracedAuth = { authorization: `Bearer ${await logIn(traced.url, ADMIN.email, ADMIN.password)}` };
+  rows.push(await measure(`${LIST_LABEL} ${TRACED}`, { url: `${traced.url}/api/v1/users?page=1&pageSize=20`, headers: tracedAuth }));
+  rows.push(await measure(`${COURSES_LABEL} ${TRACED}`, { url: `${traced.url}/api/v1/courses` }));
+  await traced.stop();
+  const spans = await receiver.stats();
+  await receiver.stop();
   await paystack.group.stop();
 
   const ceiling = rows[0].rps;
@@ -213,6 +239,7 @@ async function main(): Promise<number> {
       return `- ${name as string}: ratio ${ratio.toFixed(2)} (${ratio >= (want as number) ? 'met' : 'MISSED'})${p99}`;
     }),
     paymentInitSummary(rows, payLoad),
+    tracingSummary(rows, spans.spans),
     '',
   ];
   const md = lines.join('\n');

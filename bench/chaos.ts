@@ -17,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+import { type ReceiverProcess, startReceiverProcess } from '../test/helpers/otlp-receiver.ts';
 import { CpuMonitor, type CpuShare, postgresBackends } from './chaos/cpu.ts';
 import {
   type LoadRun,
@@ -30,7 +31,7 @@ import {
   startLoad,
 } from './chaos/load.ts';
 import { writeScenarioPlots } from './chaos/plot.ts';
-import { cleanupAll, installSignalHandlers, runMain } from './chaos/procs.ts';
+import { cleanupAll, installSignalHandlers, onCleanup, runMain } from './chaos/procs.ts';
 import { type BreakerTransition, evaluateTargets, markdown, type ScenarioResult, type TouchedFailures } from './chaos/report.ts';
 import { type ActiveFault, loginLoadTypes, mailLoadTypes, type Scenario, SCENARIOS } from './chaos/scenarios.ts';
 import { screenshotOps } from './chaos/screenshot.ts';
@@ -222,6 +223,7 @@ async function runScenario(
     redis: Awaited<ReturnType<typeof startRedis>>;
     sim: Awaited<ReturnType<typeof startSimulator>>;
     sink: Sink;
+    collector?: ReceiverProcess;
     types: LoadType[];
     /** The routes that write mail, for the mail scenarios. */
     mailTypes: LoadType[];
@@ -266,7 +268,16 @@ async function runScenario(
   let active: ActiveFault | undefined;
   try {
     await sleep(Math.max(0, load.t0 + timing.beforeMs - performance.now()));
-    active = await sc.apply({ mode, redis: ctx.redis, sim: ctx.sim, sink: ctx.sink, dbUrl: ctx.dbUrl, service, load });
+    active = await sc.apply({
+      mode,
+      redis: ctx.redis,
+      sim: ctx.sim,
+      sink: ctx.sink,
+      dbUrl: ctx.dbUrl,
+      service,
+      load,
+      collector: ctx.collector,
+    });
     faultStart = (active.appliedAt ?? performance.now()) - load.t0;
     if (sc.kind !== 'none') log(`    fault applied at ${fmtS(faultStart)}${active.facts ? ` ${JSON.stringify(active.facts)}` : ''}`);
     if (sc.id === screenshotOf) {
@@ -373,7 +384,7 @@ async function runScenario(
     );
   }
 
-  const healthy = await waitHealthy(service.url, mode.recoverMaxMs, { cache: sc.service === 'main' });
+  const healthy = await waitHealthy(service.url, mode.recoverMaxMs, { cache: sc.service !== 'no-cache' });
   if (!healthy) log(`    warning: the service did not report every dependency ok within ${fmtS(mode.recoverMaxMs)} after the scenario`);
   records.push(...service.log.read());
 
@@ -504,9 +515,25 @@ async function main(): Promise<number> {
   const sim = await startSimulator(logDir);
   const sink = await startSink();
   const common = { ...mode.env, DATABASE_URL: dbUrl, PAYSTACK_BASE_URL: sim.url, SMTP_URL: sink.url };
-  log('starting the service (production mode, 2 workers)…');
-  let service = await startService('service', { ...common, REDIS_URL: redis.url }, logDir, WORKERS);
-  let current: 'main' | 'no-cache' = 'main';
+  // The OTLP receiver the traced service exports to, as a process of its own (the
+  // collector-hung scenario freezes it); only when a scenario needs it.
+  let collector: ReceiverProcess | undefined;
+  if (scenarios.some((s) => s.service === 'traced')) {
+    collector = await startReceiverProcess();
+    const c = collector;
+    onCleanup('OTLP receiver', () => c.stop());
+    log(`OTLP receiver (trace collector) at ${collector.url}`);
+  }
+  type Instance = Scenario['service'];
+  const start = (which: Instance) =>
+    which === 'no-cache'
+      ? startService('service-no-cache', { ...common, CACHE_DISABLED: 'true' }, logDir, WORKERS)
+      : which === 'traced'
+        ? startService('service-traced', { ...common, REDIS_URL: redis.url, OTEL_EXPORTER_OTLP_ENDPOINT: collector!.url }, logDir, WORKERS)
+        : startService('service', { ...common, REDIS_URL: redis.url }, logDir, WORKERS);
+  let current: Instance = scenarios[0].service === 'traced' ? 'traced' : 'main';
+  log(`starting the service (production mode, 2 workers${current === 'traced' ? ', exporting traces' : ''})…`);
+  let service = await start(current);
   log(`seeding ${USERS} users, ${COURSES} courses; logging in ${STUDENTS} students…`);
   const seeded = await seed(dbUrl, { users: USERS, courses: COURSES, detailUsers: DETAIL_USERS });
   const admin = await logIn(service.url, ADMIN.email, ADMIN.password);
@@ -524,15 +551,18 @@ async function main(): Promise<number> {
   for (const sc of scenarios) {
     i++;
     if (sc.service !== current) {
-      log('\nrestarting the service with CACHE_DISABLED=true…');
+      log(
+        `\nrestarting the service ${sc.service === 'no-cache' ? 'with CACHE_DISABLED=true' : sc.service === 'traced' ? 'exporting traces' : ''}…`,
+      );
       await service.stop();
-      service = await startService('service-no-cache', { ...common, CACHE_DISABLED: 'true' }, logDir, WORKERS);
+      service = await start(sc.service);
       current = sc.service;
-      await warmUp(service, types, mode, sc.service === 'main');
+      await warmUp(service, types, mode, sc.service !== 'no-cache');
     }
-    results.push(await runScenario(sc, i, scenarios.length, { mode, service, dbUrl, redis, sim, sink, types, mailTypes }));
+    results.push(await runScenario(sc, i, scenarios.length, { mode, service, dbUrl, redis, sim, sink, collector, types, mailTypes }));
   }
   await service.stop();
+  await collector?.stop();
 
   const durationS = (performance.now() - started) / 1000;
   const targets = evaluateTargets(results, mode);

@@ -22,6 +22,7 @@ import { Problem } from './http/schemas.ts';
 import { registerSecurity } from './http/security.ts';
 import { createValidation } from './http/validation.ts';
 import { createWindowCounters, type WindowCounters } from './infra/cache/counters.ts';
+import type { Tracing } from './infra/telemetry/index.ts';
 import { certificatePage, learningHttp, type LearningService } from './learning/index.ts';
 import { type DevMailboxDeps, devMailboxRoutes } from './mail/mailbox-page.ts';
 import { type FaultDeps, faultRoutes, type OperationsDeps, operationsRoutes } from './operations/index.ts';
@@ -44,6 +45,8 @@ export interface AppDeps {
   lifecycle?: Pick<LifecycleOptions, 'onFinished' | 'onDeadline'>;
   /** Rate-limit counters (shared through Redis in the container); in-process ones when absent. */
   counters?: WindowCounters;
+  /** With tracing on (src/infra/telemetry): the server span plugin and the request's trace. */
+  tracing?: Pick<Tracing, 'plugin' | 'traceOf'>;
   /** Told about every route as it is added: the route inventory the permission test reads. */
   onRoute?: (route: { method: string; url: string; hidden: boolean }) => void;
 }
@@ -119,7 +122,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Only JSON is accepted: text/plain bodies get 415, not a confusing 400.
   app.removeContentTypeParser('text/plain');
 
-  registerLifecycle(app, { requestTimeoutMs: config.requestTimeoutMs, maxInflight: config.maxInflightRequests, logger, ...deps.lifecycle });
+  // The server span starts before anything else runs for a request (its hooks come first),
+  // so the request's context and every log line can carry its trace id.
+  if (deps.tracing) await app.register(deps.tracing.plugin);
+  registerLifecycle(app, {
+    requestTimeoutMs: config.requestTimeoutMs,
+    maxInflight: config.maxInflightRequests,
+    logger,
+    ...deps.lifecycle,
+    traceOf: deps.tracing?.traceOf,
+  });
 
   // Load shedding on event-loop lag: a loop 1 s behind means new requests would only
   // queue behind work this process cannot finish; they get a fast 503 instead. Probes

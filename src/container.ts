@@ -19,6 +19,7 @@ import { createCoursesModule } from './courses/index.ts';
 import { createCourseRepository } from './courses/repository.ts';
 import { createEnrollmentsModule } from './enrollments/index.ts';
 import { createEnrollmentRepository } from './enrollments/repository.ts';
+import { QUIET_ROUTES } from './http/lifecycle.ts';
 import { createCachedRead } from './infra/cache/cached-read.ts';
 import { createWindowCounters } from './infra/cache/counters.ts';
 import { type CacheStore, openCache } from './infra/cache/index.ts';
@@ -28,6 +29,7 @@ import { migrate } from './infra/database/migrate.ts';
 import { MAILBOX_PATH, openMail } from './infra/mail/index.ts';
 import { createPaystackGateway } from './infra/paystack/gateway.ts';
 import { openPaystack } from './infra/paystack/index.ts';
+import { startTracing } from './infra/telemetry/index.ts';
 import { createLearningModule, createLessonRepository, createProgressRepository } from './learning/index.ts';
 import { createMailModule, createMailOutbox, createSealer, type MailOutbox, type MailSender, messageIdDomain } from './mail/index.ts';
 import { createTelemetry, type Telemetry } from './operations/index.ts';
@@ -113,6 +115,9 @@ function devJwtSecret(dataDir: string): string {
 export async function createContainer(config: Readonly<Config>, logger: Logger, opts: ContainerOptions = {}): Promise<Container> {
   const closers = createClosers((err) => logger.warn({ err }, 'error while closing'));
   try {
+    // Traces (only with an OTLP endpoint configured), shut down last: the final spans are flushed after everything else closed.
+    const tracing = await startTracing(config, logger, (p) => QUIET_ROUTES.has(p));
+    if (tracing) closers.push(() => tracing.shutdown());
     // Metrics and the /ops window, fed by every dependency's hooks.
     const telemetry = createTelemetry();
     closers.push(async () => telemetry.close());
@@ -196,6 +201,7 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
       poolStats: () => db.poolStats(),
       outboxStats: () => mail.cachedStats(),
       cacheLocal: () => cache.local.stats(),
+      traceExport: tracing ? () => tracing.stats() : undefined,
     });
     if (opts.startMailSender !== false) {
       mail.sender.start();
@@ -311,6 +317,7 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
       devMailbox: config.isProduction ? undefined : mail.mailboxRoutes,
       faults: { db },
       lifecycle: telemetry.lifecycle(opts.lifecycle),
+      tracing,
     });
     closers.push(() => app.close());
 

@@ -5,9 +5,9 @@ import { currentContext } from './resilience/deadline.ts';
 /**
  * JSON logs, one record per line, with `time`, `level`, `msg` and, inside a request,
  * `requestId` (taken from the request context, so repositories and clients need not
- * pass it). Secrets are redacted wherever they appear in a logged object. The entry points
- * pass the stream from src/log-format.ts (pretty lines in a terminal); without one, JSON
- * lines on stdout.
+ * pass it), and `traceId` when tracing is on. Secrets are redacted wherever they appear
+ * in a logged object. The entry points pass the stream from src/log-format.ts (pretty
+ * lines in a terminal); without one, JSON lines on stdout.
  */
 export const REDACT_PATHS = [
   'password',
@@ -70,7 +70,8 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       mixin() {
         const ctx = currentContext();
-        return ctx ? { requestId: ctx.requestId } : {};
+        if (!ctx) return {};
+        return ctx.traceId ? { requestId: ctx.requestId, traceId: ctx.traceId } : { requestId: ctx.requestId };
       },
     },
     dest,

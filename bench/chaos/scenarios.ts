@@ -1,12 +1,13 @@
 import type pg from 'pg';
 
 import { rawClient } from '../../test/helpers/db.ts';
+import type { ReceiverProcess } from '../../test/helpers/otlp-receiver.ts';
 import type { TestRedis } from '../../test/helpers/redis.ts';
 import { type LoadRun, type LoadType, OUTCOME_OK, type RequestSpec, type Route, ROUTES, type Sample, startLoad } from './load.ts';
 import { clientPortsHeldBy, onCleanup } from './procs.ts';
 import { studentAddress } from './seed.ts';
 import type { Mode } from './settings.ts';
-import { type Service, silentServerOn, type Simulator, type Sink } from './stack.ts';
+import { OPS_TOKEN, type Service, silentServerOn, type Simulator, type Sink } from './stack.ts';
 
 export interface FaultContext {
   mode: Mode;
@@ -16,6 +17,8 @@ export interface FaultContext {
   dbUrl: string;
   service: Service;
   load: LoadRun;
+  /** The OTLP receiver the traced service exports to (the 'traced' service only). */
+  collector?: ReceiverProcess;
 }
 
 export interface ActiveFault {
@@ -32,9 +35,12 @@ export interface Scenario {
   title: string;
   /** Routes the fault takes away by design: a 5xx there is the promise kept, not broken. */
   touches: Route[];
-  /** Which service instance: the normal one, or one started with CACHE_DISABLED=true. */
-  service: 'main' | 'no-cache';
-  kind: 'none' | 'cache' | 'database' | 'paystack' | 'worker' | 'login' | 'mail';
+  /**
+   * Which service instance: the normal one, one started with CACHE_DISABLED=true, or the
+   * normal one exporting traces to an OTLP receiver process (OTEL_EXPORTER_OTLP_ENDPOINT).
+   */
+  service: 'main' | 'no-cache' | 'traced';
+  kind: 'none' | 'cache' | 'database' | 'paystack' | 'worker' | 'login' | 'mail' | 'tracing';
   /** Adds other users' logins (and the guessed account owner's) to the load, before, during and after. */
   logins?: boolean;
   /** Adds the routes that write an outbox row (registration, password-reset requests), before, during and after. */
@@ -143,6 +149,21 @@ function statusCounts(samples: Sample[], route: Route): Record<string, number> {
     if (x.route !== ROUTES.indexOf(route)) continue;
     const k = x.outcome === OUTCOME_OK ? String(x.status) : (x.error ?? 'failed');
     out[k] = (out[k] ?? 0) + 1;
+  }
+  return out;
+}
+
+/** The trace export's series from /metrics (every worker summed). */
+async function traceExport(service: Service): Promise<Record<string, number>> {
+  const res = await fetch(`${service.url}/metrics`, {
+    headers: { authorization: `Bearer ${OPS_TOKEN}` },
+    // Gathered from the workers within about a second; 5 s means the scrape itself is stuck.
+    signal: AbortSignal.timeout(5000),
+  });
+  const out: Record<string, number> = {};
+  for (const line of (await res.text()).split('\n')) {
+    const m = /^(it360_trace_\w+)(\{reason="(\w+)"\})? (\S+)$/.exec(line);
+    if (m) out[m[3] ? `${m[1].replace('it360_trace_', '')}.${m[3]}` : m[1].replace('it360_trace_', '')] = Number(m[4]);
   }
   return out;
 }
@@ -363,6 +384,27 @@ export const SCENARIOS: Scenario[] = [
     async apply({ sink, mode }) {
       await sink.slow(mode.smtpSlowDelayMs);
       return { remove: () => sink.slow(0) };
+    },
+  },
+  {
+    id: 'collector-hung',
+    title: 'Trace collector hung (SIGSTOP; the service exports traces to it)',
+    touches: [],
+    service: 'traced',
+    kind: 'tracing',
+    async apply({ collector, service }) {
+      if (!collector) throw new Error('collector-hung needs the traced service');
+      const before = await traceExport(service);
+      collector.freeze();
+      const facts: Record<string, unknown> = { before };
+      return {
+        facts,
+        async remove() {
+          // What the workers counted while the collector was frozen (summed over workers).
+          facts.duringFault = await traceExport(service);
+          collector.thaw();
+        },
+      };
     },
   },
   {

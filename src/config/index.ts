@@ -86,6 +86,9 @@ export interface Config {
   crashLoopWindowMs: number;
   /** Absolute path of the supervisor's pid file. */
   pidFile: string;
+  /** Where traces are sent (OTLP/HTTP JSON); undefined = tracing off. */
+  otelTracesUrl: string | undefined;
+  otelServiceName: string;
 }
 
 type Raw = Partial<Record<VarName, string | number | boolean | string[]>>;
@@ -196,6 +199,16 @@ function sentSafely(url: string): boolean {
 }
 
 /**
+ * The traces URL as the OTLP specification builds it: the per-signal variable as given,
+ * else the base endpoint with `v1/traces` appended.
+ */
+function otelTracesUrl(traces: string | undefined, base: string | undefined): string | undefined {
+  if (traces) return traces;
+  if (base) return `${base.replace(/\/+$/, '')}/v1/traces`;
+  return undefined;
+}
+
+/**
  * Reads the environment once, validates every variable and every combination that
  * cannot hold (SPEC.md), and returns a frozen Config. Throws ConfigError naming each
  * bad variable.
@@ -298,6 +311,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     crashLoopBootFailures: n('CRASH_LOOP_BOOT_FAILURES'),
     crashLoopWindowMs: n('CRASH_LOOP_WINDOW_MS'),
     pidFile: path.resolve(s('PID_FILE') ?? path.join(sd('DATA_DIR'), 'it360acad.pid')),
+    otelTracesUrl: otelTracesUrl(s('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'), s('OTEL_EXPORTER_OTLP_ENDPOINT')),
+    otelServiceName: sd('OTEL_SERVICE_NAME'),
   };
 
   // Combinations that cannot hold, each checked when its own parts parsed, so one bad

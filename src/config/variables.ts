@@ -348,6 +348,49 @@ export const VARIABLES = {
     doc: "comma list of hosts a video lesson's https URL may name",
   },
 
+  // --- tracing (the standard OpenTelemetry variables; tracing is off while no endpoint is set)
+  OTEL_EXPORTER_OTLP_ENDPOINT: {
+    kind: { type: 'url', protocols: ['http:', 'https:'] },
+    group: 'Tracing',
+    doc: 'turns tracing on: the OTLP/HTTP receiver (collector, Jaeger, Tempo, a vendor) traces are sent to, /v1/traces appended; unset = no tracing SDK loaded at all, and requests pay nothing for it',
+  },
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: {
+    kind: { type: 'url', protocols: ['http:', 'https:'] },
+    group: 'Tracing',
+    doc: 'the full traces URL, used as given (wins over OTEL_EXPORTER_OTLP_ENDPOINT; either one turns tracing on)',
+  },
+  OTEL_EXPORTER_OTLP_PROTOCOL: {
+    kind: { type: 'enum', values: ['http/json'] },
+    default: 'http/json',
+    group: 'Tracing',
+    doc: 'OTLP over HTTP with JSON bodies, which every OTLP/HTTP receiver accepts; http/protobuf and grpc are refused rather than silently sent as JSON',
+  },
+  OTEL_EXPORTER_OTLP_HEADERS: {
+    kind: { type: 'string' },
+    group: 'Tracing',
+    doc: "key=value pairs, comma-separated, sent with every export (a vendor's API key); read by the OpenTelemetry SDK, never logged",
+  },
+  OTEL_SERVICE_NAME: {
+    kind: { type: 'string', minLength: 1 },
+    default: 'it360acad',
+    group: 'Tracing',
+    doc: "the service.name traces carry: one name per deployment, so a backend's service list shows where a span came from",
+  },
+  OTEL_TRACES_SAMPLER: {
+    kind: {
+      type: 'enum',
+      values: ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'],
+    },
+    default: 'parentbased_always_on',
+    group: 'Tracing',
+    doc: "which requests are traced; read by the OpenTelemetry SDK. The parent-based default follows an incoming traceparent's decision and traces the rest: the export queue bounds the cost, so sampling is for the backend's bill",
+  },
+  OTEL_TRACES_SAMPLER_ARG: {
+    kind: { type: 'string', minLength: 1 },
+    group: 'Tracing',
+    doc: 'the ratio for the traceidratio samplers (0.1 = one request in ten); read by the OpenTelemetry SDK',
+  },
+
   // --- secrets and bootstrap
   JWT_SECRET: {
     kind: { type: 'string', minLength: 1 },

@@ -32,6 +32,8 @@ export interface LifecycleOptions {
   }) => void;
   /** Told when a request passes its deadline. */
   onDeadline?: (ctx: RequestContext) => void;
+  /** With tracing on: the request's span and trace id (src/infra/telemetry). */
+  traceOf?: (request: FastifyRequest) => { span: object; traceId: string } | undefined;
 }
 
 /** In-flight requests of this process, for the supervisor's hang report and /ops. */
@@ -65,6 +67,13 @@ export function registerLifecycle(app: FastifyInstance, o: LifecycleOptions): vo
       },
     };
     request.ctx = ctx;
+    if (o.traceOf) {
+      const t = o.traceOf(request);
+      if (t) {
+        ctx.span = t.span;
+        ctx.traceId = t.traceId;
+      }
+    }
     void reply.header('x-request-id', request.id);
     if (inflight.size >= o.maxInflight) {
       // Requests stuck on I/O are invisible to event-loop metrics; this cap is what
@@ -103,6 +112,7 @@ export function registerLifecycle(app: FastifyInstance, o: LifecycleOptions): vo
             statusCode: 499,
             durationMs: Math.round(reply.elapsedTime),
             code: 'client_closed',
+            ...(ctx.traceId ? { traceId: ctx.traceId } : {}),
           },
           'request aborted by the client',
         );
@@ -136,7 +146,10 @@ export function registerLifecycle(app: FastifyInstance, o: LifecycleOptions): vo
         dependency: reply.statusCode >= 500 ? ctx?.lastDependency : undefined,
       };
       // The client's address as TRUST_PROXY resolves it: X-Forwarded-For only from a trusted proxy.
-      requestLog[reply.statusCode >= 500 ? 'warn' : 'info']({ ...rec, ip: request.ip }, 'request completed');
+      const level = reply.statusCode >= 500 ? 'warn' : 'info';
+      // The trace id only when tracing is on: the line costs nothing more otherwise.
+      if (ctx?.traceId) requestLog[level]({ ...rec, ip: request.ip, traceId: ctx.traceId }, 'request completed');
+      else requestLog[level]({ ...rec, ip: request.ip }, 'request completed');
       o.onFinished?.({ ...rec, timedOut });
     }
     done();

@@ -62,6 +62,8 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, e: App
     code: e.code,
     requestId: request.id,
   };
+  // With tracing on, the trace to open in the tracing backend.
+  if (request.ctx?.traceId) body.traceId = request.ctx.traceId;
   if (e.errors) body.errors = e.errors;
   return reply.status(e.status).type('application/problem+json').send(body);
 }

@@ -10,6 +10,12 @@ export const Problem = Type.Object(
     detail: Type.String({ description: 'what went wrong, for a person' }),
     code: Type.String({ description: 'stable machine-readable code (validation_failed, unauthorized, rate_limited, ...)' }),
     requestId: Type.String({ description: 'the x-request-id of this request, for support and the logs' }),
+    traceId: Type.Optional(
+      Type.String({
+        description: 'the W3C trace id of this request, when the service exports traces (OpenTelemetry)',
+        pattern: '^[0-9a-f]{32}$',
+      }),
+    ),
     errors: Type.Optional(
       Type.Array(Type.Object({ path: Type.String(), message: Type.String() }), { description: 'the fields at fault (400 only)' }),
     ),

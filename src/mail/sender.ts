@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 
 import { describeMailError, isPermanentMailFailure, mailErrorCode, type WireMail } from '../infra/mail/index.ts';
+import { asTask } from '../resilience/call-tracing.ts';
 import { MAIL_CONCURRENCY } from '../resilience/policies.ts';
 import { type DependencyPolicy, isCallRejectedError } from '../resilience/policy.ts';
 import type { ClaimedMail, OutboxRepository } from './repository.ts';
@@ -173,7 +174,8 @@ export function createMailSender(d: MailSenderDeps): MailSender {
     // Half-open lets one trial call through: claim one row, not a batch that would bounce.
     const rows = await d.outbox.claim(d.policy.state() === 'closed' ? BATCH_SIZE : 1, leaseMs);
     result.claimed = rows.length;
-    const fates = await Promise.allSettled(rows.map(deliver));
+    // Each message is a unit of work: with tracing on, a trace of its own (its SMTP call, its database writes).
+    const fates = await Promise.allSettled(rows.map((row) => asTask('mail', row.id, () => deliver(row))));
     for (const [i, f] of fates.entries()) {
       if (f.status === 'rejected') {
         // Recording the outcome failed (the database went away): the lease brings the row back.

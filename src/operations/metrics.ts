@@ -5,6 +5,7 @@ import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Dependency } from '../errors/index.ts';
 import type { LocalTierStats } from '../infra/cache/local-tier.ts';
 import type { PoolStats } from '../infra/database/client.ts';
+import type { ExportStats } from '../infra/telemetry/index.ts';
 import type { OutboxStats } from '../mail/repository.ts';
 import type { BreakerState, DependencyCallEvent, SlowCallEvent } from '../resilience/policy.ts';
 import type { FinishedRequest } from './recent.ts';
@@ -34,6 +35,8 @@ export interface MetricSources {
   outboxStats?: () => Promise<OutboxStats | undefined>;
   /** The in-process cache tier's size and counts. */
   cacheLocal?: () => LocalTierStats;
+  /** The trace export's counts (src/infra/telemetry), with tracing on. */
+  traceExport?: () => ExportStats;
 }
 
 export interface ProcessMetrics {
@@ -191,6 +194,50 @@ export function createProcessMetrics(): ProcessMetrics {
     help: 'Outbox rows by kind and what the sender did with them (sent, retry, failed, dropped, requeued)',
     labelNames: ['kind', 'fate'] as const,
     registers,
+  });
+
+  // The trace export keeps plain counts (a span's end must stay cheap); read at scrape time.
+  // No samples while tracing is off.
+  const traceCounter = (name: string, help: string, labelNames: string[], read: (s: ExportStats, c: Counter) => void) =>
+    new Counter({
+      name,
+      help,
+      labelNames,
+      registers,
+      collect() {
+        const s = sources.traceExport?.();
+        this.reset();
+        if (s) read(s, this);
+      },
+    });
+  traceCounter('it360_trace_spans_exported_total', 'Spans the OTLP collector accepted', [], (s, c) => c.inc(s.exported));
+  traceCounter(
+    'it360_trace_spans_dropped_total',
+    'Spans never exported, by reason: queue_full (the bounded export queue was full: the collector is slow or gone), export_failed (lost in an export that failed or timed out)',
+    ['reason'],
+    (s, c) => {
+      c.inc({ reason: 'queue_full' }, s.droppedQueueFull);
+      c.inc({ reason: 'export_failed' }, s.droppedExportFailed);
+    },
+  );
+  traceCounter(
+    'it360_trace_exports_failed_total',
+    'Trace exports (one POST of up to 512 spans) that failed, by reason: timeout (no answer within the export timeout), busy (refused at once: the exports allowed in flight were all still waiting on the collector), error (refused, unreachable, non-2xx)',
+    ['reason'],
+    (s, c) => {
+      c.inc({ reason: 'timeout' }, s.failedExports.timeout);
+      c.inc({ reason: 'busy' }, s.failedExports.busy);
+      c.inc({ reason: 'error' }, s.failedExports.error);
+    },
+  );
+  new Gauge({
+    name: 'it360_trace_queue_spans',
+    help: 'Spans waiting to be exported (queued or in the export in flight), summed over workers; bounded by 4096 per worker',
+    registers,
+    collect() {
+      const s = sources.traceExport?.();
+      if (s) this.set(s.queued);
+    },
   });
 
   const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });

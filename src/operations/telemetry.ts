@@ -4,6 +4,7 @@ import type { Dependency } from '../errors/index.ts';
 import { inflight, type LifecycleOptions } from '../http/lifecycle.ts';
 import type { LocalTierStats } from '../infra/cache/local-tier.ts';
 import type { PoolStats } from '../infra/database/client.ts';
+import type { ExportStats } from '../infra/telemetry/index.ts';
 import type { OutboxStats } from '../mail/repository.ts';
 import type { BreakerState, DependencyCallEvent, DependencyPolicy, SlowCallEvent } from '../resilience/policy.ts';
 import { answerCollects, gather, GATHER_TIMEOUT_MS, type Gathered, underSupervisor, type Want, type WorkerReport } from './channel.ts';
@@ -46,6 +47,8 @@ export interface Telemetry {
     poolStats: () => PoolStats;
     outboxStats?: () => Promise<OutboxStats | undefined>;
     cacheLocal?: () => LocalTierStats;
+    /** The trace export's counts, with tracing on. */
+    traceExport?: () => ExportStats;
   }): void;
   /** Share of failed Paystack (or other) calls in the last minute, for readiness. */
   failureRatio(dependency: Dependency): number | undefined;
@@ -150,6 +153,7 @@ export function createTelemetry(): Telemetry {
         inflight: () => inflight.size,
         outboxStats: s.outboxStats,
         cacheLocal: s.cacheLocal,
+        traceExport: s.traceExport,
       });
     },
     failureRatio: (dependency) => recent.failureRatio(dependency, PAYSTACK_RATIO_WINDOW_MS, PAYSTACK_RATIO_MIN_CALLS),

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 
 import { type Dependency, errors } from '../errors/index.ts';
+import { tracing } from './call-tracing.ts';
 
 /**
  * The request context travels with every request through AsyncLocalStorage, so a
@@ -23,6 +24,10 @@ export interface RequestContext {
   lastDependency?: Dependency;
   /** The problem code the request was answered with, if it failed. */
   problemCode?: string;
+  /** With tracing on: the request's trace, for log lines and problem bodies. */
+  traceId?: string;
+  /** With tracing on: the request's (or task's) span, parent of its dependency calls' spans. */
+  span?: object;
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();
@@ -81,5 +86,8 @@ export function runWithDeadline<T>(id: string, route: string, ms: number, fn: ()
     deadlineAt: started + ms,
     signal: controller.signal,
   };
-  return storage.run(ctx, fn).finally(() => clearTimeout(timer));
+  const tracer = tracing.tracer;
+  // With tracing on, each unit of background work is a trace of its own.
+  const run = tracer ? () => tracer.task(route, id, ctx, () => storage.run(ctx, fn)) : () => storage.run(ctx, fn);
+  return run().finally(() => clearTimeout(timer));
 }

@@ -146,3 +146,38 @@ export function mailPolicy(
     errorCode: mailErrorCode,
   });
 }
+
+/**
+ * The trace export's bounds (src/infra/telemetry). Exporting never touches a request: a
+ * span is handed to an in-memory queue when it ends, and a timer sends the queue in
+ * batches. A collector that is down, slow or hung costs at most the queue below plus the
+ * batch in flight; what does not fit is dropped and counted (it360_trace_spans_dropped_total).
+ */
+export const TRACE_EXPORT = {
+  // A request makes about five spans (its own, three or four dependency calls, Paystack's
+  // HTTP exchange): 4096 spans hold about a second of a busy worker (800 requests/s),
+  // enough to ride out a collector's hiccup, and stay a few MB of heap (a span is about
+  // 1 KB) when the collector is gone for good.
+  maxQueueSize: 4096,
+  // One export of at most 512 spans is a POST of some 0.5-1 MB of JSON: under the usual
+  // 4 MB receive limit of collectors and vendors, and large enough that a busy worker
+  // sends a few requests a second, not hundreds.
+  maxExportBatchSize: 512,
+  // A span reaches the backend within about a second of its end: an operator looking at
+  // an incident sees the requests of the last second. Idle, the timer does not run.
+  scheduledDelayMillis: 1000,
+  // A healthy collector takes a batch in milliseconds; 5 s covers its GC pause or a slow
+  // network. Longer would not lose fewer spans (the queue is full within a second of a
+  // hang either way), only hold the batch in flight longer.
+  exportTimeoutMillis: 5000,
+  // The processor's own wait is a little longer than the exporter's, so the exporter
+  // always reports first (and its failure is counted) and one batch is in flight at a time.
+  processorTimeoutMarginMillis: 500,
+  // One scheduled export plus the flush at shutdown; beyond that an export fails at once
+  // instead of opening another socket to a collector that is not answering.
+  concurrencyLimit: 2,
+  // At shutdown the last second's spans are worth waiting for, but not past this: well
+  // inside GRACEFUL_TIMEOUT_MS (30 s) and the supervisor's patience, so a hung collector
+  // never holds a worker's exit.
+  shutdownFlushMillis: 2000,
+} as const;

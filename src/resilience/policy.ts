@@ -17,6 +17,7 @@ import {
 import type { Logger } from 'pino';
 
 import type { Dependency } from '../errors/index.ts';
+import { tracing } from './call-tracing.ts';
 import { callBudgetMs, currentContext, outsideRequest } from './deadline.ts';
 import { explainError, formatDuration } from './explain.ts';
 
@@ -43,6 +44,8 @@ export interface SlowCallEvent {
   budgetMs: number;
   requestId?: string;
   route?: string;
+  /** With tracing on: the request's trace (the line is written outside the request's context). */
+  traceId?: string;
 }
 
 export interface PolicyOptions {
@@ -140,6 +143,12 @@ export interface DependencyPolicy {
   state(): BreakerState;
   /** True when a call now would be refused without waiting: the cheap check the cache uses. */
   isOpen(): boolean;
+  /**
+   * The caller skipped a call because `isOpen()` said it would be refused: with tracing on,
+   * a span records the refusal as execute() would have; nothing else (metrics count the
+   * caller's own outcome, such as a cache bypass).
+   */
+  skipped(op: string): void;
 }
 
 // ---------------------------------------------------------------------------------
@@ -175,6 +184,7 @@ interface InFlightCall {
   budgetMs: number;
   requestId?: string;
   route?: string;
+  traceId?: string;
   owner: SlowReporter;
 }
 interface SlowReporter {
@@ -220,6 +230,7 @@ function slowReporter(o: PolicyOptions): SlowReporter {
         requestId: c.requestId,
         route: c.route,
       };
+      if (c.traceId) e.traceId = c.traceId;
       o.onSlowCall?.(e);
       const now = performance.now();
       if (now - lastLogAt < SLOW_LOG_EVERY_MS) {
@@ -290,14 +301,31 @@ export function createDependencyPolicy(o: PolicyOptions): DependencyPolicy {
     // Open until the half-open delay has passed: after that the next call must reach
     // execute(), which is where cockatiel lets one trial call through.
     isOpen: () => (state === 'open' && performance.now() - openedAt < o.halfOpenMs) || state === 'isolated',
+    skipped(op) {
+      const ctx = currentContext();
+      tracing.tracer?.call(o.dependency, op, ctx)?.end({
+        dependency: o.dependency,
+        op,
+        outcome: 'rejected',
+        elapsedMs: 0,
+        budgetMs: 0,
+        errorCode: state === 'isolated' ? 'isolated' : 'breaker_open',
+        requestId: ctx?.requestId,
+        route: ctx?.route,
+      });
+    },
     async execute<T>(op: string, fn: (signal: AbortSignal, budgetMs: number) => Promise<T>, opts?: { timeoutMs?: number }): Promise<T> {
       const ctx = currentContext();
       const own = opts?.timeoutMs ?? o.timeoutMs;
+      // With tracing off (the slot empty) this is the whole cost: no span, no context.
+      const span = tracing.tracer?.call(o.dependency, op, ctx);
       const started = performance.now();
       let budgetMs = own;
       const report = (outcome: CallOutcome, errorCode?: string) => {
         const elapsedMs = Math.round(performance.now() - started);
-        o.onCall?.({ dependency: o.dependency, op, outcome, elapsedMs, budgetMs, errorCode, requestId: ctx?.requestId, route: ctx?.route });
+        const e = { dependency: o.dependency, op, outcome, elapsedMs, budgetMs, errorCode, requestId: ctx?.requestId, route: ctx?.route };
+        o.onCall?.(e);
+        span?.end(e);
       };
       try {
         budgetMs = callBudgetMs(own, o.replyMarginMs, o.dependency);
@@ -317,6 +345,7 @@ export function createDependencyPolicy(o: PolicyOptions): DependencyPolicy {
         budgetMs,
         requestId: ctx?.requestId,
         route: ctx?.route,
+        traceId: ctx?.traceId,
         owner: slowCalls,
       };
       watchCall(watched);
@@ -332,7 +361,7 @@ export function createDependencyPolicy(o: PolicyOptions): DependencyPolicy {
           // but only the timeout's signal makes the failure count against the dependency.
           const combined = ctx ? AbortSignal.any([signal, ctx.signal]) : signal;
           try {
-            return await fn(combined, budgetMs);
+            return await (span ? span.run(() => fn(combined, budgetMs)) : fn(combined, budgetMs));
           } catch (err) {
             if (signal.aborted) throw new CallTimeoutError(o.dependency, op, budgetMs, byDeadline);
             if (ctx?.signal.aborted) throw new CallAbortedError(o.dependency, op, err);

@@ -593,6 +593,8 @@ export interface components {
             code: string;
             /** @description the x-request-id of this request, for support and the logs */
             requestId: string;
+            /** @description the W3C trace id of this request, when the service exports traces (OpenTelemetry) */
+            traceId?: string;
             /** @description the fields at fault (400 only) */
             errors?: {
                 path: string;

@@ -102,6 +102,7 @@ export function createCachedRead(o: CachedReadOptions): TieredCachedRead {
   ): Promise<{ entry: LocalEntry; from: CacheOutcome }> {
     // An open breaker counts as a failed L2 call: served without the shared tier.
     let failed = useShared && o.policy.isOpen();
+    if (failed) o.policy.skipped('get');
     if (useShared && !failed) {
       try {
         const raw = await o.policy.execute('get', () => o.store.get(fullKey));

@@ -24,6 +24,7 @@ import { ExponentialBackoff, type IBackoff, noJitterGenerator } from 'cockatiel'
 import pg from 'pg';
 import type { Logger } from 'pino';
 
+import { asTask } from '../../resilience/call-tracing.ts';
 import type { Database, Queryable } from '../database/client.ts';
 
 /**
@@ -150,16 +151,19 @@ export function createChangeFeed(o: ChangeFeedOptions): ChangeFeed {
     }
   }
 
-  async function reload(): Promise<void> {
-    const scopes = await o.db.query<{ scope: string; version: number }>(
-      'changes.load_versions',
-      'SELECT scope, version FROM cache_versions',
-    );
-    const tokens = await loadTokenVersions();
-    const sessions = o.loadEndedSessions ? await o.loadEndedSessions(Math.ceil(sessionMemoryMs / 1000)) : [];
-    merge({ scopes: Object.fromEntries(scopes.map((r) => [r.scope, r.version])), tokens, sessions });
-    loaded = true;
-  }
+  // A full re-read (at start and after the listening connection came back): with tracing
+  // on, a trace of its own with its three reads.
+  const reload = (): Promise<void> =>
+    asTask('change-feed', 'reload', async () => {
+      const scopes = await o.db.query<{ scope: string; version: number }>(
+        'changes.load_versions',
+        'SELECT scope, version FROM cache_versions',
+      );
+      const tokens = await loadTokenVersions();
+      const sessions = o.loadEndedSessions ? await o.loadEndedSessions(Math.ceil(sessionMemoryMs / 1000)) : [];
+      merge({ scopes: Object.fromEntries(scopes.map((r) => [r.scope, r.version])), tokens, sessions });
+      loaded = true;
+    });
 
   function scheduleReconnect(): void {
     if (stopped || reconnectTimer) return;
