@@ -219,6 +219,25 @@ test('an incoming W3C traceparent is continued: same trace, the caller span as t
   assert.equal(fromReceiver.server.parentSpanId, undefined);
 });
 
+test('OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf: the spans go out as OTLP protobuf (application/x-protobuf) to the same URL', async (t) => {
+  const receiver = await tracedReceiver(t);
+  const app = await buildTestApp(t, {
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+    OTEL_SERVICE_NAME: 'it360acad-protobuf',
+  });
+  const res = await app.inject({ method: 'GET', url: '/api/v1/courses' });
+  assert.equal(res.statusCode, 200);
+  // Not decoded here: protobuf carries strings as their UTF-8 bytes, so the service name and
+  // the server span's name are in the body as they are; nothing arrives as JSON.
+  const body = await receiver.waitFor(
+    () => receiver.protobufBodies.find((b) => b.includes('GET /api/v1/courses') && b.includes('it360acad-protobuf')),
+    15_000,
+  );
+  assert.ok(body.length > 0);
+  assert.equal(receiver.spans.length, 0, 'no JSON export');
+});
+
 test('tracing off: problem bodies and log lines carry no traceId', async (t) => {
   const app = await buildTestApp(t);
   const res = await app.inject({ method: 'GET', url: '/api/v1/courses/00000000-0000-4000-8000-000000000000' });

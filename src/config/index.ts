@@ -86,9 +86,11 @@ export interface Config {
   crashLoopWindowMs: number;
   /** Absolute path of the supervisor's pid file. */
   pidFile: string;
-  /** Where traces are sent (OTLP/HTTP JSON); undefined = tracing off. */
+  /** Where traces are sent (OTLP/HTTP); undefined = tracing off. */
   otelTracesUrl: string | undefined;
   otelServiceName: string;
+  /** The OTLP/HTTP body encoding. */
+  otelProtocol: 'http/json' | 'http/protobuf';
 }
 
 type Raw = Partial<Record<VarName, string | number | boolean | string[]>>;
@@ -313,6 +315,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     pidFile: path.resolve(s('PID_FILE') ?? path.join(sd('DATA_DIR'), 'it360acad.pid')),
     otelTracesUrl: otelTracesUrl(s('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'), s('OTEL_EXPORTER_OTLP_ENDPOINT')),
     otelServiceName: sd('OTEL_SERVICE_NAME'),
+    otelProtocol: sd('OTEL_EXPORTER_OTLP_PROTOCOL') as Config['otelProtocol'],
   };
 
   // Combinations that cannot hold, each checked when its own parts parsed, so one bad

@@ -360,10 +360,10 @@ export const VARIABLES = {
     doc: 'the full traces URL, used as given (wins over OTEL_EXPORTER_OTLP_ENDPOINT; either one turns tracing on)',
   },
   OTEL_EXPORTER_OTLP_PROTOCOL: {
-    kind: { type: 'enum', values: ['http/json'] },
+    kind: { type: 'enum', values: ['http/json', 'http/protobuf'] },
     default: 'http/json',
     group: 'Tracing',
-    doc: 'OTLP over HTTP with JSON bodies, which every OTLP/HTTP receiver accepts; http/protobuf and grpc are refused rather than silently sent as JSON',
+    doc: "OTLP over HTTP with JSON or protobuf bodies (every OTLP/HTTP receiver takes both; JSON by default because it can be read on the wire when an export is in doubt, protobuf for a vendor's guide that names it); grpc is refused rather than silently sent over HTTP",
   },
   OTEL_EXPORTER_OTLP_HEADERS: {
     kind: { type: 'string' },

@@ -11,7 +11,7 @@ await import('../../src/app.ts');
 const { createLogger } = await import('../../src/logger.ts');
 const logger = createLogger('silent');
 const url = process.argv[2] || undefined;
-const tracing = await startTracing({ otelTracesUrl: url, otelServiceName: 'probe' }, logger, () => false);
+const tracing = await startTracing({ otelTracesUrl: url, otelServiceName: 'probe', otelProtocol: 'http/json' }, logger, () => false);
 const loaded = Object.keys(createRequire(import.meta.url).cache).filter((p) => /@opentelemetry|@fastify[\\/]otel/.test(p));
 await tracing?.shutdown();
 process.stdout.write(`${JSON.stringify({ tracing: tracing !== undefined, loaded })}\n`);

@@ -88,6 +88,8 @@ export interface OtlpReceiver {
   tracesUrl: string;
   spans: ReceivedSpan[];
   requests: number;
+  /** Bodies sent as protobuf (OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf), kept whole: not decoded here. */
+  protobufBodies: Buffer[];
   /** Waits until `pick` finds what it wants among the spans received, at most `ms`. */
   waitFor<T>(pick: (spans: ReceivedSpan[]) => T | undefined | false, ms?: number): Promise<T>;
   close(): Promise<void>;
@@ -95,6 +97,7 @@ export interface OtlpReceiver {
 
 export async function startOtlpReceiver(port = 0): Promise<OtlpReceiver> {
   const spans: ReceivedSpan[] = [];
+  const protobufBodies: Buffer[] = [];
   const r = { requests: 0 };
   const server = http.createServer((req, res) => {
     if (req.method === 'GET' && req.url === '/stats') {
@@ -111,6 +114,12 @@ export async function startOtlpReceiver(port = 0): Promise<OtlpReceiver> {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       r.requests++;
+      if (req.headers['content-type'] === 'application/x-protobuf') {
+        protobufBodies.push(Buffer.concat(chunks));
+        res.setHeader('content-type', 'application/x-protobuf');
+        res.end();
+        return;
+      }
       try {
         spans.push(...decodeTraces(JSON.parse(Buffer.concat(chunks).toString('utf8')) as ExportRequest));
         res.setHeader('content-type', 'application/json');
@@ -127,6 +136,7 @@ export async function startOtlpReceiver(port = 0): Promise<OtlpReceiver> {
     url,
     tracesUrl: `${url}/v1/traces`,
     spans,
+    protobufBodies,
     get requests() {
       return r.requests;
     },

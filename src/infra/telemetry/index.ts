@@ -18,6 +18,8 @@ export interface TracingSettings {
   /** The OTLP/HTTP traces URL. */
   url: string;
   serviceName: string;
+  /** The body encoding: OTLP JSON or protobuf. */
+  protocol: 'http/json' | 'http/protobuf';
   /** Paths whose requests get no span (probes, scrapes). */
   ignorePath: (path: string) => boolean;
 }
@@ -38,7 +40,7 @@ export interface Tracing {
 let running: { tracing: Tracing; users: number } | undefined;
 
 export async function startTracing(
-  config: Pick<Config, 'otelTracesUrl' | 'otelServiceName'>,
+  config: Pick<Config, 'otelTracesUrl' | 'otelServiceName' | 'otelProtocol'>,
   logger: Logger,
   ignorePath: (path: string) => boolean,
 ): Promise<Tracing | undefined> {
@@ -46,7 +48,10 @@ export async function startTracing(
   if (!url) return undefined;
   if (!running) {
     const { startSdk } = await import('./sdk.ts');
-    running = { tracing: startSdk({ url, serviceName: config.otelServiceName, ignorePath }, logger), users: 0 };
+    running = {
+      tracing: startSdk({ url, serviceName: config.otelServiceName, protocol: config.otelProtocol, ignorePath }, logger),
+      users: 0,
+    };
     // Origin and path only: a URL's user:password part never reaches the log.
     const where = new URL(url);
     logger.info(

@@ -5,7 +5,8 @@
 import { FastifyOtelInstrumentation } from '@fastify/otel';
 import { context, diag, type DiagLogger, DiagLogLevel, propagation, trace } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as OTLPJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as OTLPProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
@@ -51,7 +52,7 @@ export function startSdk(s: TracingSettings, logger: Logger): Tracing {
   diag.setLogger(diagLogger(logger), DiagLogLevel.WARN);
   const stats = newExportStats();
   const exporter = new CountingExporter(
-    new OTLPTraceExporter({
+    new (s.protocol === 'http/protobuf' ? OTLPProtoTraceExporter : OTLPJsonTraceExporter)({
       url: s.url,
       timeoutMillis: TRACE_EXPORT.exportTimeoutMillis,
       concurrencyLimit: TRACE_EXPORT.concurrencyLimit,
