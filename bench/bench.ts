@@ -215,7 +215,7 @@ async function main(): Promise<number> {
     '',
     `- date: ${new Date().toISOString()}`,
     `- machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}`,
-    `- service: the compiled build (node dist/main.js) on Node ${process.versions.node}, NODE_ENV=production, WEB_CONCURRENCY=${WORKERS}, LOG_LEVEL=info, PostgreSQL, redis-server; constant route: bare Fastify, ${WORKERS} processes, ${constantBytes}-byte body (the user list page is ${pageBytes} bytes)`,
+    `- service: ${process.env.BENCH_SERVICE_ENTRY === 'src' ? 'the sources through tsx' : 'the compiled build (node dist/main.js)'} on Node ${process.versions.node}, NODE_ENV=production, WEB_CONCURRENCY=${WORKERS}, LOG_LEVEL=info, PostgreSQL, redis-server; constant route: bare Fastify, ${WORKERS} processes, ${constantBytes}-byte body (the user list page is ${pageBytes} bytes)`,
     `- load: autocannon, ${CONNECTIONS} connections, ${WARMUP_S} s warm-up then ${SECONDS} s per endpoint, one endpoint at a time, loopback; the user list answered x-cache: ${xCache ?? 'none'} after its run`,
     '',
     "| endpoint | req/s | p50 ms | p99 ms | max ms | answers by status | errors | bytes/response | other processes' CPU | ratio to constant |",
