@@ -321,8 +321,10 @@ test('collector frozen (SIGSTOP) under load: requests keep answering, the export
   process.stderr.write(
     `collector frozen: ${requests} requests in ${Math.round(performance.now() - started)} ms, slowest ${Math.round(slowest)} ms, heap +${(heapGrowth / 1048576).toFixed(1)} MiB, metrics ${JSON.stringify(m)}\n`,
   );
-  // Generous: a request served from the cache takes milliseconds; 2 s means it waited on the export.
-  assert.ok(slowest < 2000, `slowest request ${Math.round(slowest)} ms`);
+  // A request served from the cache takes milliseconds; one that waited on the export would
+  // take the exporter's 5 s timeout. 4 s sits between, leaving a loaded machine (this app runs
+  // in the test's own process, beside other test files) seconds of stalls before it fails.
+  assert.ok(slowest < 4000, `slowest request ${Math.round(slowest)} ms`);
   assert.ok(m.queueFull > 0, 'spans beyond the queue are dropped and counted');
   assert.ok(m.timeouts > 0, 'the export to the frozen collector gave up at its timeout');
   assert.ok(m.queued <= 4096, `queued ${m.queued}`);
