@@ -3,7 +3,7 @@ import { test, type TestContext } from 'node:test';
 
 import { makeCourse, makeUser, type TestUser } from './helpers/factories.ts';
 import { deliveredTo, outboxMail, tokenIn } from './helpers/mail.ts';
-import { buildPayApp, eventually, type PayApp } from './helpers/payments.ts';
+import { buildPayApp, eventually, initializePayment, type PayApp } from './helpers/payments.ts';
 import { startSmtpSink } from './helpers/smtp.ts';
 
 /** The service with the Paystack simulator and its mail going to the SMTP sink. */
@@ -15,7 +15,7 @@ async function setup(t: TestContext) {
 }
 
 async function pay(app: PayApp, who: TestUser, courseId: string): Promise<string> {
-  const res = await app.inject({ method: 'POST', url: '/api/v1/payments/initialize', headers: who.auth, payload: { courseId } });
+  const res = await initializePayment(app, who, courseId);
   assert.equal(res.statusCode, 201, res.body);
   const reference = res.json().reference as string;
   await app.sim.complete(reference, 'success', true);

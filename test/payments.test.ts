@@ -3,8 +3,8 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { signPaystackBody } from '../src/infra/paystack/signature.ts';
-import { makeCourse, makeUser, type TestUser } from './helpers/factories.ts';
-import { buildPayApp, eventually, type PayApp } from './helpers/payments.ts';
+import { makeCourse, makeUser } from './helpers/factories.ts';
+import { buildPayApp, eventually, initializePayment, type PayApp } from './helpers/payments.ts';
 import { waitFor } from './helpers/wait.ts';
 
 const SIM_KEY = 'sk_test_simulator';
@@ -15,10 +15,6 @@ async function setup(t: Parameters<typeof buildPayApp>[0], env: Record<string, s
   const student = await makeUser(app);
   const course = await makeCourse(app, inst, { price: 1_500_000 });
   return { app, inst, student, course };
-}
-
-async function initialize(app: PayApp, who: TestUser, courseId: string, extra: Record<string, unknown> = {}) {
-  return app.inject({ method: 'POST', url: '/api/v1/payments/initialize', headers: who.auth, payload: { courseId, ...extra } });
 }
 
 async function paymentRow(app: PayApp, reference: string) {
@@ -56,7 +52,7 @@ function signedWebhook(body: unknown) {
 
 test('initialize → pay at the simulator → signed webhook → success and enrollment; asking again returns the same payment', async (t) => {
   const { app, student, course } = await setup(t);
-  const res = await initialize(app, student, course.id);
+  const res = await initializePayment(app, student, course.id);
   assert.equal(res.statusCode, 201);
   const p = res.json();
   assert.equal(p.status, 'pending');
@@ -64,7 +60,7 @@ test('initialize → pay at the simulator → signed webhook → success and enr
   assert.equal(p.currency, 'NGN');
   assert.match(p.authorizationUrl, /\/checkout\//);
   assert.ok(p.accessCode);
-  const again = await initialize(app, student, course.id);
+  const again = await initializePayment(app, student, course.id);
   assert.equal(again.json().reference, p.reference);
 
   await app.sim.complete(p.reference, 'success', true);
@@ -75,7 +71,7 @@ test('initialize → pay at the simulator → signed webhook → success and enr
     enr.json().items.map((i: { course: { id: string }; paymentReference: string }) => [i.course.id, i.paymentReference]),
     [[course.id, p.reference]],
   );
-  const dup = await initialize(app, student, course.id);
+  const dup = await initializePayment(app, student, course.id);
   assert.equal(dup.statusCode, 409);
   assert.equal(dup.json().code, 'already_enrolled');
   const verify = await app.inject({ method: 'GET', url: `/api/v1/payments/verify/${p.reference}`, headers: student.auth });
@@ -89,7 +85,7 @@ test('a free course enrolls at once without Paystack', async (t) => {
   const { app, inst, student } = await setup(t);
   const free = await makeCourse(app, inst, { price: 0 });
   const before = (await app.sim.stats()).initialize;
-  const res = await initialize(app, student, free.id);
+  const res = await initializePayment(app, student, free.id);
   assert.equal(res.statusCode, 201);
   assert.equal(res.json().status, 'success');
   assert.equal(res.json().authorizationUrl, null);
@@ -101,7 +97,7 @@ test('a free course enrolls at once without Paystack', async (t) => {
 test('verify settles a paid payment without any webhook; other students get 404; unpublished courses cannot be bought', async (t) => {
   const { app, inst, student, course } = await setup(t);
   const other = await makeUser(app);
-  const p = (await initialize(app, student, course.id)).json();
+  const p = (await initializePayment(app, student, course.id)).json();
   await app.sim.complete(p.reference, 'success', false);
   assert.equal((await app.inject({ method: 'GET', url: `/api/v1/payments/verify/${p.reference}`, headers: other.auth })).statusCode, 404);
   const v = await app.inject({ method: 'GET', url: `/api/v1/payments/verify/${p.reference}`, headers: student.auth });
@@ -109,23 +105,23 @@ test('verify settles a paid payment without any webhook; other students get 404;
   assert.equal(v.json().status, 'success');
   assert.equal((await counts(app, p.reference)).enrollments, 1);
   const draft = await makeCourse(app, inst, { isPublished: false });
-  assert.equal((await initialize(app, student, draft.id)).statusCode, 404);
+  assert.equal((await initializePayment(app, student, draft.id)).statusCode, 404);
   const others = await app.inject({ method: 'GET', url: '/api/v1/payments', headers: other.auth });
   assert.equal(others.json().total, 0);
 });
 
 test('callbackUrl must be on the allow-list', async (t) => {
   const { app, student, course } = await setup(t, { CALLBACK_URL_ALLOWLIST: 'https://academy.example.com' });
-  const bad = await initialize(app, student, course.id, { callbackUrl: 'https://evil.example.net/steal' });
+  const bad = await initializePayment(app, student, course.id, { callbackUrl: 'https://evil.example.net/steal' });
   assert.equal(bad.statusCode, 400);
   assert.equal(bad.json().code, 'validation_failed');
-  const good = await initialize(app, student, course.id, { callbackUrl: 'https://academy.example.com/thanks' });
+  const good = await initializePayment(app, student, course.id, { callbackUrl: 'https://academy.example.com/thanks' });
   assert.equal(good.statusCode, 201);
 });
 
 test('a webhook that arrives after the reconciler marked the payment abandoned still fulfils it', async (t) => {
   const { app, student, course } = await setup(t);
-  const p = (await initialize(app, student, course.id)).json();
+  const p = (await initializePayment(app, student, course.id)).json();
   await app.sim.complete(p.reference, 'abandoned', false);
   await app.c.db.query('t', 'UPDATE payments SET next_check_at = now() WHERE reference = $1', [p.reference]);
   await app.c.payments.reconcileOnce();
@@ -137,7 +133,7 @@ test('a webhook that arrives after the reconciler marked the payment abandoned s
 
 test('the same webhook 5 times at once, with a verify and a reconciler run: one success, one enrollment', async (t) => {
   const { app, student, course } = await setup(t);
-  const p = (await initialize(app, student, course.id)).json();
+  const p = (await initializePayment(app, student, course.id)).json();
   const data = (await app.sim.complete(p.reference, 'success', false)) as { data: unknown };
   const { raw, signature } = signedWebhook({ event: 'charge.success', data: data.data });
   await app.c.db.query('t', 'UPDATE payments SET next_check_at = now() WHERE reference = $1', [p.reference]);
@@ -166,7 +162,7 @@ test('the same webhook 5 times at once, with a verify and a reconciler run: one 
 
 test('bad, missing or stale signatures are 401 and store nothing', async (t) => {
   const { app, student, course } = await setup(t);
-  const p = (await initialize(app, student, course.id)).json();
+  const p = (await initializePayment(app, student, course.id)).json();
   const body = { event: 'charge.success', data: { reference: p.reference, status: 'success', amount: p.amount, currency: 'NGN' } };
   const { raw, signature } = signedWebhook(body);
   const tampered = raw.replace(String(p.amount), '1');
@@ -197,7 +193,7 @@ test('an amount or currency mismatch is not fulfilled, is flagged, and is logged
     [course, { amount: 100 }],
     [other, { amount: 900_000, currency: 'USD' }],
   ] as const) {
-    const p = (await initialize(app, student, c.id)).json();
+    const p = (await initializePayment(app, student, c.id)).json();
     await app.sim.plant({ reference: p.reference, status: 'success', paidAt: new Date().toISOString(), ...plant });
     const v = await app.inject({ method: 'GET', url: `/api/v1/payments/verify/${p.reference}`, headers: student.auth });
     assert.equal(v.json().status, 'flagged');
@@ -217,7 +213,7 @@ test('Paystack hangs during initialize: 503 within the deadline, the row is kept
   });
   await app.sim.control({ mode: 'hang', ops: ['initialize'] });
   const started = performance.now();
-  const res = await initialize(app, student, course.id);
+  const res = await initializePayment(app, student, course.id);
   const ms = performance.now() - started;
   assert.equal(res.statusCode, 503);
   assert.equal(res.json().code, 'dependency_unavailable');
@@ -238,14 +234,14 @@ test('Paystack hangs during initialize: 503 within the deadline, the row is kept
   // Paystack never heard of it (the hung call was never processed): final state expired.
   assert.equal((await paymentRow(app, rows[0].reference)).status, 'expired');
   // And the student can start again with a fresh attempt.
-  const retry = await initialize(app, student, course.id);
+  const retry = await initializePayment(app, student, course.id);
   assert.equal(retry.statusCode, 201);
   assert.notEqual(retry.json().reference, rows[0].reference);
 });
 
 test('verify never fails because Paystack is slow: it answers the stored status after PAYSTACK_VERIFY_WAIT_MS', async (t) => {
   const { app, student, course } = await setup(t, { PAYSTACK_VERIFY_WAIT_MS: '500' });
-  const p = (await initialize(app, student, course.id)).json();
+  const p = (await initializePayment(app, student, course.id)).json();
   await app.sim.control({ mode: 'hang', ops: ['verify'] });
   const started = performance.now();
   const v = await app.inject({ method: 'GET', url: `/api/v1/payments/verify/${p.reference}`, headers: student.auth });
@@ -259,7 +255,7 @@ test('refund: success → refund_pending → refunded by webhook; a full refund 
   const { app, student, course } = await setup(t);
   const admin = await makeUser(app, 'admin');
   await app.sim.control({ refundDelayMs: 200 });
-  const p = (await initialize(app, student, course.id)).json();
+  const p = (await initializePayment(app, student, course.id)).json();
   await app.sim.complete(p.reference, 'success', false);
   await app.inject({ method: 'GET', url: `/api/v1/payments/verify/${p.reference}`, headers: student.auth });
   assert.equal(
@@ -292,7 +288,7 @@ test('refund: success → refund_pending → refunded by webhook; a full refund 
 test('refund finished by the reconciler when no webhook comes; a partial refund keeps the enrollment', async (t) => {
   const { app, student, course } = await setup(t);
   const admin = await makeUser(app, 'admin');
-  const p = (await initialize(app, student, course.id)).json();
+  const p = (await initializePayment(app, student, course.id)).json();
   await app.sim.complete(p.reference, 'success', false);
   await app.inject({ method: 'GET', url: `/api/v1/payments/verify/${p.reference}`, headers: student.auth });
   // Webhooks go nowhere from now on.
@@ -317,7 +313,7 @@ test('refund finished by the reconciler when no webhook comes; a partial refund 
 test('a refund whose answer is lost is looked up, not repeated', async (t) => {
   const { app, student, course } = await setup(t, { PAYSTACK_TIMEOUT_MS: '600' });
   const admin = await makeUser(app, 'admin');
-  const p = (await initialize(app, student, course.id)).json();
+  const p = (await initializePayment(app, student, course.id)).json();
   await app.sim.complete(p.reference, 'success', false);
   await app.inject({ method: 'GET', url: `/api/v1/payments/verify/${p.reference}`, headers: student.auth });
   await app.sim.control({ mode: 'hang-body', ops: ['refund'], refundDelayMs: 50, webhookUrl: 'http://127.0.0.1:9/nowhere' });
@@ -339,7 +335,7 @@ test('a sweep holds what it claimed for as long as its batch may take: a second 
   const refs: string[] = [];
   for (const title of ['Sweep A', 'Sweep B']) {
     const course = await makeCourse(app, inst, { title, price: 200_000 });
-    const p = (await initialize(app, student, course.id)).json();
+    const p = (await initializePayment(app, student, course.id)).json();
     await app.sim.complete(p.reference, 'success', false);
     refs.push(p.reference);
   }

@@ -6,7 +6,7 @@ import { buildTestApp } from './helpers/app.ts';
 import { trackChild } from './helpers/children.ts';
 import { makeCourse, makeUser } from './helpers/factories.ts';
 import { type ReceivedSpan, startOtlpReceiver, startReceiverProcess } from './helpers/otlp-receiver.ts';
-import { buildPayApp } from './helpers/payments.ts';
+import { buildPayApp, initializePayment } from './helpers/payments.ts';
 import { TestRedis } from './helpers/redis.ts';
 
 const SERVER = 2; // SpanKind.SERVER in OTLP's numbering (SPAN_KIND_SERVER)
@@ -33,12 +33,7 @@ test('a payment initialize is one trace: the server span, then a span per databa
   const student = await makeUser(app);
   const course = await makeCourse(app, inst, { price: 500_000 });
 
-  const res = await app.inject({
-    method: 'POST',
-    url: '/api/v1/payments/initialize',
-    headers: student.auth,
-    payload: { courseId: course.id },
-  });
+  const res = await initializePayment(app, student, course.id);
   assert.equal(res.statusCode, 201);
   const requestId = String(res.headers['x-request-id']);
 
@@ -93,12 +88,7 @@ test('background work is traced on its own: a webhook event is processed under a
   const inst = await makeUser(app, 'instructor');
   const student = await makeUser(app);
   const course = await makeCourse(app, inst, { price: 300_000 });
-  const res = await app.inject({
-    method: 'POST',
-    url: '/api/v1/payments/initialize',
-    headers: student.auth,
-    payload: { courseId: course.id },
-  });
+  const res = await initializePayment(app, student, course.id);
   assert.equal(res.statusCode, 201);
   await app.sim.complete(res.json<{ reference: string }>().reference, 'success');
 

@@ -1,6 +1,7 @@
 import type { TestContext } from 'node:test';
 
 import { buildTestApp, type TestApp } from './app.ts';
+import type { TestUser } from './factories.ts';
 import { waitFor } from './wait.ts';
 
 export interface PayApp extends TestApp {
@@ -48,6 +49,11 @@ export async function buildPayApp(t: TestContext, env: Record<string, string> = 
       reset: async () => void (await post(`${simUrl}/__control/reset`, {})),
     },
   };
+}
+
+/** `POST /api/v1/payments/initialize` for `who`: the answer as it came (status not checked). */
+export function initializePayment(app: TestApp, who: TestUser, courseId: string, extra: Record<string, unknown> = {}) {
+  return app.inject({ method: 'POST', url: '/api/v1/payments/initialize', headers: who.auth, payload: { courseId, ...extra } });
 }
 
 /** Polls until `check` returns a truthy value, at most `ms`: {@link waitFor}, kept under the name the payment tests use. */
