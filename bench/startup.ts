@@ -70,6 +70,8 @@ async function startOnce(mode: Mode, env: Record<string, string>, logDir: string
     let readyMs = NaN;
     while (performance.now() - started < READY_TIMEOUT_MS) {
       try {
+        // One probe: /readyz answers in milliseconds once listening; 1 s bounds a probe sent
+        // to a worker still booting, so the loop polls again instead of waiting on it.
         if ((await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(1000) })).status === 200) {
           readyMs = performance.now() - started;
           break;
@@ -77,7 +79,7 @@ async function startOnce(mode: Mode, env: Record<string, string>, logDir: string
       } catch {
         /* not listening yet */
       }
-      await sleep(20);
+      await sleep(20); // polling: 20 ms resolves the start time finely at a negligible cost
     }
     if (Number.isNaN(readyMs)) throw new Error(`${mode} did not become ready; see ${logDir}/${mode}.log`);
     // The worker: the supervisor's child that is a node running worker.ts/.js (the embedded
