@@ -19,7 +19,7 @@
  */
 import { isatty } from 'node:tty';
 
-import pino, { type DestinationStream } from 'pino';
+import type { DestinationStream } from 'pino';
 import pinoPretty from 'pino-pretty';
 
 import type { Config } from './config/index.ts';
@@ -79,7 +79,10 @@ function prettyStream(): DestinationStream {
   });
 }
 
-/** The stream for createLogger (src/logger.ts) in this process: JSON lines or pretty lines on stdout. */
-export function logDestination(config: Pick<Config, 'logFormat' | 'isProduction'>): DestinationStream {
-  return processLogFormat(config) === 'pretty' ? prettyStream() : pino.destination(1);
+/**
+ * The stream for createLogger (src/logger.ts) in this process: pretty lines on stdout, or
+ * undefined for createLogger's own JSON stream on stdout.
+ */
+export function logDestination(config: Pick<Config, 'logFormat' | 'isProduction'>): DestinationStream | undefined {
+  return processLogFormat(config) === 'pretty' ? prettyStream() : undefined;
 }
