@@ -160,10 +160,13 @@ function parseTrustProxy(v: string): boolean | number | string[] {
 }
 
 const WEAK_SECRETS = new Set(['secret', 'changeme', 'change-me', 'jwt_secret', 'development', 'password']);
-// Words of a placeholder or a copied example (the tests' secrets among them), not of a
-// generated key: four letters or more, so a random base64 key holds one about once in
-// fifty thousand tries, and is then simply generated again.
-const PLACEHOLDER_WORDS = /secret|change-?me|example|password|default|dummy|sample|placeholder|test/i;
+// Words of a placeholder or a copied example (the tests' secrets among them), counted only
+// where one stands as a word: at an end of the secret or beside a separator (- _ . : space),
+// with a plural s allowed. A generated key may hold the letters by chance (one base64 key in
+// about 25,000 holds "test" in some case), never as a word (standard base64 and hex have no
+// separator; base64url's - and _ around a word happen about once in a billion keys).
+const PLACEHOLDER_WORDS =
+  /(?:^|[-_.:\s])(?:secret|change-?me|example|password|default|dummy|sample|placeholder|test)s?(?=$|[-_.:\s])/i;
 
 // OPS_TOKEN opens /metrics and the /ops data to whoever holds it, from any address: it
 // must not be guessable. 32 characters and 128 bits, the strength of a random AES key;

@@ -112,6 +112,14 @@ test('production refuses an OPS_TOKEN with too little entropy, naming it', () =>
   // What the message recommends, and what the benchmarks generate, are accepted.
   for (let i = 0; i < 200; i++) assert.deepEqual(problems({ ...PROD, OPS_TOKEN: randomBytes(32).toString('base64') }), []);
   for (let i = 0; i < 200; i++) assert.deepEqual(problems({ ...PROD, OPS_TOKEN: randomBytes(32).toString('hex') }), []);
+  // A generated key may hold a placeholder word's letters by chance (about one base64 key
+  // in 25,000 holds "test" in some case): only a word standing on its own counts.
+  for (const generated of ['q7TeStZr4mQ8vX1pL7tB2nK9cW5yH3aF6dJ0sE+/gU=', 'Zr4mQ8vX1pL7/sEcReT+tB2nK9cW5yH3aF6dJ0sEgU=']) {
+    assert.deepEqual(problems({ ...PROD, OPS_TOKEN: generated }), [], generated);
+    assert.deepEqual(problems({ ...PROD, JWT_SECRET: generated }), [], generated);
+  }
+  for (const copied of ['my-example-ops-token-Zr4mQ8vX1pL7tB2nK9c', 'Zr4mQ8vX1pL7tB2nK9cW5yH3aF6dJ0.test', 'TEST_Zr4mQ8vX1pL7tB2nK9cW5yH3aF6dJ0sEgU'])
+    assert.match(problems({ ...PROD, OPS_TOKEN: copied }).join(), /^OPS_TOKEN is too weak/, copied);
   // Outside production the token is only checked for length (tests use readable ones).
   assert.deepEqual(problems({ OPS_TOKEN: 'ops-token-for-tests-0123456789' }), []);
 });
