@@ -24,6 +24,7 @@ import { createValidation } from './http/validation.ts';
 import { createWindowCounters, type WindowCounters } from './infra/cache/counters.ts';
 import type { Tracing } from './infra/telemetry/index.ts';
 import { certificatePage, learningHttp, type LearningService } from './learning/index.ts';
+import { deferredChildLogger } from './logger.ts';
 import { type DevMailboxDeps, devMailboxRoutes } from './mail/mailbox-page.ts';
 import { type FaultDeps, faultRoutes, type OperationsDeps, operationsRoutes } from './operations/index.ts';
 import { paymentCallbackPage, type PaymentService, paymentsHttp } from './payments/index.ts';
@@ -62,6 +63,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // One completion line per request is written by the lifecycle hooks, with the
     // fields SPEC.md names; Fastify's own two lines per request would double it.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
+    // request.log is made when a request first logs through it, not for every request.
+    childLoggerFactory: (parent, bindings, options) =>
+      deferredChildLogger(parent as unknown as Logger, bindings, options) as unknown as FastifyBaseLogger,
     requestIdHeader: false,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 
 import { errors } from '../errors/index.ts';
 import { requestLoggerOf } from '../logger.ts';
-import { type RequestContext, runInContext } from '../resilience/deadline.ts';
+import { currentContext, type RequestContext, runInContext } from '../resilience/deadline.ts';
 import { sendProblem } from './problem.ts';
 
 declare module 'fastify' {
@@ -121,9 +121,11 @@ export function registerLifecycle(app: FastifyInstance, o: LifecycleOptions): vo
     runInContext(ctx, done);
   });
 
-  // Body parsing may have left the async context; re-enter it before the handler.
+  // Body parsing may have left the async context; re-enter it before the handler (a
+  // request without a body is still in it, and entering again would cost a scope).
   app.addHook('preHandler', (request, _reply, done) => {
-    runInContext(request.ctx, done);
+    if (currentContext() === request.ctx) done();
+    else runInContext(request.ctx, done);
   });
 
   app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done) => {
