@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 
 import { errors } from '../errors/index.ts';
 import { requestLoggerOf } from '../logger.ts';
-import { currentContext, type RequestContext, runInContext } from '../resilience/deadline.ts';
+import { type RequestContext, runInContext } from '../resilience/deadline.ts';
 import { sendProblem } from './problem.ts';
 
 declare module 'fastify' {
@@ -121,11 +121,9 @@ export function registerLifecycle(app: FastifyInstance, o: LifecycleOptions): vo
     runInContext(ctx, done);
   });
 
-  // Body parsing may have left the async context; re-enter it before the handler (a
-  // request without a body is still in it, and entering again would cost a scope).
+  // Body parsing may have left the async context; re-enter it before the handler.
   app.addHook('preHandler', (request, _reply, done) => {
-    if (currentContext() === request.ctx) done();
-    else runInContext(request.ctx, done);
+    runInContext(request.ctx, done);
   });
 
   app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done) => {
