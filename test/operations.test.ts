@@ -208,6 +208,9 @@ test('/metrics after a scripted sequence (misses, hits, one cache timeout openin
     // One failure opens a breaker, and it stays open for the test: one timeout, one opening.
     BREAKER_CONSECUTIVE_FAILURES: '1',
     BREAKER_HALF_OPEN_MS: '60000',
+    // With one failure opening the breaker, a healthy Redis command that a loaded machine
+    // delays past the default 250 ms would open it too early; only the frozen Redis may.
+    REDIS_COMMAND_TIMEOUT_MS: '1500',
   });
   t.after(() => svc.kill());
   await eventually(
