@@ -165,8 +165,7 @@ const WEAK_SECRETS = new Set(['secret', 'changeme', 'change-me', 'jwt_secret', '
 // with a plural s allowed. A generated key may hold the letters by chance (one base64 key in
 // about 25,000 holds "test" in some case), never as a word (standard base64 and hex have no
 // separator; base64url's - and _ around a word happen about once in a billion keys).
-const PLACEHOLDER_WORDS =
-  /(?:^|[-_.:\s])(?:secret|change-?me|example|password|default|dummy|sample|placeholder|test)s?(?=$|[-_.:\s])/i;
+const PLACEHOLDER_WORDS = /(?:^|[-_.:\s])(?:secret|change-?me|example|password|default|dummy|sample|placeholder|test)s?(?=$|[-_.:\s])/i;
 
 // OPS_TOKEN opens /metrics and the /ops data to whoever holds it, from any address: it
 // must not be guessable. 32 characters and 128 bits, the strength of a random AES key;

@@ -118,7 +118,11 @@ test('production refuses an OPS_TOKEN with too little entropy, naming it', () =>
     assert.deepEqual(problems({ ...PROD, OPS_TOKEN: generated }), [], generated);
     assert.deepEqual(problems({ ...PROD, JWT_SECRET: generated }), [], generated);
   }
-  for (const copied of ['my-example-ops-token-Zr4mQ8vX1pL7tB2nK9c', 'Zr4mQ8vX1pL7tB2nK9cW5yH3aF6dJ0.test', 'TEST_Zr4mQ8vX1pL7tB2nK9cW5yH3aF6dJ0sEgU'])
+  for (const copied of [
+    'my-example-ops-token-Zr4mQ8vX1pL7tB2nK9c',
+    'Zr4mQ8vX1pL7tB2nK9cW5yH3aF6dJ0.test',
+    'TEST_Zr4mQ8vX1pL7tB2nK9cW5yH3aF6dJ0sEgU',
+  ])
     assert.match(problems({ ...PROD, OPS_TOKEN: copied }).join(), /^OPS_TOKEN is too weak/, copied);
   // Outside production the token is only checked for length (tests use readable ones).
   assert.deepEqual(problems({ OPS_TOKEN: 'ops-token-for-tests-0123456789' }), []);
