@@ -43,6 +43,14 @@ function assertRateLimited(
 
 // ---------------------------------------------------------------- headers, CSP, CORS
 
+const DOCUMENT_ONLY_HEADERS = [
+  'cross-origin-opener-policy',
+  'origin-agent-cluster',
+  'x-dns-prefetch-control',
+  'x-download-options',
+  'x-xss-protection',
+];
+
 test('security headers on JSON, problem and HTML answers', async (t) => {
   const app = await buildTestApp(t);
   for (const url of ['/healthz', '/api/v1/courses', '/api/v1/nope', '/api/v1/auth/me', '/docs', '/docs/try']) {
@@ -60,6 +68,11 @@ test('security headers on JSON, problem and HTML answers', async (t) => {
     assert.match(String(h['strict-transport-security']), /max-age=\d+/, url);
     assert.equal(h['x-powered-by'], undefined, url);
     assert.equal(h['access-control-allow-origin'], undefined, `${url}: no CORS without CORS_ORIGINS`);
+    assert.equal(h['cross-origin-resource-policy'], 'same-origin', url);
+    assert.equal(h['x-permitted-cross-domain-policies'], 'none', url);
+    // Headers about how a browser treats a document: on HTML pages, not on data.
+    const html = String(h['content-type']).startsWith('text/html');
+    for (const name of DOCUMENT_ONLY_HEADERS) assert.equal(h[name] !== undefined, html, `${url} (${String(h['content-type'])}): ${name}`);
   }
 });
 

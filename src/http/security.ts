@@ -9,8 +9,33 @@ declare module 'fastify' {
     /** This route's security-header options over the service's (a page's own CSP hashes). */
     helmet?: HelmetOptions;
     /** Its headers, worked out once when the route is added. */
-    securityHeaders?: Record<string, string>;
+    securityHeaders?: SecurityHeaders;
   }
+}
+
+/**
+ * Helmet's headers that only say how a browser treats a document (its browsing-context
+ * group, agent cluster, DNS prefetching of its links, IE8's download prompt, the retired
+ * XSS auditor): sent with HTML answers, left off JSON, which no browser renders as a page.
+ * Every answer keeps the ones that matter for data too (OWASP's REST security headers):
+ * the Content-Security-Policy with frame-ancestors, X-Frame-Options, nosniff, HSTS,
+ * Referrer-Policy, Cross-Origin-Resource-Policy, X-Permitted-Cross-Domain-Policies. Five
+ * headers (about 190 bytes) fewer on every API answer: some 1.3 µs of Node's writeHead
+ * alone (`npm run bench:parts`), before Fastify's own handling and the bytes sent.
+ */
+export const DOCUMENT_ONLY_HEADERS = [
+  'cross-origin-opener-policy',
+  'origin-agent-cluster',
+  'x-dns-prefetch-control',
+  'x-download-options',
+  'x-xss-protection',
+] as const;
+
+export interface SecurityHeaders {
+  /** On every answer. */
+  all: Record<string, string>;
+  /** Added to HTML answers. */
+  document: Record<string, string>;
 }
 
 /**
@@ -50,7 +75,7 @@ export function cspWith(extra: Partial<Record<keyof typeof CSP_DIRECTIVES, strin
 const CORS_ALLOWED_HEADERS = ['authorization', 'content-type', 'x-request-id'];
 const CORS_EXPOSED_HEADERS = ['x-request-id', 'x-cache', 'retry-after'];
 
-const SERVICE_HELMET: HelmetOptions = {
+export const SERVICE_HELMET: HelmetOptions = {
   contentSecurityPolicy: cspWith({}),
   // Browsers ignore HSTS over plain http; behind TLS, one year is the usual preload floor.
   strictTransportSecurity: { maxAge: 365 * 24 * 3600, includeSubDomains: true },
@@ -65,14 +90,17 @@ const SERVICE_HELMET: HelmetOptions = {
  * it rebuilds the helmet middleware (options parsing, the CSP string) on every request
  * in two async hooks, which cost 8% of a cached read's CPU.
  */
-export function securityHeaders(options: HelmetOptions): Record<string, string> {
+export function securityHeaders(options: HelmetOptions): SecurityHeaders {
   const headers: Record<string, string> = {};
   const recorder = {
     setHeader: (name: string, value: string) => (headers[name.toLowerCase()] = String(value)),
     removeHeader: (name: string) => delete headers[name.toLowerCase()],
   };
   helmet(options)({} as IncomingMessage, recorder as unknown as ServerResponse, () => undefined);
-  return headers;
+  const documentOnly = new Set<string>(DOCUMENT_ONLY_HEADERS);
+  const split: SecurityHeaders = { all: {}, document: {} };
+  for (const [name, value] of Object.entries(headers)) split[documentOnly.has(name) ? 'document' : 'all'][name] = value;
+  return split;
 }
 
 /**
@@ -87,8 +115,15 @@ export async function registerSecurity(app: FastifyInstance, o: { corsOrigins: s
     if (own) route.config = { ...route.config, securityHeaders: securityHeaders({ ...SERVICE_HELMET, ...own } as HelmetOptions) };
   });
   app.addHook('onRequest', (request, reply, done) => {
-    void reply.headers(request.routeOptions.config?.securityHeaders ?? service);
+    void reply.headers((request.routeOptions.config?.securityHeaders ?? service).all);
     done();
+  });
+  // The document headers once the answer's type is known (a page's error is JSON).
+  app.addHook('onSend', (request, reply, payload, done) => {
+    const type = reply.getHeader('content-type');
+    if (typeof type === 'string' && type.startsWith('text/html'))
+      void reply.headers((request.routeOptions.config?.securityHeaders ?? service).document);
+    done(null, payload);
   });
 
   // None by default: without CORS_ORIGINS no browser page elsewhere can read our answers.
