@@ -1,5 +1,6 @@
-import { randomUUID } from 'node:crypto';
+import http from 'node:http';
 
+import proxyAddr from '@fastify/proxy-addr';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -7,14 +8,15 @@ import underPressure from '@fastify/under-pressure';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 
-import { accountPages, authHooks, authHttp, type AuthService } from './auth/index.ts';
+import { accountPages, authHooks, authHttp, type AuthService, bearerToken } from './auth/index.ts';
 import type { Config } from './config/index.ts';
 import { type CourseService, coursesHttp } from './courses/index.ts';
 import { type EnrollmentService, enrollmentsHttp } from './enrollments/index.ts';
 import { errors } from './errors/index.ts';
 import { registerCacheControl } from './http/cache-control.ts';
 import { registerDocsPage } from './http/docs-page.ts';
-import { type LifecycleOptions, QUIET_ROUTES, registerLifecycle } from './http/lifecycle.ts';
+import { createHitLane } from './http/hit-lane.ts';
+import { completionWriter, inflight, type LifecycleOptions, QUIET_ROUTES, registerLifecycle, requestIdOf } from './http/lifecycle.ts';
 import type { HttpModule } from './http/module.ts';
 import { errorHandler, frameworkErrorHandler, sendProblem } from './http/problem.ts';
 import { createRateLimiter } from './http/rate-limit.ts';
@@ -52,46 +54,71 @@ export interface AppDeps {
   onRoute?: (route: { method: string; url: string; hidden: boolean }) => void;
 }
 
-// A caller's x-request-id is kept when it is a sane token; anything else gets a new id.
-const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+// Node's http server: a request (headers and body) must arrive within 15 s; slow senders
+// are cut off instead of holding a socket and a worker's memory.
+const REQUEST_TIMEOUT_MS = 15_000;
+// Idle keep-alive sockets are kept 65 s, longer than the usual 60 s idle timeout of load
+// balancers, so the balancer closes first and never reuses a closing socket.
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+// A socket with no activity at all for 2 minutes is closed.
+const CONNECTION_TIMEOUT_MS = 120_000;
+const HTTP_OPTIONS: http.ServerOptions = {
+  // Headers must arrive within 10 s (slow-loris protection), well inside requestTimeout.
+  headersTimeout: 10_000,
+  // How often Node looks for connections past headersTimeout or requestTimeout. Its
+  // default, 30 s, let slow senders hold a socket for up to 40 s against a 10 s limit;
+  // checked every second, the limits hold to within a second, for the cost of one
+  // pass over this process's connections (at most MAX_CONNECTIONS) per second.
+  connectionsCheckingInterval: 1000,
+};
+
+/**
+ * TRUST_PROXY as the function Fastify's request.ip uses (fastify/lib/request.js does the
+ * same for true and for a list); undefined for a hop count, which stays Fastify's to read.
+ */
+function trustFunction(tp: boolean | number | string[]): false | ((addr: string, i: number) => boolean) | undefined {
+  if (tp === false) return false;
+  if (tp === true) return () => true;
+  if (typeof tp === 'number') return undefined;
+  return proxyAddr.compile(tp);
+}
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, logger } = deps;
-  const app = Fastify({
+  // Whose X-Forwarded-For is believed: one function for Fastify's request.ip and the hit lane.
+  const trust = trustFunction(config.trustProxy);
+  // Repeated cached reads are answered ahead of Fastify (src/http/hit-lane.ts); not with
+  // tracing on, where every request must have its server span.
+  const lane = deps.tracing ? undefined : createHitLane();
+  const app = Fastify<http.Server>({
+    // Fastify's own HTTP/1 server, made as Fastify makes it (fastify/lib/server.js), with
+    // the hit lane asked first.
+    serverFactory: (handler) => {
+      const server = http.createServer(HTTP_OPTIONS, lane ? (req, res) => lane.serve(req, res) || handler(req, res) : handler);
+      server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+      server.requestTimeout = REQUEST_TIMEOUT_MS;
+      server.setTimeout(CONNECTION_TIMEOUT_MS);
+      return server;
+    },
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- pino's Logger and Fastify's base logger differ in type only
     loggerInstance: logger as FastifyBaseLogger,
     // One completion line per request is written by the lifecycle hooks, with the
     // fields SPEC.md names; Fastify's own two lines per request would double it.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     // request.log is made when a request first logs through it, not for every request.
-    childLoggerFactory: (parent, bindings, options) =>
-      deferredChildLogger(parent as unknown as Logger, bindings, options) as unknown as FastifyBaseLogger,
+    childLoggerFactory: (parent, bindings, options) => deferredChildLogger(parent as unknown as Logger, bindings, options),
     requestIdHeader: false,
-    genReqId: (req) => {
-      const given = req.headers['x-request-id'];
-      return typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : randomUUID();
-    },
+    genReqId: requestIdOf,
     // A hop count is valid at run time though the type omits it.
-    trustProxy: config.trustProxy as boolean | string[],
+    trustProxy: (trust ?? config.trustProxy) as boolean,
     // 1 MiB unless a route says less (SPEC.md "Limits").
     bodyLimit: 1024 * 1024,
-    // Node's http server: a request (headers and body) must arrive within 15 s; slow
-    // senders are cut off instead of holding a socket and a worker's memory.
-    requestTimeout: 15_000,
-    // Idle keep-alive sockets are kept 65 s, longer than the usual 60 s idle timeout of
-    // load balancers, so the balancer closes first and never reuses a closing socket.
-    keepAliveTimeout: 65_000,
-    // A socket with no activity at all for 2 minutes is closed.
-    connectionTimeout: 120_000,
-    http: {
-      // Headers must arrive within 10 s (slow-loris protection), well inside requestTimeout.
-      headersTimeout: 10_000,
-      // How often Node looks for connections past headersTimeout or requestTimeout. Its
-      // default, 30 s, let slow senders hold a socket for up to 40 s against a 10 s limit;
-      // checked every second, the limits hold to within a second, for the cost of one
-      // pass over this process's connections (at most MAX_CONNECTIONS) per second.
-      connectionsCheckingInterval: 1000,
-    },
+    // Node's server timeouts (HTTP_OPTIONS and the constants above say why), given to
+    // Fastify too, which reads them for its own bookkeeping.
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    connectionTimeout: CONNECTION_TIMEOUT_MS,
+    http: HTTP_OPTIONS,
     // While a worker drains (shutdown, rolling reload), a request that still reaches it
     // (on a kept-alive connection, or accepted just before the listener closed) is served
     // with `Connection: close`, not refused with 503: a reload must not fail a request.
@@ -101,6 +128,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     frameworkErrors: frameworkErrorHandler(logger),
   }).withTypeProvider<TypeBoxTypeProvider>();
+  if (lane) app.decorate('hitLane', lane);
   const onRoute = deps.onRoute;
   if (onRoute) {
     app.addHook('onRoute', (r) => {
@@ -159,7 +187,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
 
-  await registerSecurity(app, { corsOrigins: config.corsOrigins });
+  const security = await registerSecurity(app, { corsOrigins: config.corsOrigins });
   registerCacheControl(app);
   app.setErrorHandler(errorHandler(logger));
   app.setNotFoundHandler((request, reply) => sendProblem(reply, request, errors.notFound('Route')));
@@ -247,5 +275,25 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (config.faultInjection && deps.faults) await app.register(faultRoutes, { prefix: '/__fault', ...deps.faults });
 
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
+  if (lane) {
+    lane.setup({
+      authenticate: (token) => deps.auth.authenticateKnown(token),
+      bearerToken,
+      requestId: requestIdOf,
+      // Fastify's request.ip: the socket's peer, or the last trusted X-Forwarded-For hop.
+      ipOf:
+        trust === undefined ? undefined : trust === false ? (req) => req.socket.remoteAddress : (req) => proxyAddr.all(req, trust).at(-1),
+      securityHeaders: security.all,
+      complete: completionWriter({ logger, onFinished: deps.lifecycle?.onFinished }),
+      // What Fastify's path would refuse or shed goes to Fastify: the in-flight cap, the
+      // event-loop limit (under-pressure) and a process that drains.
+      open: () => inflight.size < config.maxInflightRequests && !app.isUnderPressure(),
+      cors: config.corsOrigins.length > 0,
+    });
+    app.addHook('preClose', (done) => {
+      lane.close();
+      done();
+    });
+  }
   return app;
 }

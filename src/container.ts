@@ -202,6 +202,8 @@ export async function createContainer(config: Readonly<Config>, logger: Logger, 
       outboxStats: () => mail.cachedStats(),
       cacheLocal: () => cache.local.stats(),
       traceExport: tracing ? () => tracing.stats() : undefined,
+      // Read at scrape time, once the app below exists.
+      hitLane: () => app.hitLane?.stats,
     });
     if (opts.startMailSender !== false) {
       mail.sender.start();

@@ -7,13 +7,13 @@ import { ConfigError, EXIT_CONFIG, loadConfigOrExit } from './config/index.ts';
 import { inflight } from './http/lifecycle.ts';
 import { EMBEDDED_DATABASE_URL_ENV } from './instance.ts';
 import { logDestination } from './log-format.ts';
-import { createLogger } from './logger.ts';
+import { createLogger, workerLogStream } from './logger.ts';
 import { startAgent } from './supervisor/agent.ts';
 import { heartbeatIntervalMs } from './supervisor/settings.ts';
 
 // The supervisor validated the same environment; this only fails if it changed.
 const config = loadConfigOrExit();
-const logger = createLogger(config.logLevel, logDestination(config));
+const logger = createLogger(config.logLevel, logDestination(config) ?? workerLogStream());
 let requests = 0;
 let pastDeadline = 0;
 // The agent starts before the application is even loaded, so heartbeats (and hang

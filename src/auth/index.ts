@@ -7,7 +7,7 @@ import { authRoutes } from './routes.ts';
 import { type AuthService, createAuthService } from './service.ts';
 
 export { createAccountTokenRepository } from './account-tokens.ts';
-export { authHooks } from './hooks.ts';
+export { authHooks, bearerToken } from './hooks.ts';
 export { createPaymentNotices } from './notices.ts';
 export { accountPages } from './pages.ts';
 export { createRefreshTokenRepository } from './repository.ts';

@@ -71,6 +71,16 @@ export function createAuthService(deps: AuthServiceDeps) {
     };
   }
 
+  /** What this process's memory says of a verified token's revocation. */
+  function revocationKnown(claims: { sub: string; sid: string; tv: number }) {
+    const min = deps.revocations.minTokenVersion(claims.sub);
+    const ended = deps.revocations.sessionEnded(claims.sid);
+    // The feed cannot vouch (down, or not caught up): the database decides.
+    if (min === undefined || ended === undefined) return 'feed-unknown' as const;
+    if (ended || claims.tv < min) return 'revoked' as const;
+    return knownSessions.get(claims.sid) === claims.sub ? ('valid' as const) : ('session-unchecked' as const);
+  }
+
   const invalidToken = () => errors.unauthorized('Invalid or expired access token');
 
   /** The database's word on a token: its user exists, is active, its version is current, its session live. */
@@ -159,17 +169,25 @@ export function createAuthService(deps: AuthServiceDeps) {
     async authenticate(bearer: string): Promise<Caller> {
       const claims = tokens.verifyAccess(bearer);
       if (!claims) throw invalidToken();
-      const min = deps.revocations.minTokenVersion(claims.sub);
-      const ended = deps.revocations.sessionEnded(claims.sid);
-      if (min === undefined || ended === undefined) {
+      const known = revocationKnown(claims);
+      if (known === 'revoked') throw invalidToken();
+      if (known === 'feed-unknown') await checkInDatabase(claims);
+      else if (known === 'session-unchecked') {
         await checkInDatabase(claims);
-      } else {
-        if (ended || claims.tv < min) throw invalidToken();
-        if (knownSessions.get(claims.sid) !== claims.sub) {
-          await checkInDatabase(claims);
-          knownSessions.set(claims.sid, claims.sub);
-        }
+        knownSessions.set(claims.sid, claims.sub);
       }
+      return { id: claims.sub, role: claims.role, sessionId: claims.sid };
+    },
+
+    /**
+     * The same decision as authenticate() when this process's memory alone makes it (a
+     * verified token, the feed vouching for revocations, the session already checked):
+     * the caller, or undefined for "only authenticate() can say", a bad or revoked token
+     * included, so that its 401 is written by the one path that writes errors.
+     */
+    authenticateKnown(bearer: string): Caller | undefined {
+      const claims = tokens.verifyAccess(bearer);
+      if (!claims || revocationKnown(claims) !== 'valid') return undefined;
       return { id: claims.sub, role: claims.role, sessionId: claims.sid };
     },
   };

@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 
 import { sendServed } from '../http/cached-reply.ts';
 import { type AuthHooks, callerOf } from '../http/caller.ts';
+import type { LaneRule } from '../http/hit-lane.ts';
 import { IdOrSlugParams, notModified, ok, pageOf, PageQuery, problems } from '../http/schemas.ts';
 import { pageFrom } from '../shared/paging.ts';
 import { CourseSchema } from './schemas.ts';
@@ -13,6 +14,8 @@ const Slug = Type.String({ minLength: 1, maxLength: 100, pattern: '^[a-z0-9]+(?:
 const Description = Type.String({ maxLength: 10000 });
 const Price = Type.Integer({ minimum: 0, maximum: 1_000_000_000, description: 'minor units (kobo for NGN)' });
 const Currency = Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code' });
+
+const PUBLIC_READ: LaneRule = { auth: 'none', allow: () => true };
 
 export const courseRoutes: FastifyPluginAsyncTypebox<{ courses: CourseService; hooks: AuthHooks }> = async (app, { courses, hooks }) => {
   const tags = ['courses'];
@@ -42,7 +45,8 @@ export const courseRoutes: FastifyPluginAsyncTypebox<{ courses: CourseService; h
     async (request, reply) => {
       const q = request.query;
       const r = await courses.list({ ...pageFrom(q), search: q.search?.trim() || undefined });
-      return sendServed(request, reply, r);
+      // Published courses, for anyone: the route reads no token.
+      return sendServed(request, reply, r, PUBLIC_READ);
     },
   );
 

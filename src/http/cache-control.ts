@@ -17,15 +17,16 @@ declare module 'fastify' {
  * - `no-cache` on the rest (public answers: any cache may keep them, but revalidates).
  * Registered before the routes so that errors and 404s carry it too.
  */
+export function cacheControlFor(noStore: boolean, authenticated: boolean): string {
+  return noStore ? 'no-store' : authenticated ? 'private, no-cache' : 'no-cache';
+}
+
 export function registerCacheControl(app: FastifyInstance): void {
   // A callback hook, not an async one: an async hook costs a promise and a microtask turn
   // on every answer, for work that never waits.
   app.addHook('onSend', (request, reply, payload, done) => {
-    let value: string;
-    if (request.routeOptions.config?.noStore === true || reply.getHeader('cache-control') === 'no-store') value = 'no-store';
-    else if (request.caller) value = 'private, no-cache';
-    else value = 'no-cache';
-    void reply.header('cache-control', value);
+    const noStore = request.routeOptions.config?.noStore === true || reply.getHeader('cache-control') === 'no-store';
+    void reply.header('cache-control', cacheControlFor(noStore, request.caller !== undefined));
     done(null, payload);
   });
 }

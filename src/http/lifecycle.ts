@@ -1,3 +1,6 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 
@@ -36,6 +39,43 @@ export interface LifecycleOptions {
   traceOf?: (request: FastifyRequest) => { span: object; traceId: string } | undefined;
 }
 
+// A caller's x-request-id is kept when it is a sane token; anything else gets a new id.
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** A request's id: the caller's x-request-id when sane, else a new one (Fastify's genReqId and the hit lane). */
+export function requestIdOf(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+/** The fields of the one line a finished request writes (SPEC.md "Logging"). */
+export interface Completion {
+  requestId: string;
+  method: string;
+  route: string;
+  statusCode: number;
+  durationMs: number;
+  code?: string;
+  /** For a 503, the dependency the request was waiting on: the culprit. */
+  dependency?: string;
+}
+
+/**
+ * Writes a finished request's line and tells onFinished (metrics, /ops): one place for
+ * both ways a request is answered (Fastify's lifecycle below, and the hit lane).
+ */
+export function completionWriter(o: Pick<LifecycleOptions, 'logger' | 'onFinished'>) {
+  const requestLog = requestLoggerOf(o.logger);
+  return (rec: Completion, ip: string | undefined, timedOut: boolean, traceId?: string): void => {
+    if (QUIET_ROUTES.has(rec.route)) return;
+    const level = rec.statusCode >= 500 ? 'warn' : 'info';
+    // The trace id only when tracing is on: the line costs nothing more otherwise.
+    if (traceId) requestLog[level]({ ...rec, ip, traceId }, 'request completed');
+    else requestLog[level]({ ...rec, ip }, 'request completed');
+    o.onFinished?.({ ...rec, timedOut });
+  };
+}
+
 /** In-flight requests of this process, for the supervisor's hang report and /ops. */
 export const inflight = new Set<RequestContext>();
 
@@ -46,6 +86,7 @@ export const inflight = new Set<RequestContext>();
 export function registerLifecycle(app: FastifyInstance, o: LifecycleOptions): void {
   const timers = new WeakMap<FastifyRequest, { timer: NodeJS.Timeout; timedOut: boolean }>();
   const requestLog = requestLoggerOf(o.logger);
+  const complete = completionWriter(o);
 
   app.addHook('onRequest', (request, reply, done) => {
     // Made when first asked for: a request that calls no dependency (a cache hit) never
@@ -131,27 +172,23 @@ export function registerLifecycle(app: FastifyInstance, o: LifecycleOptions): vo
     const state = timers.get(request);
     if (state) clearTimeout(state.timer);
     if (ctx) inflight.delete(ctx);
-    const route = request.routeOptions.url ?? 'unmatched';
-    const durationMs = Math.round(reply.elapsedTime);
     const timedOut = state?.timedOut === true || ctx?.problemCode === 'deadline_exceeded';
-    if (!QUIET_ROUTES.has(route)) {
-      const rec = {
+    const statusCode = reply.statusCode;
+    complete(
+      {
         requestId: request.id,
         method: request.method,
-        route,
-        statusCode: reply.statusCode,
-        durationMs,
+        route: request.routeOptions.url ?? 'unmatched',
+        statusCode,
+        durationMs: Math.round(reply.elapsedTime),
         code: ctx?.problemCode,
-        // For a 503, the dependency the request was waiting on: the culprit.
-        dependency: reply.statusCode >= 500 ? ctx?.lastDependency : undefined,
-      };
+        dependency: statusCode >= 500 ? ctx?.lastDependency : undefined,
+      },
       // The client's address as TRUST_PROXY resolves it: X-Forwarded-For only from a trusted proxy.
-      const level = reply.statusCode >= 500 ? 'warn' : 'info';
-      // The trace id only when tracing is on: the line costs nothing more otherwise.
-      if (ctx?.traceId) requestLog[level]({ ...rec, ip: request.ip, traceId: ctx.traceId }, 'request completed');
-      else requestLog[level]({ ...rec, ip: request.ip }, 'request completed');
-      o.onFinished?.({ ...rec, timedOut });
-    }
+      request.ip,
+      timedOut,
+      ctx?.traceId,
+    );
     done();
   });
 }

@@ -108,7 +108,7 @@ export function securityHeaders(options: HelmetOptions): SecurityHeaders {
  * for the origins in CORS_ORIGINS only. Registered before any route so that errors, 404s
  * and pages all carry them.
  */
-export async function registerSecurity(app: FastifyInstance, o: { corsOrigins: string[] }): Promise<void> {
+export async function registerSecurity(app: FastifyInstance, o: { corsOrigins: string[] }): Promise<SecurityHeaders> {
   const service = securityHeaders(SERVICE_HELMET);
   app.addHook('onRoute', (route) => {
     const own = route.config?.helmet;
@@ -127,7 +127,7 @@ export async function registerSecurity(app: FastifyInstance, o: { corsOrigins: s
   });
 
   // None by default: without CORS_ORIGINS no browser page elsewhere can read our answers.
-  if (o.corsOrigins.length === 0) return;
+  if (o.corsOrigins.length === 0) return service;
   const allowed = new Set(o.corsOrigins.map((s) => s.replace(/\/+$/, '')));
   await app.register(cors, {
     // Exact origin match only; an unknown origin gets no CORS headers and its preflight a 404.
@@ -143,4 +143,5 @@ export async function registerSecurity(app: FastifyInstance, o: { corsOrigins: s
     // A preflight lacking its headers is answered like any other, never with a text/plain 400.
     strictPreflight: false,
   });
+  return service;
 }

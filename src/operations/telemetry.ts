@@ -49,6 +49,7 @@ export interface Telemetry {
     cacheLocal?: () => LocalTierStats;
     /** The trace export's counts, with tracing on. */
     traceExport?: () => ExportStats;
+    hitLane?: () => { served: number; urls: number } | undefined;
   }): void;
   /** Share of failed Paystack (or other) calls in the last minute, for readiness. */
   failureRatio(dependency: Dependency): number | undefined;
@@ -154,6 +155,7 @@ export function createTelemetry(): Telemetry {
         outboxStats: s.outboxStats,
         cacheLocal: s.cacheLocal,
         traceExport: s.traceExport,
+        hitLane: s.hitLane,
       });
     },
     failureRatio: (dependency) => recent.failureRatio(dependency, PAYSTACK_RATIO_WINDOW_MS, PAYSTACK_RATIO_MIN_CALLS),

@@ -17,6 +17,12 @@ export interface Served<T> {
    * bypassed: the route serializes as usual.
    */
   body?: (serialize: (value: T) => string) => string;
+  /**
+   * The same read again, from this process's tier only: the entry at the scope's
+   * version now, or undefined when only a full read can say (a write since, evicted,
+   * the feed unable to vouch). What the hit lane (src/http/hit-lane.ts) serves from.
+   */
+  again?: () => Served<T> | undefined;
 }
 
 /** The port services read through. */

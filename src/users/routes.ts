@@ -6,7 +6,7 @@ import { type AuthHooks, callerOf } from '../http/caller.ts';
 import { IdParams, Name, noContent, notModified, ok, pageOf, PageQuery, problems } from '../http/schemas.ts';
 import { pageFrom } from '../shared/paging.ts';
 import { Role, UserSchema } from './schemas.ts';
-import type { UserService } from './service.ts';
+import { mayRead, type UserService } from './service.ts';
 
 export const userRoutes: FastifyPluginAsyncTypebox<{ users: UserService; hooks: AuthHooks }> = async (app, { users, hooks }) => {
   const tags = ['users'];
@@ -47,7 +47,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UserService; hooks: 
         emailVerified: q.emailVerified,
         search: q.search?.trim() || undefined,
       });
-      return sendServed(request, reply, r);
+      return sendServed(request, reply, r, { auth: 'required', allow: mayRead.list });
     },
   );
 
@@ -68,8 +68,9 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ users: UserService; hooks: 
       },
     },
     async (request, reply) => {
-      const r = await users.get(callerOf(request), request.params.id);
-      return sendServed(request, reply, r);
+      const id = request.params.id;
+      const r = await users.get(callerOf(request), id);
+      return sendServed(request, reply, r, { auth: 'required', allow: (caller) => mayRead.one(caller, id) });
     },
   );
 

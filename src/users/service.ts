@@ -5,6 +5,15 @@ import type { UserChanges, UserRepository } from './repository.ts';
 import { toPublicUser, type User, type UserListQuery } from './types.ts';
 
 /**
+ * Who may read what: the service's checks below, and the hit lane's (src/http/hit-lane.ts)
+ * for the same reads, so both answer alike.
+ */
+export const mayRead = {
+  list: (caller: Caller | undefined): boolean => caller?.role === 'admin',
+  one: (caller: Caller | undefined, id: string): boolean => caller !== undefined && (caller.role === 'admin' || caller.id === id),
+};
+
+/**
  * Permissions follow SPEC.md's 403-or-404 rule: what the caller may not know exists is
  * 404; what it can see but may not do is 403.
  */
@@ -13,13 +22,13 @@ export function createUserService(deps: { users: UserRepository; cache: CachedRe
 
   return {
     async list(caller: Caller, q: UserListQuery): Promise<Served<Page<User>>> {
-      if (caller.role !== 'admin') throw errors.forbidden('Only admins can list users');
+      if (!mayRead.list(caller)) throw errors.forbidden('Only admins can list users');
       const key = `list:${q.page}:${q.pageSize}:${q.role ?? ''}:${q.isActive ?? ''}:${q.emailVerified ?? ''}:${q.search ?? ''}`;
       return cache.read('users', key, () => users.list(q));
     },
 
     async get(caller: Caller, id: string): Promise<Served<User>> {
-      if (caller.role !== 'admin' && caller.id !== id) throw errors.notFound('User');
+      if (!mayRead.one(caller, id)) throw errors.notFound('User');
       const r = await cache.read('users', `one:${id}`, async () => {
         const u = await users.findById(id);
         return u ? toPublicUser(u) : null;

@@ -75,11 +75,24 @@ export function createCachedRead(o: CachedReadOptions): TieredCachedRead {
     return p;
   }
 
-  function served<T>(e: LocalEntry, cache: CacheOutcome): Served<T> {
+  /** The entry of scope/key at the scope's version now, from this process's tier alone. */
+  function peek(scope: string, localKey: string): LocalEntry | undefined {
+    if (o.disabled) return undefined;
+    const version = o.feed.version(scope);
+    return version === undefined ? undefined : local.get(localKey, version);
+  }
+
+  function served<T>(e: LocalEntry, cache: CacheOutcome, scope: string, localKey: string): Served<T> {
     return {
       value: e.value as T,
       cache,
       etag: e.etag,
+      again() {
+        const hit = peek(scope, localKey);
+        if (!hit) return undefined;
+        o.onOutcome?.(scope, 'hit');
+        return served<T>(hit, 'hit', scope, localKey);
+      },
       body(serialize) {
         // One route's serializer per entry in practice; another route reading the same
         // entry (another shape) gets its own bytes, not these.
@@ -136,12 +149,12 @@ export function createCachedRead(o: CachedReadOptions): TieredCachedRead {
       const hit = local.get(localKey, version);
       if (hit) {
         o.onOutcome?.(scope, 'hit');
-        return served<T>(hit, 'hit');
+        return served<T>(hit, 'hit', scope, localKey);
       }
       const fullKey = `it360:${o.prefix()}:${scope}:v${version}:${key}`;
       const r = await coalesce(fullKey, () => fill(scope, localKey, version, fullKey, load));
       o.onOutcome?.(scope, r.from);
-      return served<T>(r.entry, r.from);
+      return served<T>(r.entry, r.from, scope, localKey);
     },
   };
 }
