@@ -55,6 +55,22 @@ export const REDACT_PATHS = [
 
 const requestLoggers = new WeakMap<Logger, Logger>();
 
+let stampMs = -1;
+let stamp = '';
+/**
+ * pino's isoTime (`,"time":"<ISO 8601>"`), the string made once per millisecond: a busy
+ * worker writes several lines a millisecond, and a Date and its ISO string per line were
+ * 2.4% of a cached read's CPU.
+ */
+function isoTime(): string {
+  const now = Date.now();
+  if (now !== stampMs) {
+    stampMs = now;
+    stamp = `,"time":"${new Date(now).toISOString()}"`;
+  }
+  return stamp;
+}
+
 /**
  * A worker's JSON lines on stdout, one write per event-loop turn: the lines a turn
  * produces (under load, the requests that finished in it) are joined and written
@@ -107,7 +123,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
   const common = {
     level,
     base: { pid: process.pid },
-    timestamp: pino.stdTimeFunctions.isoTime,
+    timestamp: isoTime,
     formatters: { level: (label: string) => ({ level: label }) },
   };
   const logger = pino(

@@ -38,7 +38,7 @@ export interface LaneSetup {
   /** The security headers every JSON answer carries (src/http/security.ts). */
   securityHeaders: Record<string, string>;
   /** Writes the request's line and counts it (src/http/lifecycle.ts completionWriter). */
-  complete(rec: Completion, ip: string | undefined, timedOut: boolean): void;
+  complete(rec: Completion, ip: string | undefined): void;
   /** False while the process sheds load (event-loop lag, in-flight cap) or drains: Fastify answers then. */
   open(): boolean;
   /** With CORS_ORIGINS set, requests with an Origin header go through Fastify (its CORS plugin). */
@@ -148,7 +148,7 @@ export function createHitLane(): HitLane {
         res.end(body);
       }
       stats.served++;
-      s.complete({ requestId, method: 'GET', route: l.route, statusCode, durationMs: 0 }, s.ipOf?.(req), false);
+      s.complete({ requestId, method: 'GET', route: l.route, statusCode, durationMs: 0, timedOut: false }, s.ipOf?.(req));
       return true;
     },
   };

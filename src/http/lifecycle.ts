@@ -58,6 +58,8 @@ export interface Completion {
   code?: string;
   /** For a 503, the dependency the request was waiting on: the culprit. */
   dependency?: string;
+  /** Answered past its deadline (for metrics; not a field of the line). */
+  timedOut: boolean;
 }
 
 /**
@@ -66,13 +68,24 @@ export interface Completion {
  */
 export function completionWriter(o: Pick<LifecycleOptions, 'logger' | 'onFinished'>) {
   const requestLog = requestLoggerOf(o.logger);
-  return (rec: Completion, ip: string | undefined, timedOut: boolean, traceId?: string): void => {
+  return (rec: Completion, ip: string | undefined, traceId?: string): void => {
     if (QUIET_ROUTES.has(rec.route)) return;
-    const level = rec.statusCode >= 500 ? 'warn' : 'info';
-    // The trace id only when tracing is on: the line costs nothing more otherwise.
-    if (traceId) requestLog[level]({ ...rec, ip, traceId }, 'request completed');
-    else requestLog[level]({ ...rec, ip }, 'request completed');
-    o.onFinished?.({ ...rec, timedOut });
+    // Written field by field (no spread: a hot path's object copies show in its profile);
+    // an undefined field (code, dependency, traceId with tracing off) is left out of the line.
+    const line = {
+      requestId: rec.requestId,
+      method: rec.method,
+      route: rec.route,
+      statusCode: rec.statusCode,
+      durationMs: rec.durationMs,
+      code: rec.code,
+      dependency: rec.dependency,
+      ip,
+      traceId,
+    };
+    if (rec.statusCode >= 500) requestLog.warn(line, 'request completed');
+    else requestLog.info(line, 'request completed');
+    o.onFinished?.(rec);
   };
 }
 
@@ -183,10 +196,10 @@ export function registerLifecycle(app: FastifyInstance, o: LifecycleOptions): vo
         durationMs: Math.round(reply.elapsedTime),
         code: ctx?.problemCode,
         dependency: statusCode >= 500 ? ctx?.lastDependency : undefined,
+        timedOut,
       },
       // The client's address as TRUST_PROXY resolves it: X-Forwarded-For only from a trusted proxy.
       request.ip,
-      timedOut,
       ctx?.traceId,
     );
     done();

@@ -170,12 +170,19 @@ export function createRecentWindow(now: () => number = Date.now): RecentWindow {
     recordRequest(r) {
       const t = now();
       let waitedOn = attribution.get(r.requestId);
-      attribution.delete(r.requestId);
+      if (waitedOn) attribution.delete(r.requestId);
       // The request's own verdict names the culprit when the calls did not (the deadline
       // timer fired while a call was still running and had not reported yet).
       if (r.dependency && waitedOn?.dependency !== r.dependency) {
         waitedOn = { dependency: r.dependency, op: '', outcome: r.timedOut ? 'timeout' : 'error', elapsedMs: r.durationMs };
       }
+      prune(t);
+      const keepTimedOut = r.timedOut || waitedOn?.outcome === 'timeout';
+      const start = t - (t % SLOW_BUCKET_MS);
+      const list = slow.get(start);
+      const keepSlow = !list || list.length < SLOWEST_PER_BUCKET || r.durationMs > list[list.length - 1].durationMs;
+      // Most requests are neither: no record is made for them.
+      if (!keepTimedOut && !keepSlow) return;
       const rec: RequestRecord = {
         at: t,
         pid: process.pid,
@@ -188,18 +195,16 @@ export function createRecentWindow(now: () => number = Date.now): RecentWindow {
         pastDeadline: r.timedOut,
         ...(waitedOn ? { waitedOn } : {}),
       };
-      prune(t);
-      if (r.timedOut || waitedOn?.outcome === 'timeout') {
+      if (keepTimedOut) {
         timedOut.push(rec);
         if (timedOut.length > TIMED_OUT_KEPT) timedOut.shift();
       }
-      const start = t - (t % SLOW_BUCKET_MS);
-      let list = slow.get(start);
-      if (!list) slow.set(start, (list = []));
-      if (list.length < SLOWEST_PER_BUCKET || r.durationMs > list[list.length - 1].durationMs) {
-        list.push(rec);
-        list.sort((a, b) => b.durationMs - a.durationMs);
-        if (list.length > SLOWEST_PER_BUCKET) list.pop();
+      if (keepSlow) {
+        if (list) list.push(rec);
+        else slow.set(start, [rec]);
+        const kept = slow.get(start)!;
+        kept.sort((a, b) => b.durationMs - a.durationMs);
+        if (kept.length > SLOWEST_PER_BUCKET) kept.pop();
       }
     },
 
