@@ -2,7 +2,8 @@
  * `npm run bench:profile`: where a worker's CPU goes on the hottest read. Starts the
  * service as `npm run bench` does (production mode, 2 workers, PostgreSQL, its own
  * redis-server, LOG_LEVEL=info) with `--cpu-prof`, loads one endpoint (the cached admin
- * user list by default; `PROFILE_TARGET=courses` for the public course list) for
+ * user list by default; `PROFILE_TARGET=courses` for the public course list,
+ * `PROFILE_TARGET=revalidate` for the user list with its ETag in If-None-Match: a 304) for
  * PROFILE_SECONDS, stops the service so each worker writes its profile, and prints the
  * functions with the most self time (the flame graph's widest leaves) and the same time
  * summed per source file or package. Bounded: warm-up + PROFILE_SECONDS + set-up.
@@ -117,10 +118,16 @@ async function main(): Promise<number> {
   );
   await seed(dbUrl, { users: 1000, courses: 20, detailUsers: 0 });
   const admin = await logIn(svc.url, ADMIN.email, ADMIN.password);
-  const opts =
-    target === 'courses'
-      ? { url: `${svc.url}/api/v1/courses` }
-      : { url: `${svc.url}/api/v1/users?page=1&pageSize=20`, headers: { authorization: `Bearer ${admin}` } };
+  const listUrl = `${svc.url}/api/v1/users?page=1&pageSize=20`;
+  const auth = { authorization: `Bearer ${admin}` };
+  let opts: { url: string; headers?: Record<string, string> } = { url: listUrl, headers: auth };
+  if (target === 'courses') opts = { url: `${svc.url}/api/v1/courses` };
+  if (target === 'revalidate') {
+    // Bounded by the service's 10 s request deadline.
+    const first = await fetch(listUrl, { headers: auth, signal: AbortSignal.timeout(10_000) });
+    await first.text();
+    opts = { url: listUrl, headers: { ...auth, 'if-none-match': first.headers.get('etag') ?? '' } };
+  }
   process.stdout.write(`profiling ${opts.url}: warm-up ${WARMUP_S} s, then ${SECONDS} s at ${CONNECTIONS} connections…\n`);
   // An answer later than 10 s (the service's request deadline) is counted as a timeout.
   await autocannon({ ...opts, connections: CONNECTIONS, duration: WARMUP_S, timeout: 10 });
