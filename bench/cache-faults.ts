@@ -15,6 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { silentServer, TestRedis } from '../test/helpers/redis.ts';
 import { startService } from '../test/helpers/service.ts';
 import { startSmtpSinkProcess } from '../tools/smtp-sink/spawn.ts';
+import { percentile } from './chaos/stats.ts';
 import { ADMIN, freshDatabase, load, type LoadResult, login, seedUsers, table } from './lib.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -157,10 +158,11 @@ async function main(): Promise<void> {
 
 /** One state over the rounds: the median of each figure (the counts summed). */
 function medianOf(rs: LoadResult[]): LoadResult {
-  const med = (pick: (r: LoadResult) => number) => {
-    const v = rs.map(pick).sort((a, b) => a - b);
-    return v[Math.floor((v.length - 1) / 2)];
-  };
+  const med = (pick: (r: LoadResult) => number) =>
+    percentile(
+      rs.map(pick).sort((a, b) => a - b),
+      50,
+    )!;
   const sum = (pick: (r: LoadResult) => number) => rs.reduce((n, r) => n + pick(r), 0);
   return {
     label: rs[0].label,

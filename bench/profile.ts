@@ -126,7 +126,9 @@ async function main(): Promise<number> {
     // Bounded by the service's 10 s request deadline.
     const first = await fetch(listUrl, { headers: auth, signal: AbortSignal.timeout(10_000) });
     await first.text();
-    opts = { url: listUrl, headers: { ...auth, 'if-none-match': first.headers.get('etag') ?? '' } };
+    const etag = first.headers.get('etag');
+    if (!etag) throw new Error('the user list answered without an ETag');
+    opts = { url: listUrl, headers: { ...auth, 'if-none-match': etag } };
   }
   process.stdout.write(`profiling ${opts.url}: warm-up ${WARMUP_S} s, then ${SECONDS} s at ${CONNECTIONS} connections…\n`);
   // An answer later than 10 s (the service's request deadline) is counted as a timeout.
